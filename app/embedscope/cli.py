@@ -1,0 +1,83 @@
+"""The `embedscope` command: the window when no subcommand is given, CLI subcommands otherwise.
+
+Each subcommand is a module in `embedscope.commands` with `NAME`, `HELP`, `EXAMPLES`,
+`add_arguments(parser)` and `run(args) -> exit code`. Exit codes: 0 success, 1 the command ran
+but found a problem (errors in a check, unknown word, export refused), 2 the file could not be
+loaded or the arguments were wrong. Errors go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+
+COMMANDS = ["info", "check", "neighbours", "analogy", "eval", "project", "export", "compare",
+            "demo"]
+
+EXIT_CODES = """exit codes:
+  0  success
+  1  the command ran and found a problem (check errors, unknown word, export refused)
+  2  the file could not be loaded, or the arguments were wrong"""
+
+
+def _command_module(name):
+    return importlib.import_module(f"embedscope.commands.{name.replace('-', '_')}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="embedscope",
+        description="Open, check, explore and prune pretrained word embeddings. "
+        "With no subcommand, opens the window (on FILE, or on the bundled sample).",
+        epilog="Run 'embedscope COMMAND --help' for a command's options and examples.\n\n"
+        + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"embedscope {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            mod = _command_module(name)
+        except ModuleNotFoundError as exc:  # a subcommand not written yet
+            if exc.name != f"embedscope.commands.{name}":
+                raise
+            continue
+        p = sub.add_parser(
+            name,
+            help=mod.HELP,
+            description=mod.HELP,
+            epilog=("examples:\n" + "\n".join("  " + e for e in mod.EXAMPLES) + "\n\n"
+                    + EXIT_CODES),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `embedscope` or `embedscope FILE [--vocab F]`: the window.
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        from .gui.app import main as gui_main
+
+        return gui_main(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("embedscope: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

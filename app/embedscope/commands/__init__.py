@@ -1,0 +1,1 @@
+"""One module per `embedscope` subcommand; `cli.py` assembles them."""

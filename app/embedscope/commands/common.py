@@ -1,0 +1,121 @@
+"""What every subcommand shares: the source-file arguments, loading with a terminal progress
+bar, and turning user errors into a message on stderr and an exit code."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from ..core.errors import EmbedscopeError
+from ..core.jobs import Cancelled
+
+EXIT_OK, EXIT_PROBLEM, EXIT_UNLOADABLE = 0, 1, 2
+
+
+class CommandFailed(Exception):
+    """Raised inside a command to stop with a message and an exit code."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+def add_source_arguments(p, path_help="the embedding file") -> None:
+    p.add_argument("path", metavar="PATH", help=path_help)
+    add_source_options(p)
+
+
+def add_source_options(p, prefix="") -> None:
+    p.add_argument(f"--{prefix}vocab", metavar="FILE",
+                   help="words file for a bare matrix or a checkpoint (found beside it by name "
+                   "when omitted)")
+    p.add_argument(f"--{prefix}format", metavar="F",
+                   help="skip detection: word2vec, glove, word2vec-bin, npy, npz, tsv, "
+                   "safetensors, torch, gensim")
+    p.add_argument(f"--{prefix}tensor", metavar="NAME",
+                   help="which 2-D tensor of a checkpoint holds the embedding")
+    if not prefix:
+        p.add_argument("--trust-pickle", action="store_true",
+                       help="allow gensim .model/.kv files (Python pickles run code when loaded)")
+        p.add_argument("--no-cache", action="store_true",
+                       help="parse the file again instead of using the memory-mapped cache")
+
+
+class TerminalProgress:
+    """A one-line progress bar on stderr, shown only for loads that take over half a second
+    and only when stderr is a terminal (so pipes and CI logs stay clean)."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.start = time.monotonic()
+        self.shown = False
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, done, total, message=""):
+        now = time.monotonic()
+        if not self.tty or now - self.start < 0.5 or now - self.last < 0.1:
+            return
+        self.last = now
+        self.shown = True
+        if total:
+            frac = min(1.0, done / total)
+            bar = "#" * int(30 * frac)
+            text = f"\r{self.label} [{bar:<30}] {100 * frac:5.1f}% {message}"
+        else:
+            text = f"\r{self.label} {message}"
+        sys.stderr.write(text[:120].ljust(80))
+        sys.stderr.flush()
+
+    def close(self):
+        if self.shown:
+            sys.stderr.write("\r" + " " * 100 + "\r")
+            sys.stderr.flush()
+
+
+def load_source(args, prefix="", path=None):
+    """Load the embedding named by the parsed arguments; CommandFailed(code 2) when it cannot."""
+    from ..io.registry import load
+
+    path = path if path is not None else args.path
+    bar = TerminalProgress(f"loading {path}")
+    try:
+        return load(
+            path,
+            vocab=getattr(args, f"{prefix}vocab", None),
+            format=getattr(args, f"{prefix}format", None),
+            tensor=getattr(args, f"{prefix}tensor", None),
+            trust_pickle=getattr(args, "trust_pickle", False),
+            use_cache=not getattr(args, "no_cache", False),
+            progress=bar,
+        )
+    except EmbedscopeError as exc:
+        raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None
+    except Cancelled:
+        raise CommandFailed("cancelled", EXIT_UNLOADABLE) from None
+    finally:
+        bar.close()
+
+
+def run_guarded(fn):
+    """Decorator for `run(args)`: CommandFailed and user errors become stderr + exit code."""
+
+    def wrapper(args):
+        try:
+            return fn(args)
+        except CommandFailed as exc:
+            print(f"embedscope: {exc}", file=sys.stderr)
+            return exc.code
+        except EmbedscopeError as exc:
+            print(f"embedscope: {exc}", file=sys.stderr)
+            return EXIT_PROBLEM
+        except BrokenPipeError:
+            return EXIT_OK
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))

@@ -1,0 +1,86 @@
+"""`embedscope info`: what a file is — format, rows, dimension, size, load time, warnings."""
+from __future__ import annotations
+
+import numpy as np
+
+from .common import add_source_arguments, load_source, print_json, run_guarded
+
+NAME = "info"
+HELP = "show the format, shape, size and load warnings of an embedding file"
+EXAMPLES = [
+    "embedscope info glove.6B.50d.txt",
+    "embedscope info vectors.npy --vocab vocab.txt --json",
+    "embedscope info model.safetensors --vocab vocab.txt --tensor embeddings.weight",
+]
+
+
+def add_arguments(p) -> None:
+    add_source_arguments(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def describe(emb) -> dict:
+    src = emb.source
+    return {
+        "path": src.path,
+        "format": src.format,
+        "rows": emb.rows,
+        "dim": emb.dim,
+        "dtype": str(emb.vectors.dtype),
+        "memory_mapped": isinstance(emb.vectors, np.memmap) or _is_mapped(emb.vectors),
+        "size_bytes": src.size,
+        "vocab_path": src.vocab_path,
+        "tensor": src.tensor,
+        "header": list(src.header) if src.header else None,
+        "from_cache": src.from_cache,
+        "load_seconds": round(src.load_seconds, 4),
+        "fingerprint": src.fingerprint,
+        "attributes": sorted(emb.attributes),
+        "warnings": list(src.warnings),
+    }
+
+
+def _is_mapped(a) -> bool:
+    base = a
+    while base is not None:
+        if isinstance(base, np.memmap) or type(base).__name__ == "mmap":
+            return True
+        base = getattr(base, "base", None)
+    return False
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+@run_guarded
+def run(args) -> int:
+    emb = load_source(args)
+    d = describe(emb)
+    if args.json:
+        print_json(d)
+        return 0
+    print(f"file        {d['path']}")
+    if d["vocab_path"]:
+        print(f"words file  {d['vocab_path']}")
+    print(f"format      {d['format']}")
+    print(f"rows        {d['rows']:,}")
+    print(f"dimension   {d['dim']}")
+    print(f"dtype       {d['dtype']}{' (memory-mapped)' if d['memory_mapped'] else ''}")
+    print(f"size        {_size(d['size_bytes'])}")
+    print(f"loaded in   {d['load_seconds']:.3f} s{' (from cache)' if d['from_cache'] else ''}")
+    if d["attributes"]:
+        print(f"attributes  {', '.join(d['attributes'])}")
+    if d["warnings"]:
+        print(f"warnings    {len(d['warnings'])}")
+        for w in d["warnings"][:20]:
+            print(f"  - {w}")
+        if len(d["warnings"]) > 20:
+            print(f"  … and {len(d['warnings']) - 20} more")
+    else:
+        print("warnings    none")
+    return 0

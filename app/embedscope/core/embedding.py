@@ -1,0 +1,167 @@
+"""The Embedding: a matrix of V rows × D columns and the V words in row order.
+
+This is the pair a user takes into transfer learning. Everything else in Embedscope reads it.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Sequence
+
+import numpy as np
+
+
+@dataclass
+class Source:
+    """Where an embedding came from: the user sees this in `info`, manifests and the status bar."""
+
+    path: str | None = None
+    format: str = "memory"
+    size: int = 0               # bytes on disk (0 when built in memory)
+    mtime: float = 0.0
+    vocab_path: str | None = None
+    tensor: str | None = None   # checkpoint tensor name, when read from one
+    header: tuple[int, int] | None = None  # (rows, dim) a header claimed, when the file had one
+    warnings: list[str] = field(default_factory=list)
+    load_seconds: float = 0.0
+    from_cache: bool = False
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short id stable for the same file content, cheap even for a 3 GB file.
+
+        Path, size and mtime plus a hash of the first and last MiB: caches keyed by it
+        notice an edited file without rereading gigabytes.
+        """
+        h = hashlib.sha256()
+        for part in (self.path, self.vocab_path, self.tensor, self.format):
+            h.update(repr(part).encode())
+        for p in (self.path, self.vocab_path):
+            if p and os.path.isfile(p):
+                st = os.stat(p)
+                h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+                with open(p, "rb") as f:
+                    h.update(f.read(1 << 20))
+                    if st.st_size > (2 << 20):
+                        f.seek(-(1 << 20), os.SEEK_END)
+                        h.update(f.read(1 << 20))
+        return h.hexdigest()[:16]
+
+
+class Embedding:
+    """Words and vectors, row i of `vectors` belonging to `words[i]`.
+
+    `vectors` is float32 (V, D), memory-mapped where the source allows it; treat it as
+    read-only. `attributes` holds per-word columns a file carried (Projector metadata).
+    Duplicate words keep every row; `row(word)` finds the first occurrence, as gensim does.
+    """
+
+    def __init__(
+        self,
+        words: Sequence[str],
+        vectors: np.ndarray,
+        attributes: dict[str, list] | None = None,
+        source: Source | None = None,
+    ):
+        vectors = np.asarray(vectors)
+        if vectors.ndim != 2:
+            raise ValueError(f"vectors must be 2-D, got shape {vectors.shape}")
+        if vectors.dtype != np.float32:
+            vectors = vectors.astype(np.float32)
+        if len(words) != vectors.shape[0]:
+            raise ValueError(f"{len(words)} words for {vectors.shape[0]} rows")
+        self.words: list[str] = list(words)
+        self.vectors: np.ndarray = vectors
+        self.attributes: dict[str, list] = dict(attributes or {})
+        self.source: Source = source or Source()
+
+    # --- shape -------------------------------------------------------------------------
+    @property
+    def rows(self) -> int:
+        return self.vectors.shape[0]
+
+    @property
+    def dim(self) -> int:
+        return self.vectors.shape[1]
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __repr__(self) -> str:
+        name = os.path.basename(self.source.path) if self.source.path else "in memory"
+        return f"<Embedding {name}: {self.rows} × {self.dim} ({self.source.format})>"
+
+    # --- words ---------------------------------------------------------------------------
+    @cached_property
+    def word_to_row(self) -> dict[str, int]:
+        """Word → first row holding it (later duplicates are shadowed, as in gensim)."""
+        index: dict[str, int] = {}
+        for i, w in enumerate(self.words):
+            index.setdefault(w, i)
+        return index
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.word_to_row
+
+    def row(self, word: str) -> int:
+        """Row of `word`; raises UnknownWordError with close spellings when absent."""
+        try:
+            return self.word_to_row[word]
+        except KeyError:
+            from .errors import UnknownWordError
+
+            raise UnknownWordError([word], {word: self.suggest(word)}) from None
+
+    def vector(self, word: str) -> np.ndarray:
+        return self.vectors[self.row(word)]
+
+    @cached_property
+    def lower_to_row(self) -> dict[str, int]:
+        """Lower-cased word → first row, for case-insensitive lookups and fallbacks."""
+        index: dict[str, int] = {}
+        for i, w in enumerate(self.words):
+            index.setdefault(w.lower(), i)
+        return index
+
+    def suggest(self, word: str, n: int = 3) -> list[str]:
+        """Close spellings of an unknown word, among the 50,000 most frequent words."""
+        import difflib
+
+        low = word.lower()
+        if low in self.lower_to_row and self.words[self.lower_to_row[low]] != word:
+            return [self.words[self.lower_to_row[low]]]
+        pool = self.words[:50000]
+        return difflib.get_close_matches(word, pool, n=n, cutoff=0.75)
+
+    # --- derived matrices (computed once, kept) ---------------------------------------------
+    @cached_property
+    def norms(self) -> np.ndarray:
+        """L2 norm of each row, float32 (computed in blocks so a memory-map is not copied)."""
+        out = np.empty(self.rows, dtype=np.float32)
+        step = 1 << 16
+        for s in range(0, self.rows, step):
+            block = np.asarray(self.vectors[s : s + step], dtype=np.float32)
+            out[s : s + step] = np.sqrt(np.einsum("ij,ij->i", block, block))
+        return out
+
+    @cached_property
+    def unit_vectors(self) -> np.ndarray:
+        """Rows scaled to unit length (zero rows stay zero), float32, like gensim's
+        `get_normed_vectors()`; used by cosine neighbours, analogies and checks."""
+        norms = self.norms.copy()
+        norms[norms == 0] = 1.0
+        out = np.empty((self.rows, self.dim), dtype=np.float32)
+        step = 1 << 16
+        for s in range(0, self.rows, step):
+            out[s : s + step] = self.vectors[s : s + step] / norms[s : s + step, None]
+        return out
+
+    # --- making new embeddings ---------------------------------------------------------------
+    def take(self, rows, source: Source | None = None) -> "Embedding":
+        """A new Embedding of the given rows (in the given order)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        attrs = {k: [v[i] for i in rows] for k, v in self.attributes.items()}
+        return Embedding([self.words[i] for i in rows], np.asarray(self.vectors[rows]), attrs,
+                         source or self.source)

@@ -1,0 +1,1 @@
+"""The window: the only package where PySide6 and pyqtgraph appear."""
