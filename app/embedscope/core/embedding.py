@@ -25,6 +25,10 @@ class Source:
     tensor: str | None = None   # checkpoint tensor name, when read from one
     header: tuple[int, int] | None = None  # (rows, dim) a header claimed, when the file had one
     warnings: list[str] = field(default_factory=list)
+    # The whole words file when its length differed from the matrix's rows and the load was
+    # allowed to go on (load(..., allow_mismatch=True)); the check reports which end is off.
+    words_in_file: list[str] | None = None
+    body_rows: int | None = None  # rows actually found in a text body (vs. header's claim)
     load_seconds: float = 0.0
     from_cache: bool = False
 

@@ -123,6 +123,7 @@ def load(
     tensor: str | None = None,
     trust_pickle: bool = False,
     use_cache: bool = True,
+    allow_mismatch: bool = False,
     progress=None,
     should_stop=None,
 ) -> Embedding:
@@ -130,7 +131,9 @@ def load(
 
     `format` overrides detection (one of `format_names()`); `vocab` names the words file for a
     bare matrix or checkpoint; `tensor` picks a checkpoint tensor; `trust_pickle` allows gensim's
-    pickle files. Raises EmbeddingFormatError (or PickleRefusedError) with file and place;
+    pickle files. With `allow_mismatch`, a words file whose length differs from the
+    matrix's rows loads anyway (paired up to the shorter, the full list kept in
+    `source.words_in_file`) so the alignment check can say what is wrong. Raises EmbeddingFormatError (or PickleRefusedError) with file and place;
     Cancelled when `should_stop()` turns true.
     """
     _ensure_readers()
@@ -156,7 +159,8 @@ def load(
 
         emb = cache.lookup(path, rd.name, vocab)
     if emb is None:
-        emb = rd.read(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle, job=job)
+        emb = rd.read(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle, job=job,
+                      allow_mismatch=allow_mismatch)
         if rd.cacheable and use_cache:
             from . import cache
 
