@@ -22,19 +22,22 @@ def compression_of(path) -> str | None:
         start = f.read(8)
     for magic, name in MAGIC:
         if start.startswith(magic):
-            if name == "zip" and _is_numpy_npz(path):
-                return None  # .npz is a zip that numpy reads itself
+            if name == "zip" and _is_container_zip(path):
+                return None  # .npz and PyTorch checkpoints are zips their readers open
             return name
     return None
 
 
-def _is_numpy_npz(path) -> bool:
+def _is_container_zip(path) -> bool:
+    """A zip that is a file format of its own: numpy's .npz or PyTorch's checkpoint."""
     try:
         with zipfile.ZipFile(path) as z:
             names = z.namelist()
     except zipfile.BadZipFile:
         return False
-    return bool(names) and all(n.endswith(".npy") for n in names)
+    if names and all(n.endswith(".npy") for n in names):
+        return True
+    return any(n.endswith("data.pkl") or n.endswith("/version") for n in names)
 
 
 def open_binary(path):
