@@ -1,0 +1,96 @@
+"""The CLI reference in README.md is generated from the argument parser and cannot drift:
+every subcommand, option and example appears, and the README's block equals the generated text."""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "packaging" / "cli_reference.py"
+
+
+@pytest.fixture(scope="module")
+def ref():
+    spec = importlib.util.spec_from_file_location("cli_reference", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def generated(ref):
+    return ref.generate()
+
+
+def _subparsers():
+    import argparse
+
+    from embedscope.cli import build_parser
+
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def test_every_command_option_and_example_is_in_the_reference(generated):
+    from embedscope.cli import _command_module
+
+    subs = _subparsers()
+    assert "info" in subs
+    for name, sub in subs.items():
+        assert f"### embedscope {name}\n" in generated
+        examples = _command_module(name).EXAMPLES
+        assert examples, f"'{name}' has no examples for its --help"
+        for example in examples:
+            assert f"\n{example}\n" in generated, example
+        for action in sub._actions:
+            for opt in action.option_strings:
+                if opt not in ("-h", "--help"):
+                    assert f"`{opt}" in generated or f", {opt}" in generated, (name, opt)
+
+
+def test_reference_is_the_same_whatever_the_terminal_width(ref, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    narrow = ref.generate()
+    monkeypatch.setenv("COLUMNS", "250")
+    assert ref.generate() == narrow
+
+
+def test_write_replaces_only_the_marked_block(ref, generated, tmp_path):
+    readme = tmp_path / "README.md"
+    before = "# Title\n\nIntro.\n\n## CLI reference\n\n"
+    after = "\n## Python API\n\nText | with a pipe.\n"
+    readme.write_text(before + f"{ref.START}\nstale text\n{ref.END}" + after, encoding="utf-8")
+    cmd = [sys.executable, str(SCRIPT)]
+    check = subprocess.run(cmd + ["--check", str(readme)], capture_output=True, text=True)
+    assert check.returncode == 1 and "out of date" in check.stderr
+    subprocess.run(cmd + ["--write", str(readme)], check=True, capture_output=True)
+    text = readme.read_text(encoding="utf-8")
+    assert text == before + f"{ref.START}\n{generated}{ref.END}" + after
+    assert subprocess.run(cmd + ["--check", str(readme)]).returncode == 0
+    subprocess.run(cmd + ["--write", str(readme)], check=True, capture_output=True)
+    assert readme.read_text(encoding="utf-8") == text  # idempotent
+
+
+def test_missing_markers_are_an_error_not_a_silent_pass(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# no markers here\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, str(SCRIPT), "--check", str(readme)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "cli-reference:start" in r.stderr
+    assert readme.read_text(encoding="utf-8") == "# no markers here\n"
+
+
+def test_readme_block_equals_the_generated_reference(ref, generated):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    if ref.START not in text:
+        pytest.skip("README.md has no <!-- cli-reference:start --> block yet (the lead adds it)")
+    assert ref.readme_block(text) == generated, (
+        "README's CLI reference is out of date: run "
+        "'.venv/bin/python packaging/cli_reference.py --write README.md'")
