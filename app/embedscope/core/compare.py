@@ -107,6 +107,10 @@ class Comparison:
 
 def shared_vocabulary(a: Embedding, b: Embedding):
     """(shared words in A's order, their rows in A, rows in B, words only in A, only in B)."""
+    if a.words == b.words and len(a.word_to_row) == a.rows:
+        # the common case after fine-tuning: the very same vocabulary, row for row
+        rows = np.arange(a.rows, dtype=np.int64)
+        return list(a.words), rows, rows, [], []
     b_index = b.word_to_row
     words, ra, rb = [], [], []
     for w, i in a.word_to_row.items():  # first occurrence of each word, in A's row order
@@ -189,8 +193,9 @@ def compare(
         raise CompareError(
             f"A has {a.dim} dimensions and B {b.dim}: vectors of different spaces can only be "
             "compared after alignment (use --align procrustes)")
-    ua = a.unit_vectors[ra]
-    ub = b.unit_vectors[rb]
+    identity = len(ra) == a.rows == b.rows and ra[-1] == len(ra) - 1 and np.array_equal(ra, rb)
+    ua = a.unit_vectors if identity else a.unit_vectors[ra]  # no 2 × V × D copy when aligned
+    ub = b.unit_vectors if identity else b.unit_vectors[rb]
     job.step(100, 1000, "aligning")
     rotation, residual = None, None
     if align == "procrustes":
