@@ -1,0 +1,495 @@
+"""Choosing the words to export: word sources, how they combine, and the coverage report.
+
+A source names words: the first N rows, a words file or tokenizer vocabulary, a corpus, a
+regular expression, explicit words (or a selection drawn on the plot), the neighbours of
+words. Sources combine left to right: each one is added ("union"), kept in common
+("intersect") or taken away ("exclude"). The result keeps the order asked: the first source's
+order, then words each later union adds, in that source's order.
+
+Words are looked up as written; with the case fallback (on by default) a word missing as
+written is looked up lowercased, then in any case, and reported as found that way.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from .errors import EmbeddingFormatError, EmbedscopeError
+from .jobs import Job
+
+COMBINE = ("union", "intersect", "exclude")
+
+
+class SelectionError(EmbedscopeError):
+    """A word source was asked for in a way that cannot work (bad regex, bad option mix)."""
+
+
+# --- sources -----------------------------------------------------------------------------------
+@dataclass
+class TopWords:
+    """The first `n` rows of the embedding (its frequency order, for GloVe/word2vec/fastText)."""
+
+    n: int
+    combine: str = "union"
+    kind: ClassVar[str] = "top"
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "n": self.n, "combine": self.combine}
+
+
+@dataclass
+class WordsFile:
+    """A words file: one word per line (a `word<TAB>count` or `word count` line keeps the word),
+    a BERT-style `vocab.txt`, a JSON word → index map, or a Hugging Face `tokenizer.json`.
+
+    With `keep_indices`, each word's row in the export is its index in the file (line number
+    for a plain file), so the export plugs into that tokenizer unchanged.
+    """
+
+    path: str
+    keep_indices: bool = False
+    combine: str = "union"
+    kind: ClassVar[str] = "words-file"
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "path": str(self.path), "keep_indices": self.keep_indices,
+                "combine": self.combine}
+
+
+@dataclass
+class Corpus:
+    """The words of a text corpus with at least `min_count` occurrences, at most the
+    `max_words` most frequent, in descending frequency. Pass `counts` (from
+    `core.corpus.count_corpus`) to skip counting again."""
+
+    path: str
+    min_count: int = 1
+    max_words: int | None = None
+    lowercase: bool = False
+    tokenizer: str = "words"
+    counts: object | None = None   # a CorpusCounts; not part of the description
+    combine: str = "union"
+    kind: ClassVar[str] = "corpus"
+
+    def describe(self) -> dict:
+        from .corpus import TOKENIZER_HELP
+
+        return {"kind": self.kind, "path": str(self.path), "min_count": self.min_count,
+                "max_words": self.max_words, "lowercase": self.lowercase,
+                "tokenizer": self.tokenizer, "tokenizer_rule": TOKENIZER_HELP.get(self.tokenizer),
+                "combine": self.combine}
+
+
+@dataclass
+class Regex:
+    """Embedding words that match `pattern` in full (`re.fullmatch`), in embedding order."""
+
+    pattern: str
+    ignore_case: bool = False
+    combine: str = "union"
+    kind: ClassVar[str] = "regex"
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "pattern": self.pattern, "ignore_case": self.ignore_case,
+                "combine": self.combine}
+
+
+@dataclass
+class Words:
+    """Explicit words, in the order given (the GUI passes a selection drawn on the plot as this,
+    with `label="selection on the plot"`)."""
+
+    words: list[str]
+    label: str = "words"
+    combine: str = "union"
+    kind: ClassVar[str] = "words"
+
+    def describe(self) -> dict:
+        d = {"kind": self.kind, "label": self.label, "count": len(self.words),
+             "combine": self.combine}
+        d["words"] = list(self.words[:1000])
+        if len(self.words) > 1000:
+            d["words_truncated"] = True
+        return d
+
+
+@dataclass
+class Neighbours:
+    """Each given word followed by its `k` nearest neighbours (cosine)."""
+
+    words: list[str]
+    k: int = 10
+    combine: str = "union"
+    kind: ClassVar[str] = "neighbours"
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "words": list(self.words), "k": self.k,
+                "combine": self.combine}
+
+
+WordSource = TopWords | WordsFile | Corpus | Regex | Words | Neighbours
+
+
+# --- results -----------------------------------------------------------------------------------
+@dataclass
+class Coverage:
+    """How well the embedding covers one list or corpus source."""
+
+    source: str                     # what the user named: file name, "corpus x.txt", "words"
+    asked: int                      # distinct words the source named
+    found: int                      # of those, with a vector (as written or by case fallback)
+    found_by_case_fallback: int
+    missing: int
+    missing_examples: list[str]     # most frequent first for a corpus, file order otherwise
+    case_fallback_examples: list[tuple[str, str]]  # (as asked, as found)
+    tokens: int | None = None       # corpus tokens in total
+    tokens_covered: int | None = None  # corpus tokens whose word is exported with a vector
+    duplicates: int = 0             # words listed more than once (kept once)
+
+    @property
+    def token_share(self) -> float | None:
+        if not self.tokens:
+            return None
+        return self.tokens_covered / self.tokens
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source, "asked": self.asked, "found": self.found,
+            "found_by_case_fallback": self.found_by_case_fallback, "missing": self.missing,
+            "missing_examples": self.missing_examples,
+            "case_fallback_examples": [list(p) for p in self.case_fallback_examples],
+            "tokens": self.tokens, "tokens_covered": self.tokens_covered,
+            "token_share": None if self.token_share is None else round(self.token_share, 6),
+            "duplicates": self.duplicates,
+        }
+
+
+@dataclass
+class Selection:
+    """The chosen words in output order, each with its embedding row (-1 when missing)."""
+
+    words: list[str]
+    rows: np.ndarray                          # int64, -1 = the embedding has no vector for it
+    case_fallback: dict[str, str]             # word as asked → word whose vector it gets
+    coverage: list[Coverage]
+    file_indices: list[int] | None = None     # with keep_indices: each word's index in the file
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> int:
+        return int((self.rows >= 0).sum())
+
+    @property
+    def missing_words(self) -> list[str]:
+        return [w for w, r in zip(self.words, self.rows) if r < 0]
+
+
+# --- reading word lists -----------------------------------------------------------------------
+def read_word_list(path) -> tuple[list[str], list[int] | None, str]:
+    """(words, indices or None, kind) of a words file; kind is "lines", "json-map" or
+    "tokenizer.json". Indices are given for JSON files and line numbers for plain files
+    (empty lines do not count). Raises EmbeddingFormatError naming the file and place."""
+    path = Path(path)
+    if not path.is_file():
+        raise EmbeddingFormatError(path, None, "no such file" if not path.exists() else
+                                   "is not a file", "a words file (one word per line, or JSON)")
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise EmbeddingFormatError(path, f"line {line}", "bytes that are not valid UTF-8",
+                                   "a UTF-8 text file") from None
+    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+        return _read_json_words(path, text)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    head = [ln for ln in lines[:1000] if ln]
+    if head and all("\t" in ln for ln in head):
+        lines = [ln.split("\t", 1)[0] for ln in lines]
+    elif head and all(re.fullmatch(r"\S+ \d+", ln) for ln in head):
+        lines = [ln.rsplit(" ", 1)[0] if re.fullmatch(r"\S+ \d+", ln) else ln for ln in lines]
+    words = [ln for ln in lines if ln != ""]
+    return words, list(range(len(words))), "lines"
+
+
+def _read_json_words(path: Path, text: str):
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EmbeddingFormatError(path, f"line {exc.lineno}, column {exc.colno}",
+                                   f"invalid JSON ({exc.msg})",
+                                   "a JSON word → index map or a tokenizer.json") from None
+    kind = "json-map"
+    if isinstance(data, dict) and isinstance(data.get("model"), dict) and "vocab" in data["model"]:
+        kind = "tokenizer.json"
+        vocab = data["model"]["vocab"]
+        if isinstance(vocab, list):  # Unigram: [[token, score], ...], index = position
+            mapping = {}
+            for i, item in enumerate(vocab):
+                tok = item[0] if isinstance(item, (list, tuple)) and item else item
+                if not isinstance(tok, str):
+                    raise EmbeddingFormatError(path, f"model.vocab[{i}]", "not a token",
+                                               "[token, score] pairs")
+                mapping.setdefault(tok, i)
+        else:
+            mapping = dict(vocab)
+        for added in data.get("added_tokens") or []:
+            if isinstance(added, dict) and isinstance(added.get("content"), str) \
+                    and isinstance(added.get("id"), int):
+                mapping.setdefault(added["content"], added["id"])
+    elif isinstance(data, dict):
+        mapping = data
+    else:
+        raise EmbeddingFormatError(path, None, "the JSON is not an object",
+                                   'a word → index map like {"the": 0, "of": 1}')
+    for w, i in mapping.items():
+        if not isinstance(i, int) or isinstance(i, bool) or i < 0:
+            raise EmbeddingFormatError(path, f"word '{w}'", f"index {i!r} is not a whole number ≥ 0",
+                                       'a word → index map like {"the": 0, "of": 1}')
+    items = sorted(mapping.items(), key=lambda kv: kv[1])
+    return [w for w, _ in items], [i for _, i in items], kind
+
+
+# --- looking words up ----------------------------------------------------------------------------
+def lookup(emb, words, case_fallback: bool = True) -> tuple[np.ndarray, dict[str, str]]:
+    """Rows of `words` (-1 when missing) and {asked: found} for those found by case fallback."""
+    exact = emb.word_to_row
+    rows = np.full(len(words), -1, dtype=np.int64)
+    fallback: dict[str, str] = {}
+    lower_index = None
+    for i, w in enumerate(words):
+        r = exact.get(w)
+        if r is None and case_fallback:
+            low = w.lower()
+            r = exact.get(low)
+            if r is None:
+                if lower_index is None:
+                    lower_index = emb.lower_to_row
+                r = lower_index.get(low)
+            if r is not None:
+                fallback[w] = emb.words[r]
+        if r is not None:
+            rows[i] = r
+    return rows, fallback
+
+
+# --- resolving sources ----------------------------------------------------------------------------
+@dataclass
+class _Resolved:
+    words: list[str]
+    label: str
+    listed: bool                 # a list or corpus source: reported in coverage
+    indices: list[int] | None = None
+    counts: dict[str, int] | None = None
+    tokens: int | None = None
+    duplicates: int = 0
+
+
+def _dedupe(words, indices=None):
+    seen: set[str] = set()
+    out, out_idx, dup = [], [], 0
+    for j, w in enumerate(words):
+        if w in seen:
+            dup += 1
+            continue
+        seen.add(w)
+        out.append(w)
+        if indices is not None:
+            out_idx.append(indices[j])
+    return out, (out_idx if indices is not None else None), dup
+
+
+def _resolve(emb, src, job: Job) -> _Resolved:
+    if isinstance(src, TopWords):
+        if src.n < 0:
+            raise SelectionError(f"--top takes a number ≥ 0, not {src.n}")
+        words, _, dup = _dedupe(emb.words[: src.n])
+        return _Resolved(words, f"the first {src.n:,} rows", False, duplicates=dup)
+    if isinstance(src, WordsFile):
+        words, indices, kind = read_word_list(src.path)
+        if src.keep_indices:
+            seen: dict[str, int] = {}
+            for w, i in zip(words, indices):
+                if w in seen:
+                    raise EmbeddingFormatError(src.path, f"word '{w}'",
+                                               f"listed twice (indices {seen[w]} and {i})",
+                                               "each word once, to keep the file's indices")
+                seen[w] = i
+            expected = list(range(len(indices)))
+            if indices != expected:
+                gap = next(k for k, i in enumerate(indices) if i != k)
+                raise EmbeddingFormatError(src.path, f"index {gap}", "no word has this index",
+                                           "indices 0..N-1 with no gaps, to keep them")
+            return _Resolved(list(words), Path(src.path).name, True, indices=list(indices))
+        words, _, dup = _dedupe(words)
+        return _Resolved(words, Path(src.path).name, True, duplicates=dup)
+    if isinstance(src, Corpus):
+        from .corpus import count_corpus
+
+        counts = src.counts
+        if counts is None or not counts.matches(src.path, src.tokenizer, src.lowercase):
+            counts = _cached_counts(src, job)
+        if src.min_count < 1:
+            raise SelectionError(f"--min-count takes a number ≥ 1, not {src.min_count}")
+        kept = [w for w, c in counts.counts.items() if c >= src.min_count]
+        if src.max_words is not None:
+            kept = kept[: max(0, src.max_words)]
+        return _Resolved(kept, f"corpus {Path(src.path).name}", True, counts=counts.counts,
+                         tokens=counts.tokens)
+    if isinstance(src, Regex):
+        try:
+            rx = re.compile(src.pattern, re.IGNORECASE if src.ignore_case else 0)
+        except re.error as exc:
+            raise SelectionError(f"the regular expression '{src.pattern}' is not valid: {exc}") from None
+        match = rx.fullmatch
+        words, _, dup = _dedupe([w for w in emb.words if match(w)])
+        return _Resolved(words, f"regex {src.pattern}", False, duplicates=dup)
+    if isinstance(src, Words):
+        words, _, dup = _dedupe([w for w in src.words if w != ""])
+        return _Resolved(words, src.label, True, duplicates=dup)
+    if isinstance(src, Neighbours):
+        words = []
+        for q in src.words:
+            emb.row(q)  # UnknownWordError with suggestions when absent
+            words.append(q)
+            words.extend(n.word for n in _nearest(emb, q, src.k))
+        words, _, dup = _dedupe(words)
+        return _Resolved(words, "neighbours of " + ", ".join(src.words), False, duplicates=dup)
+    raise SelectionError(f"unknown word source {src!r}")
+
+
+def _nearest(emb, word, k):
+    try:
+        from .neighbours import nearest
+    except ImportError:  # engineer D's module not there: the same cosine ranking, inline
+        unit = emb.unit_vectors
+        q = unit[emb.row(word)]
+        scores = unit @ q
+        order = np.argsort(-scores, kind="stable")
+        out = []
+        Hit = type("Hit", (), {})
+        for r in order:
+            if emb.words[r] == word:
+                continue
+            h = Hit()
+            h.word, h.row, h.score = emb.words[r], int(r), float(scores[r])
+            out.append(h)
+            if len(out) >= k:
+                break
+        return out
+    return nearest(emb, word, k=k)
+
+
+_COUNTS_CACHE: dict = {}
+
+
+def _cached_counts(src: Corpus, job: Job):
+    """Count a corpus once per (file state, tokenizer, lowercase): previews call this often."""
+    from .corpus import count_corpus
+
+    for key, counts in list(_COUNTS_CACHE.items()):
+        if counts.matches(src.path, src.tokenizer, src.lowercase):
+            return counts
+    counts = count_corpus(src.path, tokenizer=src.tokenizer, lowercase=src.lowercase,
+                          progress=job.progress, should_stop=job.should_stop)
+    _COUNTS_CACHE.clear()  # one corpus at a time: counts of a big corpus are big
+    _COUNTS_CACHE[counts.path] = counts
+    return counts
+
+
+# --- combining ------------------------------------------------------------------------------------
+def select_words(emb, sources, case_fallback: bool = True, order: str = "asked",
+                 missing_examples: int = 20, progress=None, should_stop=None) -> Selection:
+    """Combine the sources left to right and look every chosen word up.
+
+    `order`: "asked" (sources' order) or "embedding" (by embedding row; words it lacks last).
+    Raises SelectionError for an impossible request, EmbeddingFormatError for an unreadable
+    words or corpus file, UnknownWordError for a neighbours query the embedding lacks.
+    """
+    job = Job(progress, should_stop)
+    sources = list(sources)
+    if not sources:
+        raise SelectionError("no words were asked for: give --top, --words, --corpus, --regex, "
+                             "--word or --neighbours")
+    for s in sources:
+        if getattr(s, "combine", "union") not in COMBINE:
+            raise SelectionError(f"unknown combination '{s.combine}' (expected {', '.join(COMBINE)})")
+    if order not in ("asked", "embedding"):
+        raise SelectionError(f"unknown order '{order}' (expected asked or embedding)")
+    keep = [s for s in sources if isinstance(s, WordsFile) and s.keep_indices]
+    if keep and (len(sources) > 1 or keep[0].combine != "union"):
+        raise SelectionError("keeping a vocabulary file's indices fixes every row, so it cannot be "
+                             "combined with other word sources")
+    if keep and order != "asked":
+        raise SelectionError("keeping a vocabulary file's indices fixes the order")
+
+    resolved = []
+    n = len(sources)
+    for i, s in enumerate(sources):
+        sub = job.sub(i / n, (i + 1) / n)
+        resolved.append((s, _resolve(emb, s, sub)))
+        job.check()
+
+    chosen: list[str] = []
+    chosen_set: set[str] = set()
+    first = True
+    for s, res in resolved:
+        comb = s.combine if not first else "union"
+        if comb == "exclude" and first:
+            comb = "union"
+        if comb == "union":
+            for w in res.words:
+                if w not in chosen_set:
+                    chosen_set.add(w)
+                    chosen.append(w)
+        elif comb == "intersect":
+            other = set(res.words)
+            chosen = [w for w in chosen if w in other]
+            chosen_set = set(chosen)
+        else:
+            other = set(res.words)
+            chosen = [w for w in chosen if w not in other]
+            chosen_set = set(chosen)
+        first = False
+
+    rows, fallback = lookup(emb, chosen, case_fallback)
+    file_indices = resolved[0][1].indices if keep else None
+    if order == "embedding":
+        key = np.where(rows >= 0, rows, np.iinfo(np.int64).max)
+        perm = np.argsort(key, kind="stable")
+        chosen = [chosen[i] for i in perm]
+        rows = rows[perm]
+
+    exported = {w for w, r in zip(chosen, rows) if r >= 0}
+    coverage = []
+    for s, res in resolved:
+        if not res.listed:
+            continue
+        r_rows, r_fb = lookup(emb, res.words, case_fallback)
+        missing = [w for w, r in zip(res.words, r_rows) if r < 0]  # already most frequent first
+        cov = Coverage(
+            source=res.label, asked=len(res.words), found=int((r_rows >= 0).sum()),
+            found_by_case_fallback=len(r_fb), missing=len(missing),
+            missing_examples=missing[:missing_examples],
+            case_fallback_examples=list(r_fb.items())[:missing_examples],
+            duplicates=res.duplicates)
+        if res.counts is not None:
+            cov.tokens = res.tokens
+            cov.tokens_covered = int(sum(c for w, c in res.counts.items() if w in exported))
+        coverage.append(cov)
+    warnings = []
+    for s, res in resolved:
+        if res.duplicates:
+            warnings.append(f"{res.label}: {res.duplicates:,} words listed more than once "
+                            "(each kept once, at its first place)")
+    return Selection(chosen, rows, fallback, coverage, file_indices, warnings)
