@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# `make package`: build the frozen one-folder app into dist/embedscope/ with PyInstaller, then
+# smoke-test it headless from another folder (--version, --help, info, check, demo, and a tiny
+# UMAP projection when those commands exist), and validate the desktop entry and metainfo.
+# Prints the folder's size and the start time of `embedscope info`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+PY="${PY:-$ROOT/.venv/bin/python}"
+
+# The `package` extra of pyproject.toml (PyInstaller). Installed by requirement rather than with
+# `pip install -e .[package]`, which would rebuild the project's editable install under anyone
+# running tests in this tree at the same time.
+mapfile -t REQS < <("$PY" - <<'EOF'
+import tomllib
+with open("pyproject.toml", "rb") as f:
+    print("\n".join(tomllib.load(f)["project"]["optional-dependencies"]["package"]))
+EOF
+)
+if ! "$PY" -c "import PyInstaller" 2>/dev/null; then
+  echo "installing ${REQS[*]}"
+  "$PY" -m pip install --quiet "${REQS[@]}"
+fi
+
+echo "== building dist/embedscope with PyInstaller $("$PY" -m PyInstaller --version)"
+start=$(date +%s)
+"$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
+  --distpath "$ROOT/dist" --workpath "$ROOT/build/pyinstaller" packaging/embedscope.spec
+echo "built in $(( $(date +%s) - start )) s"
+
+APP="$ROOT/dist/embedscope/embedscope"
+SAMPLE="$(dirname "$APP")/_internal/embedscope/_resources/sample/glove.6B.50d.20k.npy"
+test -x "$APP" || { echo "FAIL: $APP was not built" >&2; exit 1; }
+test -f "$SAMPLE" || { echo "FAIL: the sample is not inside the frozen folder" >&2; exit 1; }
+
+# Run from an empty folder with a private cache and no display, so nothing can come from the
+# clone, the user's cache or a desktop session.
+SMOKE="$(mktemp -d)"
+trap 'rm -rf "$SMOKE"' EXIT
+cd "$SMOKE"
+export EMBEDSCOPE_CACHE_DIR="$SMOKE/cache" NUMBA_CACHE_DIR="$SMOKE/numba" QT_QPA_PLATFORM=offscreen
+unset PYTHONPATH PYTHONHOME VIRTUAL_ENV
+failures=0
+run() {  # run NAME EXPECTED_CODE CMD...: one smoke check, its output kept for the log
+  local name="$1" want="$2"; shift 2
+  local code=0
+  "$@" >"$SMOKE/$name.out" 2>"$SMOKE/$name.err" || code=$?
+  if [ "$code" = "$want" ]; then
+    echo "ok    $name"
+  else
+    echo "FAIL  $name: exit $code, expected $want" >&2
+    sed 's/^/      /' "$SMOKE/$name.err" | tail -20 >&2
+    failures=$((failures + 1))
+  fi
+}
+has_command() { "$APP" "$1" --help >/dev/null 2>&1; }
+
+echo "== smoke tests of the frozen app (from $SMOKE)"
+run version 0 "$APP" --version
+run help 0 "$APP" --help
+commands=$("$APP" --help | sed -n 's/^    \([a-z-]*\) .*/\1/p')
+for c in $commands; do
+  run "help-$c" 0 "$APP" "$c" --help
+  grep -q '^examples:' "$SMOKE/help-$c.out" || { echo "FAIL  $c --help has no examples" >&2; failures=$((failures + 1)); }
+done
+run bad-arguments 2 "$APP" info
+run missing-file 2 "$APP" info "$SMOKE/no-such-file.txt"
+run info 0 "$APP" info "$SAMPLE"
+grep -q "20,000" "$SMOKE/info.out" || { echo "FAIL  info did not report 20,000 rows" >&2; failures=$((failures + 1)); }
+if has_command check; then run check 0 "$APP" check "$SAMPLE"; else echo "skip  check (command not in this build)"; fi
+if has_command demo; then run demo 0 "$APP" demo; fi
+if has_command neighbours; then run neighbours 0 "$APP" neighbours "$SAMPLE" frog; fi
+if has_command project; then
+  # umap + pynndescent + numba compiled inside the frozen app, on a small slice.
+  run project-umap 0 "$APP" project "$SAMPLE" --method umap --limit 2000 --out "$SMOKE/umap.npz"
+  run project-pca 0 "$APP" project "$SAMPLE" --method pca --limit 2000 --out "$SMOKE/pca.npz"
+else
+  echo "skip  project --method umap (command not in this build)"
+fi
+# The window's modules and Qt's offscreen platform load inside the frozen app.
+if [ -d "$(dirname "$APP")/_internal/PySide6" ]; then echo "ok    PySide6 bundled"; fi
+
+echo "== desktop entry and AppStream metainfo"
+cd "$ROOT"
+if command -v desktop-file-validate >/dev/null; then
+  run desktop-file-validate 0 desktop-file-validate packaging/linux/io.github.embedscope.Embedscope.desktop
+else echo "skip  desktop-file-validate (apt-get install desktop-file-utils)"; fi
+if command -v appstreamcli >/dev/null; then
+  run appstreamcli-validate 0 appstreamcli validate --no-net --explain packaging/linux/io.github.embedscope.Embedscope.metainfo.xml
+else echo "skip  appstreamcli validate (apt-get install appstream)"; fi
+
+echo "== figures"
+echo "folder size: $(du -sh "$ROOT/dist/embedscope" | cut -f1)  ($(find "$ROOT/dist/embedscope" -type f | wc -l) files)"
+cd "$SMOKE"
+for i in 1 2; do  # the first run pays for a cold disk cache; the second is the usual start
+  s=$(date +%s.%N); "$APP" info "$SAMPLE" >/dev/null; e=$(date +%s.%N)
+  echo "start + 'embedscope info' on the sample, run $i: $(echo "$e - $s" | bc) s"
+done
+if [ "$failures" -gt 0 ]; then echo "$failures smoke check(s) failed" >&2; exit 1; fi
+echo "all smoke checks passed: $ROOT/dist/embedscope/embedscope"
