@@ -1,0 +1,292 @@
+"""Exact nearest neighbours of a word, of several words, or of a raw vector.
+
+Cosine scores are computed exactly as gensim's `KeyedVectors.most_similar` computes them
+(weighted mean of unit vectors, unit-normalised in float64, then `vectors @ mean / norms` in
+float32), so the words *and* the scores agree with gensim to the last bit. Speed comes from
+not doing gensim's extra full-length passes: the scores land in a reused buffer and the top k
+are found from per-block maxima (a few hundred numbers) instead of partitioning all V scores.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from .embedding import Embedding
+from .errors import UnknownWordError
+
+METRICS = ("cosine", "dot", "euclidean")
+
+# Row blocks for the matrix–vector product: small enough that a memory-mapped or very large
+# matrix is streamed (and a cancel is noticed), large enough that BLAS runs at full speed.
+_ROW_BLOCK = 1 << 18
+# Scores are grouped in blocks of this many rows to find a threshold for the top k.
+_MAX_BLOCK = 256
+
+
+class Neighbour(NamedTuple):
+    """One result: the word, its row in the embedding, and its score (cosine similarity, dot
+    product, or Euclidean distance depending on the metric)."""
+
+    word: str
+    row: int
+    score: float
+
+
+class _SearchState:
+    """What a search keeps per embedding: gensim-compatible norms and a scores buffer."""
+
+    def __init__(self, emb: Embedding):
+        self.emb = weakref.ref(emb)
+        vectors = emb.vectors
+        # np.linalg.norm, exactly as gensim's fill_norms: its float32 rounding differs from
+        # einsum's in the last bit for some rows, and scores must match gensim's bit for bit.
+        norms = np.empty(emb.rows, dtype=np.float32)
+        for s in range(0, emb.rows, _ROW_BLOCK):
+            norms[s : s + _ROW_BLOCK] = np.linalg.norm(
+                np.asarray(vectors[s : s + _ROW_BLOCK]), axis=1)
+        self.norms = norms
+        self._sq_norms = None
+        self._buffer = np.empty(emb.rows, dtype=np.float32)
+        self._lock = threading.Lock()
+
+    @property
+    def sq_norms(self) -> np.ndarray:
+        if self._sq_norms is None:
+            self._sq_norms = self.norms.astype(np.float32) ** 2
+        return self._sq_norms
+
+    def scores_buffer(self, n: int):
+        """The reusable buffer when free (one query at a time), else a fresh array."""
+        if self._lock.acquire(blocking=False):
+            return self._buffer[:n], self._lock
+        return np.empty(n, dtype=np.float32), None
+
+
+_STATES: "weakref.WeakKeyDictionary[Embedding, _SearchState]" = weakref.WeakKeyDictionary()
+_STATES_LOCK = threading.Lock()
+
+
+def search_state(emb: Embedding) -> _SearchState:
+    """The per-embedding search state, built on first use and kept while the embedding lives."""
+    with _STATES_LOCK:
+        st = _STATES.get(emb)
+        if st is None:
+            st = _SearchState(emb)
+            _STATES[emb] = st
+        return st
+
+
+def gensim_norms(emb: Embedding) -> np.ndarray:
+    """Row norms rounded exactly as gensim's `fill_norms` rounds them (float32)."""
+    return search_state(emb).norms
+
+
+# --- query vectors ------------------------------------------------------------------------
+
+def _unitvec64(vec64: np.ndarray) -> np.ndarray:
+    """gensim's `matutils.unitvec` for a float64 vector: BLAS dnrm2, then dscal by 1/length."""
+    from scipy.linalg.blas import dnrm2
+
+    length = dnrm2(vec64)
+    if length > 0.0:
+        return vec64 * (1.0 / length)
+    return vec64
+
+
+def query_terms(emb: Embedding, query) -> list[tuple[float, object]]:
+    """Normalise a query (word, list of words, list of (weight, word) pairs, or a vector)
+    into (weight, word-or-vector) terms; unknown words raise UnknownWordError listing all."""
+    if isinstance(query, np.ndarray) and query.ndim == 1:
+        terms = [(1.0, query)]
+    elif isinstance(query, str):
+        terms = [(1.0, query)]
+    else:
+        terms = []
+        for item in query:
+            if isinstance(item, tuple):
+                weight, token = item
+                terms.append((float(weight), token))
+            else:
+                terms.append((1.0, item))
+        if not terms:
+            raise ValueError("an empty query: give at least one word or a vector")
+    unknown = [t for _, t in terms if isinstance(t, str) and t not in emb.word_to_row]
+    if unknown:
+        unknown = list(dict.fromkeys(unknown))
+        raise UnknownWordError(unknown, {w: emb.suggest(w) for w in unknown})
+    for _, t in terms:
+        if not isinstance(t, str):
+            t = np.asarray(t)
+            if t.shape != (emb.dim,):
+                raise ValueError(f"a query vector must have {emb.dim} values, got shape {t.shape}")
+    return terms
+
+
+def query_vector(emb: Embedding, terms, normalize: bool = True) -> np.ndarray:
+    """The float32 query vector for weighted terms.
+
+    With `normalize` this is gensim's `get_mean_vector(pre_normalize=True,
+    post_normalize=True)` step for step (same float32/float64 roundings): each word's unit
+    vector times its weight, summed into a float32 mean, divided by the sum of |weights|, then
+    unit-normalised. Without it, the weighted mean of the raw vectors (for dot and Euclidean).
+    """
+    norms = gensim_norms(emb)
+    mean = np.zeros(emb.dim, dtype=np.float32)
+    total = np.float64(0.0)
+    for weight, token in terms:
+        w = np.float64(weight)
+        if isinstance(token, str):
+            row = emb.word_to_row[token]
+            vec = np.asarray(emb.vectors[row])
+            if normalize:
+                vec = vec / norms[row]
+        else:
+            vec = np.asarray(token)
+        mean += w * vec
+        total += abs(w)
+    out = mean / total if total > 0 else mean.astype(np.float64)
+    if normalize:
+        out = _unitvec64(np.asarray(out, dtype=np.float64))
+    return np.asarray(out, dtype=np.float32)
+
+
+# --- scores and the top k --------------------------------------------------------------------
+
+def _matvec(vectors, q: np.ndarray, out: np.ndarray, job=None) -> np.ndarray:
+    """out[i] = vectors[i] · q over the first len(out) rows, in row blocks.
+
+    One BLAS sgemv per block: per-row results are bit-identical to one call over the whole
+    matrix (and so to gensim's), because sgemv never mixes rows.
+    """
+    n = out.shape[0]
+    if n <= _ROW_BLOCK:
+        np.dot(vectors[:n], q, out=out)
+        return out
+    for s in range(0, n, _ROW_BLOCK):
+        e = min(n, s + _ROW_BLOCK)
+        np.dot(np.asarray(vectors[s:e]), q, out=out[s:e])
+        if job is not None:
+            job.step(e, n, "scoring")
+    return out
+
+
+def top_rows(key: np.ndarray, k: int, exclude=(), tolerance: float = 0.0) -> np.ndarray:
+    """Rows of the k largest values of `key` (NaN never chosen), ignoring `exclude`.
+
+    Ordered by value (largest first), ties by row (the more frequent word first). Instead of
+    partitioning all V values, the largest value of each block of 256 rows is taken; the
+    (k + excluded)-th largest of those is a value at least that many rows reach, so every row
+    of the top k is at or above it. With `tolerance`, rows that far below also qualify (for
+    callers who re-score candidates exactly).
+    """
+    n = key.shape[0]
+    exclude = np.unique(np.asarray(list(exclude), dtype=np.int64))
+    exclude = exclude[(exclude >= 0) & (exclude < n)]
+    need = k + len(exclude)
+    if k <= 0 or n == 0:
+        return np.empty(0, dtype=np.int64)
+    full = (n // _MAX_BLOCK) * _MAX_BLOCK
+    threshold = -np.inf
+    if full and need * 4 < n // _MAX_BLOCK:
+        block_max = np.fmax.reduce(key[:full].reshape(-1, _MAX_BLOCK), axis=1)
+        if full < n:
+            block_max = np.append(block_max, np.fmax.reduce(key[full:]))
+        block_max = np.nan_to_num(block_max, nan=-np.inf)
+        threshold = np.partition(block_max, len(block_max) - need)[len(block_max) - need]
+    if threshold == -np.inf:
+        cand = np.flatnonzero(~np.isnan(key))
+    else:
+        cand = np.flatnonzero(key >= threshold - tolerance)
+    if len(exclude):
+        cand = cand[~np.isin(cand, exclude)]
+    vals = key[cand]
+    order = np.lexsort((cand, -vals.astype(np.float64)))
+    return cand[order[: k if tolerance == 0 else len(order)]]
+
+
+def scores_for(emb: Embedding, q: np.ndarray, metric: str = "cosine", restrict: int | None = None,
+               out: np.ndarray | None = None, job=None) -> np.ndarray:
+    """Scores of every row (of the first `restrict`) against query vector `q`.
+
+    cosine: `vectors @ q / norms` (q already unit length; NaN for all-zero rows, as gensim);
+    dot: `vectors @ q`; euclidean: the distance to q.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric '{metric}' (expected one of {', '.join(METRICS)})")
+    st = search_state(emb)
+    n = emb.rows if not restrict else min(int(restrict), emb.rows)
+    if out is None:
+        out = np.empty(n, dtype=np.float32)
+    _matvec(emb.vectors, np.ascontiguousarray(q, dtype=np.float32), out[:n], job)
+    out = out[:n]
+    if metric == "cosine":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(out, st.norms[:n], out=out)
+    elif metric == "euclidean":
+        out *= -2.0
+        out += st.sq_norms[:n]
+        out += np.float32(np.dot(q, q))
+        np.maximum(out, 0, out=out)
+        np.sqrt(out, out=out)
+    return out
+
+
+def nearest(
+    emb: Embedding,
+    query,
+    k: int = 10,
+    metric: str = "cosine",
+    exclude_query: bool = True,
+    restrict: int | None = None,
+    job=None,
+) -> list[Neighbour]:
+    """The k nearest rows to `query`: a word, a list of words (or (weight, word) pairs; their
+    weighted mean is the query, as gensim's `most_similar(positive=...)`), or a vector.
+
+    `metric` is "cosine" (default; scores equal gensim's `most_similar`), "dot" (dot product
+    with the weighted mean of the raw vectors) or "euclidean" (distance to that mean; smallest
+    first). The query's own words are left out unless `exclude_query=False`. `restrict=N`
+    searches only the first N rows (the most frequent words in frequency-ordered files).
+    Raises UnknownWordError naming every unknown word with close spellings.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric '{metric}' (expected one of {', '.join(METRICS)})")
+    terms = query_terms(emb, query)
+    q = query_vector(emb, terms, normalize=(metric == "cosine"))
+    exclude = [emb.word_to_row[t] for _, t in terms if isinstance(t, str)] if exclude_query else []
+    return search_vector(emb, q, k, metric, exclude, restrict, job)
+
+
+def search_vector(emb: Embedding, q: np.ndarray, k: int = 10, metric: str = "cosine",
+                  exclude=(), restrict: int | None = None, job=None) -> list[Neighbour]:
+    """The k best rows for a ready query vector (unit length for cosine), leaving out rows
+    `exclude`."""
+    if k <= 0:
+        return []
+    st = search_state(emb)
+    n = emb.rows if not restrict else min(int(restrict), emb.rows)
+    buf, lock = st.scores_buffer(n)
+    try:
+        if metric == "euclidean":
+            # Rank by 2·v·q − |v|² (same order as the distance, no square root over V), then
+            # measure the candidates' distances directly so near neighbours are not lost to
+            # cancellation in |v|² − 2·v·q + |q|².
+            _matvec(emb.vectors, np.ascontiguousarray(q, dtype=np.float32), buf, job)
+            buf *= 2.0
+            buf -= st.sq_norms[:n]
+            scale = float(np.max(st.sq_norms[:n])) + float(np.dot(q, q)) if n else 0.0
+            cand = top_rows(buf, k, exclude, tolerance=1e-5 * scale + 1e-6)
+            dist = np.linalg.norm(np.asarray(emb.vectors[np.sort(cand)]) - q, axis=1)
+            rows = np.sort(cand)
+            order = np.lexsort((rows, dist))[:k]
+            return [Neighbour(emb.words[int(rows[i])], int(rows[i]), float(dist[i]))
+                    for i in order]
+        scores = scores_for(emb, q, metric, restrict, out=buf, job=job)
+        rows = top_rows(scores, k, exclude)
+        return [Neighbour(emb.words[int(r)], int(r), float(scores[r])) for r in rows]
+    finally:
+        if lock is not None:
+            lock.release()
