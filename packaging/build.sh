@@ -67,18 +67,29 @@ run bad-arguments 2 "$APP" info
 run missing-file 2 "$APP" info "$SMOKE/no-such-file.txt"
 run info 0 "$APP" info "$SAMPLE"
 grep -q "20,000" "$SMOKE/info.out" || { echo "FAIL  info did not report 20,000 rows" >&2; failures=$((failures + 1)); }
-if has_command check; then run check 0 "$APP" check "$SAMPLE"; else echo "skip  check (command not in this build)"; fi
-if has_command demo; then run demo 0 "$APP" demo; fi
-if has_command neighbours; then run neighbours 0 "$APP" neighbours "$SAMPLE" frog; fi
-if has_command project; then
-  # umap + pynndescent + numba compiled inside the frozen app, on a small slice.
-  run project-umap 0 "$APP" project "$SAMPLE" --method umap --limit 2000 --out "$SMOKE/umap.npz"
-  run project-pca 0 "$APP" project "$SAMPLE" --method pca --limit 2000 --out "$SMOKE/pca.npz"
-else
-  echo "skip  project --method umap (command not in this build)"
-fi
+# Commands other engineers are still writing are smoke-tested once they exist and run in the
+# development environment: a failure here then means freezing broke them.
+optional() {  # optional NAME CMD ARGS...
+  local name="$1"; shift
+  if ! has_command "$1"; then echo "skip  $name (the '$1' command is not in this build)"; return; fi
+  if ! "$PY" -m embedscope "$@" >"$SMOKE/$name.dev.out" 2>&1; then
+    echo "skip  $name (fails in the development environment too: $(tail -1 "$SMOKE/$name.dev.out"))"
+    return
+  fi
+  run "$name" 0 "$APP" "$@"
+}
+optional check check "$SAMPLE"
+optional demo demo
+optional neighbours neighbours "$SAMPLE" frog
+# umap + pynndescent + numba compiled inside the frozen app, on a small slice; PCA for contrast.
+optional project-umap project "$SAMPLE" --method umap --limit 2000 --out "$SMOKE/umap.npz"
+optional project-pca project "$SAMPLE" --method pca --limit 2000 --out "$SMOKE/pca.npz"
 # The window's modules and Qt's offscreen platform load inside the frozen app.
-if [ -d "$(dirname "$APP")/_internal/PySide6" ]; then echo "ok    PySide6 bundled"; fi
+for plugin in platforms/libqxcb.so platforms/libqoffscreen.so platforms/libqwayland.so \
+              imageformats/libqsvg.so iconengines/libqsvgicon.so; do
+  if [ -f "$(dirname "$APP")/_internal/PySide6/Qt/plugins/$plugin" ]; then echo "ok    Qt plugin $plugin"
+  else echo "FAIL  Qt plugin $plugin is not bundled" >&2; failures=$((failures + 1)); fi
+done
 
 echo "== desktop entry and AppStream metainfo"
 cd "$ROOT"

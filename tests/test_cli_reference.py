@@ -94,3 +94,74 @@ def test_readme_block_equals_the_generated_reference(ref, generated):
     assert ref.readme_block(text) == generated, (
         "README's CLI reference is out of date: run "
         "'.venv/bin/python packaging/cli_reference.py --write README.md'")
+
+
+# What the reference promises about every subcommand, checked on each one that exists:
+# --help with examples and exit codes, bad arguments → 2 with usage on stderr, a file that
+# cannot be loaded → 2 with one line on stderr, nothing on stdout when failing.
+
+def _command_names():
+    return list(_subparsers())
+
+
+def _argv_for_missing_file(name, missing):
+    """The command's positionals filled in: the first with a missing file, the rest with a
+    placeholder; required options with their first choice or a placeholder."""
+    sub = _subparsers()[name]
+    argv, first = [name], True
+    for action in sub._actions:
+        if action.option_strings:
+            if action.required:
+                argv += [action.option_strings[0],
+                         str(action.choices[0]) if action.choices else "x"]
+            continue
+        if first:
+            argv.append(str(missing))
+            first = False
+        elif action.nargs not in ("?", "*"):
+            argv.append(str(missing) if "path" in action.dest.lower() or action.dest in ("a", "b")
+                        else "x")
+    return argv, not first
+
+
+@pytest.mark.parametrize("name", _command_names())
+def test_help_shows_examples_and_exit_codes(name, capsys):
+    from embedscope.cli import main
+
+    assert main([name, "--help"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"usage: embedscope {name}")
+    assert "examples:\n  embedscope " in out and "exit codes:" in out and not err
+
+
+@pytest.mark.parametrize("name", _command_names())
+def test_bad_arguments_exit_2_with_usage_on_stderr(name, capsys):
+    from embedscope.cli import main
+
+    assert main([name, "--no-such-option"]) == 2
+    out, err = capsys.readouterr()
+    assert not out and "usage:" in err and "error:" in err
+
+
+@pytest.mark.parametrize("name", _command_names())
+def test_unloadable_file_exits_2_with_a_message_on_stderr(name, capsys, tmp_path):
+    from embedscope.cli import main
+
+    missing = tmp_path / "no-such-embedding.txt"
+    argv, has_path = _argv_for_missing_file(name, missing)
+    if not has_path:
+        pytest.skip(f"'{name}' takes no file")
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 2, (argv, out, err)
+    assert not out, out
+    assert err.startswith("embedscope: ") and "no-such-embedding.txt" in err
+    assert "Traceback" not in err
+
+
+def test_version(capsys):
+    import embedscope
+    from embedscope.cli import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"embedscope {embedscope.__version__}"
