@@ -1,0 +1,233 @@
+"""`embedscope export`: pick a vocabulary and write a pruned, reindexed matrix for a model's
+embedding layer, with its words, a manifest and USAGE.md."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import (EXIT_PROBLEM, EXIT_UNLOADABLE, CommandFailed, TerminalProgress,
+                     load_source, print_json, run_guarded)
+
+NAME = "export"
+HELP = ("pick a vocabulary (first N rows, a words file or tokenizer vocabulary, a corpus, a "
+        "regex, words, neighbours) and write a pruned, reindexed matrix with <pad>/<unk> rows, "
+        "its words, manifest.json and USAGE.md")
+EXAMPLES = [
+    "embedscope export glove.6B.100d.txt --words my_vocab.txt --pad --unk -o export/",
+    "embedscope export glove.6B.300d.txt --corpus train.txt --min-count 2 --max-words 20000 "
+    "--lowercase --pad --unk -o export/",
+    "embedscope export cc.en.300.vec --words tokenizer.json --keep-indices --format safetensors "
+    "-o export/",
+    "embedscope export vectors.npy --vocab vocab.txt --top 50000 --regex '[a-z]+' --intersect "
+    "--dtype float16 -o export/ --force --json",
+]
+
+SOURCE_FLAGS = ("top", "words", "corpus", "regex", "word", "neighbours")
+
+
+class _SourceAction(argparse.Action):
+    """Records word sources in command-line order, each with the combination in force
+    (--intersect / --exclude apply to the source option that follows them)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        seq = list(getattr(namespace, "selection", None) or [])
+        combine = getattr(namespace, "_next_combine", None) or "union"
+        seq.append((self.dest, values, combine))
+        namespace.selection = seq
+        namespace._next_combine = None
+
+
+class _CombineAction(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        namespace._next_combine = self.const
+
+
+def add_arguments(p) -> None:
+    # The source options of every command, except that --format names the OUTPUT format here
+    # (as the issue asks); the source's format override is --source-format.
+    p.add_argument("path", metavar="PATH", help="the embedding file to export from")
+    p.add_argument("--vocab", metavar="FILE",
+                   help="words file of a bare matrix or checkpoint SOURCE (found beside it by "
+                   "name when omitted); the words to export are chosen with --words etc.")
+    p.add_argument("--source-format", dest="format", metavar="F",
+                   help="skip detection of the source: word2vec, glove, word2vec-bin, npy, npz, "
+                   "tsv, safetensors, torch, gensim")
+    p.add_argument("--tensor", metavar="NAME",
+                   help="which 2-D tensor of a checkpoint holds the embedding")
+    p.add_argument("--trust-pickle", action="store_true",
+                   help="allow gensim .model/.kv files (Python pickles run code when loaded)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="parse the source again instead of using the memory-mapped cache")
+    g = p.add_argument_group(
+        "choosing the words (sources combine in the order given: each adds its words, "
+        "unless preceded by --intersect or --exclude)")
+    g.add_argument("--top", metavar="N", type=int, action=_SourceAction,
+                   help="the first N rows (the embedding's frequency order)")
+    g.add_argument("--words", metavar="FILE", action=_SourceAction,
+                   help="a words file: one word per line (word<TAB>count allowed), a BERT-style "
+                   "vocab.txt, a JSON word→index map or a tokenizer.json; kept in file order")
+    g.add_argument("--keep-indices", action="store_true",
+                   help="with --words: each word's row is its index in the file (the file's "
+                   "own specials such as [PAD]/[UNK] are used for --pad/--unk)")
+    g.add_argument("--corpus", metavar="FILE", action=_SourceAction,
+                   help="a UTF-8 text corpus: tokenised, counted, words kept by descending count")
+    g.add_argument("--min-count", metavar="N", type=int, default=1,
+                   help="with --corpus: keep words seen at least N times (default 1)")
+    g.add_argument("--max-words", metavar="N", type=int, default=None,
+                   help="with --corpus: keep at most the N most frequent words")
+    g.add_argument("--lowercase", action="store_true",
+                   help="with --corpus: lowercase the text before counting")
+    g.add_argument("--tokenizer", choices=["words", "whitespace"], default="words",
+                   help="with --corpus: 'words' (default) = runs of letters/digits/_ with inner "
+                   "' or - kept (don't, e-mail), every other non-space character a token of its "
+                   "own (, . ! $), as GloVe/word2vec vocabularies split punctuation; "
+                   "'whitespace' = split on white space only")
+    g.add_argument("--regex", metavar="R", action=_SourceAction,
+                   help="embedding words matching the regular expression R in full")
+    g.add_argument("--word", metavar="W", action=_SourceAction,
+                   help="one explicit word (repeat the option for more)")
+    g.add_argument("--neighbours", metavar="W", action=_SourceAction,
+                   help="the word W and its --k nearest neighbours (cosine)")
+    g.add_argument("--k", type=int, default=10, help="neighbours per --neighbours word (10)")
+    g.add_argument("--intersect", nargs=0, action=_CombineAction, const="intersect",
+                   help="the next source keeps only words the sources before it also chose")
+    g.add_argument("--exclude", nargs=0, action=_CombineAction, const="exclude",
+                   help="the next source removes its words from those chosen before it")
+    g.add_argument("--order", choices=["asked", "embedding"], default="asked",
+                   help="row order of the words: as the sources list them (default) or by "
+                   "embedding row")
+    g.add_argument("--no-case-fallback", action="store_true",
+                   help="do not look a missing word up lowercased / in another case")
+
+    b = p.add_argument_group("building the matrix")
+    b.add_argument("--pad", action="store_true",
+                   help="a padding row at row 0, exactly zero (token <pad>, see --pad-token)")
+    b.add_argument("--pad-token", metavar="TOKEN", default="<pad>",
+                   help="the padding row's token (default <pad>)")
+    b.add_argument("--unk", action="store_true",
+                   help="a row for unknown words after the padding row (token <unk>)")
+    b.add_argument("--unk-token", metavar="TOKEN", default="<unk>",
+                   help="the unknown-word row's token (default <unk>)")
+    b.add_argument("--unk-init", choices=["mean", "random", "zeros"], default="mean",
+                   help="the unknown-word row: the mean vector (default), random or zeros")
+    b.add_argument("--special", metavar="TOKEN", action="append", default=[],
+                   help="another special token (<s>, </s>, [CLS]...), repeat for more")
+    b.add_argument("--special-init", choices=["random", "zeros", "mean"], default="random",
+                   help="how --special rows start (default random)")
+    b.add_argument("--oov", choices=["random", "zeros", "drop"], default="random",
+                   help="chosen words the embedding lacks: random normal with the matrix's "
+                   "per-dimension mean/std (default), zeros, or drop them; reported either way")
+    b.add_argument("--dtype", choices=["float32", "float16"], default="float32")
+    b.add_argument("--normalize", action="store_true", help="scale every row to unit length")
+    b.add_argument("--seed", type=int, default=0, help="seed of the random rows (0)")
+
+    w = p.add_argument_group("writing")
+    w.add_argument("--format", dest="out_format", default="npy",
+                   choices=["npy", "npz", "safetensors", "word2vec", "word2vec-bin", "glove",
+                            "tsv"],
+                   help="npy (default: embeddings.npy), npz, safetensors (tensor 'weight'), "
+                   "word2vec text (.vec), word2vec-bin (.bin), glove text, tsv (Projector pair); "
+                   "vocab.txt, word_index.json, manifest.json and USAGE.md come with each")
+    w.add_argument("-o", "--output", metavar="DIR", required=True,
+                   help="the folder to write (created; must be new or empty)")
+    w.add_argument("--force", action="store_true",
+                   help="replace a non-empty output folder (only once the new export is complete)")
+    w.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    p.set_defaults(selection=None, _next_combine=None)
+
+
+def plan_from_args(args):
+    from ..core.export import ExportPlan
+    from ..core.vocabulary import Corpus, Neighbours, Regex, TopWords, Words, WordsFile
+
+    sources = []
+    explicit: Words | None = None
+    for kind, value, combine in args.selection or []:
+        if kind == "top":
+            sources.append(TopWords(value, combine=combine))
+        elif kind == "words":
+            sources.append(WordsFile(value, keep_indices=args.keep_indices, combine=combine))
+        elif kind == "corpus":
+            sources.append(Corpus(value, min_count=args.min_count, max_words=args.max_words,
+                                  lowercase=args.lowercase, tokenizer=args.tokenizer,
+                                  combine=combine))
+        elif kind == "regex":
+            sources.append(Regex(value, combine=combine))
+        elif kind == "word":
+            # Consecutive --word options with the same combination form one list.
+            if explicit is not None and sources and sources[-1] is explicit \
+                    and explicit.combine == combine:
+                explicit.words.append(value)
+            else:
+                explicit = Words([value], combine=combine)
+                sources.append(explicit)
+        elif kind == "neighbours":
+            if sources and isinstance(sources[-1], Neighbours) and sources[-1].combine == combine:
+                sources[-1].words.append(value)
+            else:
+                sources.append(Neighbours([value], k=args.k, combine=combine))
+    if args.keep_indices and not any(isinstance(s, WordsFile) for s in sources):
+        raise CommandFailed("--keep-indices needs --words FILE", EXIT_UNLOADABLE)
+    return ExportPlan(
+        sources=sources, order=args.order, case_fallback=not args.no_case_fallback,
+        pad=args.pad_token if args.pad else None,
+        unk=args.unk_token if args.unk else None, unk_init=args.unk_init, specials=list(args.special),
+        special_init=args.special_init, oov=args.oov, format=args.out_format, dtype=args.dtype,
+        normalize=args.normalize, seed=args.seed)
+
+
+@run_guarded
+def run(args) -> int:
+    from ..core.errors import EmbeddingFormatError, ExportRefusedError
+    from ..core.jobs import Cancelled
+    from ..core.vocabulary import SelectionError
+    from ..core.export import write_export
+
+    if not args.selection:
+        raise CommandFailed("no words were asked for: give --top, --words, --corpus, --regex, "
+                            "--word or --neighbours", EXIT_UNLOADABLE)
+    plan = plan_from_args(args)
+    emb = load_source(args)
+    bar = TerminalProgress(f"exporting to {args.output}")
+    try:
+        manifest = write_export(emb, plan, args.output, force=args.force, progress=bar)
+    except (SelectionError, EmbeddingFormatError) as exc:
+        raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None
+    except ExportRefusedError as exc:
+        raise CommandFailed(str(exc), EXIT_PROBLEM) from None
+    except Cancelled:
+        raise CommandFailed("cancelled; nothing was written", EXIT_PROBLEM) from None
+    finally:
+        bar.close()
+    if args.json:
+        print_json(manifest)
+        return 0
+    _print_summary(manifest)
+    return 0
+
+
+def _print_summary(m: dict) -> None:
+    c = m["counts"]
+    out = sys.stdout
+    print(f"wrote {m['output_dir']}", file=out)
+    print(f"  rows        {c['rows']:,} × {c['dim']} ({m['dtype']}, {m['format']})", file=out)
+    print(f"  words       {c['words']:,} ({c['from_embedding']:,} from the embedding, "
+          f"{c['by_case_fallback']:,} by case fallback, {c['missing_initialised']:,} missing "
+          f"and initialised {m['initialisation']['missing_words']}, {c['dropped']:,} dropped)",
+          file=out)
+    for s in m["special_tokens"]:
+        print(f"  special     {s['token']} = row {s['row']} ({s['init']})", file=out)
+    for cov in m["coverage"]:
+        line = (f"  coverage    {cov['source']}: {cov['found']:,} of {cov['asked']:,} found"
+                f" ({cov['found_by_case_fallback']:,} by case fallback), {cov['missing']:,} missing")
+        if cov["token_share"] is not None:
+            line += f"; {100 * cov['token_share']:.2f}% of {cov['tokens']:,} corpus tokens covered"
+        print(line, file=out)
+        if cov["missing_examples"]:
+            print("              missing: " + ", ".join(cov["missing_examples"][:10]), file=out)
+    for w in m["warnings"]:
+        print(f"  warning     {w}", file=out)
+    for f in m["files"]:
+        print(f"  file        {f['name']}  {f['bytes']:,} bytes  sha256 {f['sha256'][:16]}…",
+              file=out)
+    print("  file        manifest.json", file=out)
