@@ -1,0 +1,340 @@
+"""Model checkpoints holding an embedding matrix: safetensors files and PyTorch state dicts,
+each with a separate vocab file (vocab.txt, word_index.json, vocab.json or tokenizer.json).
+
+The embedding is the 2-D tensor whose row count matches the vocabulary; when several could be
+(tied input/output embeddings) or none is, the error lists the 2-D tensors with their shapes
+and asks for `--tensor NAME`. safetensors is parsed here (8-byte little-endian header length,
+JSON header, raw little-endian data) so a float32 tensor is memory-mapped straight from the
+file; torch is optional and only imported to read a `.pt`/`.bin`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import pickle
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core.embedding import Source
+from ..core.errors import EmbeddingFormatError
+from ..core.jobs import Job
+from .numpy_files import (ZIP_MAGIC, as_float32, attach_words, check_matrix, find_vocab,
+                          vocab_beside)
+from .registry import reader
+from .words_file import read_words_file
+
+# safetensors dtype → (numpy dtype as stored, bytes per value); BF16 is read as uint16 bits.
+ST_DTYPES = {
+    "F64": ("<f8", 8), "F32": ("<f4", 4), "F16": ("<f2", 2), "BF16": ("<u2", 2),
+    "I64": ("<i8", 8), "I32": ("<i4", 4), "I16": ("<i2", 2), "I8": ("i1", 1),
+    "U64": ("<u8", 8), "U32": ("<u4", 4), "U16": ("<u2", 2), "U8": ("u1", 1),
+    "BOOL": ("?", 1), "F8_E4M3": ("u1", 1), "F8_E5M2": ("u1", 1),
+}
+FLOAT_DTYPES = ("F64", "F32", "F16", "BF16")
+MAX_HEADER = 100 << 20  # safetensors itself refuses headers over 100 MB
+# torch.save's legacy (pre-1.6) format: a pickle that starts with this magic number.
+TORCH_LEGACY_MAGIC = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
+TORCH_INSTALL = ("pip install torch (the CPU build is enough: pip install torch --index-url "
+                 "https://download.pytorch.org/whl/cpu), or the checkpoint saved as safetensors")
+
+
+@dataclass
+class TensorInfo:
+    """One tensor of a checkpoint, as its header describes it."""
+
+    name: str
+    dtype: str          # "F32", "BF16"… (safetensors) or "float32"… (torch)
+    shape: tuple[int, ...]
+    start: int = 0      # byte offsets of the data (safetensors: from the end of the header)
+    end: int = 0
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype in FLOAT_DTYPES or self.dtype in (
+            "float32", "float16", "bfloat16", "float64")
+
+    def describe(self) -> str:
+        return f"{self.name} ({' × '.join(str(s) for s in self.shape)}, {self.dtype})"
+
+
+# --- choosing the embedding tensor ---------------------------------------------------------
+
+def choose_tensor(path: Path, tensors: list[TensorInfo], tensor: str | None,
+                  vocab_size: int | None, vocab_label: str | None) -> TensorInfo:
+    """The tensor to read: `tensor` when named, else the only 2-D float tensor with one row
+    per word. Anything else is an error that lists the candidates and asks for --tensor."""
+    two_d = [t for t in tensors if len(t.shape) == 2]
+    listing = "; ".join(t.describe() for t in two_d) or "none"
+    if tensor is not None:
+        found = next((t for t in tensors if t.name == tensor), None)
+        if found is None:
+            raise EmbeddingFormatError(path, None, f"no tensor named '{tensor}'",
+                                       f"one of the 2-D tensors: {listing}")
+        if len(found.shape) != 2:
+            raise EmbeddingFormatError(path, f"tensor '{tensor}'",
+                                       f"has shape {found.shape}",
+                                       f"a 2-D tensor (rows × dimensions); 2-D tensors: {listing}")
+        if not found.is_float:
+            raise EmbeddingFormatError(path, f"tensor '{tensor}'", f"holds {found.dtype} values",
+                                       "floating-point values (F32, F16, BF16 or F64)")
+        return found
+    if not two_d:
+        raise EmbeddingFormatError(path, None, "the checkpoint has no 2-D tensor",
+                                   "an embedding matrix of rows × dimensions")
+    fit = [t for t in two_d if t.is_float and t.shape[0] == vocab_size]
+    # The same bytes under two names (shared storage) are one candidate, not a choice.
+    unique: list[TensorInfo] = []
+    for t in fit:
+        if not any(u.end and (u.start, u.end) == (t.start, t.end) for u in unique):
+            unique.append(t)
+    if len(unique) == 1:
+        return unique[0]
+    if unique:
+        raise EmbeddingFormatError(
+            path, None, f"several tensors have one row per word ({vocab_size:,} rows): "
+            + "; ".join(t.describe() for t in unique), "--tensor NAME to choose one")
+    raise EmbeddingFormatError(
+        path, None, f"no 2-D tensor has {vocab_size:,} rows, one per word of "
+        f"{Path(vocab_label).name if vocab_label else 'the words file'}; 2-D tensors: {listing}",
+        "--tensor NAME to choose one (with a words file of matching length)")
+
+
+def _words_for(path: Path, vocab, tensors: list[TensorInfo]):
+    """(words, attributes, warnings, words path); a missing words file lists the tensors too,
+    so the user sees the shapes while looking for the right vocab."""
+    if vocab is None and vocab_beside(path) is None:
+        listing = "; ".join(t.describe() for t in tensors if len(t.shape) == 2) or "none"
+        stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+        raise EmbeddingFormatError(
+            path, None, f"a checkpoint has no words, and no vocab file was found beside it "
+            f"(2-D tensors: {listing})",
+            f"--vocab FILE (vocab.txt, vocab.json, word_index.json or tokenizer.json), or "
+            f"{stem}.vocab.txt / vocab.txt next to it")
+    vpath = find_vocab(path, vocab, "a checkpoint")
+    words, attrs, warnings = read_words_file(vpath)
+    return words, attrs, warnings, vpath
+
+
+# --- safetensors ---------------------------------------------------------------------------
+
+def read_safetensors_header(path) -> tuple[list[TensorInfo], dict, int]:
+    """(tensors, metadata, data start) of a safetensors file, checked against its size.
+
+    The header length is never trusted for an allocation before it is checked against the
+    file size; every tensor's byte range must fit its shape and lie inside the file."""
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        lead = f.read(8)
+        if len(lead) < 8:
+            raise EmbeddingFormatError(path, "byte 0", f"the file is only {size} bytes",
+                                       "an 8-byte header length, a JSON header, then the data")
+        n = int.from_bytes(lead, "little")
+        if n > size - 8:
+            raise EmbeddingFormatError(
+                path, "byte 0", f"the header length says {n:,} bytes but only {size - 8:,} follow "
+                "(truncated, or not a safetensors file)", "a header that fits inside the file")
+        if n > MAX_HEADER:
+            raise EmbeddingFormatError(path, "byte 0", f"a {n:,}-byte header",
+                                       "a header under 100 MB")
+        raw = f.read(n)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise EmbeddingFormatError(path, f"byte {8 + exc.start:,} (in the header)",
+                                   "the header is not UTF-8 text",
+                                   "a JSON object of tensor descriptions") from None
+    except json.JSONDecodeError as exc:
+        raise EmbeddingFormatError(path, f"byte {8 + exc.pos:,} (in the JSON header)",
+                                   f"unreadable header ({exc.msg})",
+                                   "a JSON object of tensor descriptions") from None
+    if not isinstance(header, dict):
+        raise EmbeddingFormatError(path, "header", "the JSON header is not an object",
+                                   '{"name": {"dtype", "shape", "data_offsets"}, …}')
+    data_start = 8 + n
+    metadata = header.pop("__metadata__", None) or {}
+    tensors = []
+    for name, d in header.items():
+        try:
+            dtype, shape, (start, end) = d["dtype"], tuple(int(s) for s in d["shape"]), d["data_offsets"]
+            start, end = int(start), int(end)
+        except (KeyError, TypeError, ValueError):
+            raise EmbeddingFormatError(path, f"header, tensor '{name}'", "incomplete description",
+                                       "dtype, shape and data_offsets [start, end]") from None
+        if dtype in ST_DTYPES:
+            need = math.prod(shape) * ST_DTYPES[dtype][1]
+            if end - start != need or start < 0:
+                raise EmbeddingFormatError(
+                    path, f"header, tensor '{name}'",
+                    f"data_offsets [{start}, {end}] hold {end - start:,} bytes",
+                    f"{need:,} bytes for shape {list(shape)} of {dtype}")
+        if data_start + end > size:
+            raise EmbeddingFormatError(
+                path, f"byte {size:,}", f"the file ends before tensor '{name}' does "
+                f"(it needs bytes up to {data_start + end:,}; truncated?)", "the whole file")
+        tensors.append(TensorInfo(name, dtype, shape, start, end))
+    return tensors, metadata, data_start
+
+
+def _sniff_safetensors(head) -> float:
+    data = head.data
+    if head.compression is not None or len(data) < 10 or data[8:9] != b"{":
+        return 0.0
+    n = int.from_bytes(data[:8], "little")
+    try:
+        size = head.path.stat().st_size
+    except OSError:
+        return 0.0
+    if n < 2 or n > size - 8:
+        return 0.0
+    if 8 + n <= len(data):
+        try:
+            header = json.loads(data[8: 8 + n])
+        except ValueError:
+            return 0.0
+        return 1.0 if isinstance(header, dict) else 0.0
+    return 0.9 if b'"dtype"' in data[8:] else 0.0
+
+
+def _bf16_to_float32(bits: np.ndarray, job: Job) -> np.ndarray:
+    """bfloat16 is the top half of a float32: shift the 16 bits up (exact, no rounding)."""
+    out = np.empty(bits.shape, dtype=np.float32)
+    view = out.view(np.uint32)
+    n = bits.shape[0]
+    step = 1 << 16
+    for s in range(0, n, step):
+        view[s: s + step] = bits[s: s + step].astype(np.uint32) << 16
+        job.step(min(s + step, n), n, "converting bfloat16 to float32")
+    return out
+
+
+@reader("safetensors", "safetensors checkpoint + vocab file", extensions=(".safetensors",),
+        sniff=_sniff_safetensors)
+def read_safetensors(path, *, vocab=None, tensor=None, job=None, allow_mismatch=False, **_):
+    path = Path(path)
+    job = job or Job()
+    tensors, _meta, data_start = read_safetensors_header(path)
+    if tensor is not None:  # a mistyped name is reported before any vocab problem
+        choose_tensor(path, tensors, tensor, None, None)
+    words, attrs, warnings, vpath = _words_for(path, vocab, tensors)
+    t = choose_tensor(path, tensors, tensor, len(words), str(vpath))
+    check_matrix(path, t.shape, np.float32, f"tensor '{t.name}'")
+    stored = np.dtype(ST_DTYPES[t.dtype][0])
+    matrix = np.memmap(path, dtype=stored, mode="r", offset=data_start + t.start, shape=t.shape)
+    if t.dtype == "BF16":
+        matrix = _bf16_to_float32(matrix, job)
+    src = Source(vocab_path=str(vpath), tensor=t.name)
+    return attach_words(path, matrix, words, attrs, warnings, str(vpath), allow_mismatch, src,
+                        job)
+
+
+def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None:
+    """Write numpy arrays as a safetensors file (the safetensors package's own writer)."""
+    from safetensors.numpy import save_file
+
+    arrays = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
+    save_file(arrays, str(path), metadata={str(k): str(v) for k, v in (metadata or {}).items()}
+              or None)
+
+
+# --- PyTorch -------------------------------------------------------------------------------
+
+def _is_torch_zip(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(n.endswith("data.pkl") for n in z.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _sniff_torch(head) -> float:
+    if head.compression is not None:
+        return 0.0
+    if head.data.startswith(TORCH_LEGACY_MAGIC):
+        return 0.95
+    if head.data.startswith(ZIP_MAGIC) and _is_torch_zip(head.path):
+        return 0.95
+    return 0.0
+
+
+def _flatten(obj, prefix: str, out: dict) -> None:
+    """name → tensor for every tensor in nested dicts ({"state_dict": {...}}, {"model": ...})."""
+    import torch
+
+    if isinstance(obj, torch.Tensor):
+        out[prefix or "tensor"] = obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            _flatten(v, f"{prefix}.{k}" if prefix else str(k), out)
+    elif hasattr(obj, "state_dict") and callable(obj.state_dict):  # a whole nn.Module
+        _flatten(obj.state_dict(), prefix, out)
+
+
+def _torch_load(path: Path, trust_pickle: bool):
+    try:
+        import torch
+    except ImportError:
+        raise EmbeddingFormatError(path, None, "reading a PyTorch checkpoint needs the torch "
+                                   "package, which is not installed", TORCH_INSTALL) from None
+    try:
+        try:
+            return torch.load(path, weights_only=True, map_location="cpu", mmap=True)
+        except RuntimeError as exc:
+            if "mmap" not in str(exc):
+                raise
+            # Files from torch.save before 1.6 (or _use_new_zipfile_serialization=False)
+            # cannot be memory-mapped; they are read into memory instead.
+            return torch.load(path, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError as exc:
+        if not trust_pickle:
+            raise EmbeddingFormatError(
+                path, None, "the checkpoint holds Python objects besides tensors, and loading "
+                f"them would run code stored in the file ({str(exc).splitlines()[0][:160]})",
+                "a plain state_dict of tensors, or --trust-pickle if you trust where the file "
+                "came from") from None
+        try:
+            return torch.load(path, weights_only=False, map_location="cpu")
+        except Exception as exc2:  # anything a trusted pickle may raise
+            raise EmbeddingFormatError(path, None, f"not a readable PyTorch checkpoint ({exc2})",
+                                       "a file written by torch.save") from None
+    except Exception as exc:  # zip, EOF and storage errors of a damaged file
+        raise EmbeddingFormatError(path, None, f"not a readable PyTorch checkpoint "
+                                   f"({exc.__class__.__name__}: {str(exc)[:200]})",
+                                   "a file written by torch.save") from None
+
+
+@reader("torch", "PyTorch checkpoint (.pt/.bin state dict) + vocab file",
+        extensions=(".pt", ".pth", ".bin", ".ckpt"), sniff=_sniff_torch)
+def read_torch(path, *, vocab=None, tensor=None, trust_pickle=False, job=None,
+               allow_mismatch=False, **_):
+    path = Path(path)
+    job = job or Job()
+    obj = _torch_load(path, trust_pickle)
+    found: dict = {}
+    _flatten(obj, "", found)
+    import torch
+
+    infos = []
+    for name, t in found.items():
+        info = TensorInfo(name, str(t.dtype).replace("torch.", ""), tuple(t.shape))
+        if t.layout == torch.strided and t.numel():
+            # Shared storage (tied weights saved once) counts as one candidate.
+            info.start = t.data_ptr()
+            info.end = t.data_ptr() + t.numel() * t.element_size()
+        infos.append(info)
+    if tensor is not None:
+        choose_tensor(path, infos, tensor, None, None)
+    words, attrs, warnings, vpath = _words_for(path, vocab, infos)
+    info = choose_tensor(path, infos, tensor, len(words), str(vpath))
+    check_matrix(path, info.shape, np.float32, f"tensor '{info.name}'")
+    t = found[info.name].detach()
+    if t.dtype == torch.float32:
+        matrix = t.numpy()  # shares the checkpoint's memory map when torch could map it
+    else:
+        matrix = t.to(torch.float32).numpy()
+    src = Source(vocab_path=str(vpath), tensor=info.name)
+    return attach_words(path, as_float32(path, matrix, job), words, attrs, warnings, str(vpath),
+                        allow_mismatch, src, job)
