@@ -43,7 +43,7 @@ MATRIX_FILES = {
 # Formats whose file holds words separated by white space: a word with a space would break it.
 TEXT_WORD_FORMATS = ("word2vec", "word2vec-bin", "glove", "tsv")
 # Formats that can only hold float32 values: float16 rounding is kept, the storage is float32.
-FLOAT32_ONLY = ("word2vec", "word2vec-bin", "glove", "tsv")
+FLOAT32_ONLY = ("npz", "word2vec", "word2vec-bin", "glove", "tsv")
 INITS = ("zeros", "mean", "random")
 OOV_POLICIES = ("random", "zeros", "drop")
 DTYPES = ("float32", "float16")
@@ -588,7 +588,7 @@ def _write_files(tmp: Path, plan: ExportPlan, layout: Layout, matrix: np.ndarray
     elif fmt == "npz":
         from ..io.numpy_files import write_npz
 
-        write_npz(tmp / names[0], matrix, words)
+        write_npz(tmp / names[0], values32, words)
     elif fmt == "safetensors":
         from ..io.checkpoint import write_safetensors
 
@@ -654,7 +654,7 @@ def _verify(tmp: Path, plan: ExportPlan, words: list[str], matrix: np.ndarray, j
         same_values(np.load(path, allow_pickle=False), matrix)
     elif fmt == "npz":
         with np.load(path, allow_pickle=False) as z:
-            same_values(z["vectors"], matrix)
+            same_values(z["vectors"], matrix.astype(np.float32))
             if [str(w) for w in z["words"].tolist()] != words:
                 fail("the words differ")
     elif fmt == "safetensors":
@@ -723,7 +723,8 @@ def usage_text(plan: ExportPlan, layout: Layout, manifest: dict) -> str:
         "# Using this export",
         "",
         f"`{matrix_file}` holds {rows:,} rows × {dim} dimensions ({plan.dtype}"
-        + (", stored as float32 text/binary" if manifest["stored_as"] != plan.dtype else "")
+        + (", values rounded to float16, stored as float32" if manifest["stored_as"] != plan.dtype
+           else "")
         + (", rows L2-normalised" if plan.normalize else "") + "). "
         "`vocab.txt` has the word of each row, one per line, in row order; `word_index.json` "
         "maps each word to its row.",
