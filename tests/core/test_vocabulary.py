@@ -1,0 +1,160 @@
+"""Choosing words: sources, combination order, case fallback and the coverage report."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from embedscope.core.embedding import Embedding
+from embedscope.core.errors import EmbeddingFormatError, UnknownWordError
+from embedscope.core.vocabulary import (Corpus, Neighbours, Regex, SelectionError, TopWords,
+                                        Words, WordsFile, lookup, read_word_list, select_words)
+
+
+@pytest.fixture
+def small():
+    words = ["the", "of", "paris", "london", "Berlin", "cat", "dog", "42", "x-ray", "the"]
+    rng = np.random.default_rng(1)
+    return Embedding(words, rng.standard_normal((len(words), 8)).astype(np.float32))
+
+
+def test_top_words_are_the_first_rows_in_order(sample):
+    sel = select_words(sample, [TopWords(50)])
+    assert sel.words == sample.words[:50]
+    assert sel.rows.tolist() == list(range(50))
+
+
+def test_union_keeps_source_order_then_adds_new_words(small):
+    sel = select_words(small, [Words(["cat", "the"]), TopWords(3), Words(["dog"])])
+    assert sel.words == ["cat", "the", "of", "paris", "dog"]
+    assert sel.rows.tolist() == [5, 0, 1, 2, 6]
+
+
+def test_intersect_and_exclude_apply_left_to_right(small):
+    sel = select_words(small, [TopWords(8), Regex("[a-z]+", combine="intersect"),
+                               Words(["of", "cat"], combine="exclude")])
+    assert sel.words == ["the", "paris", "london", "dog"]
+
+
+def test_regex_matches_whole_words(small):
+    assert select_words(small, [Regex("[a-z]+")]).words == ["the", "of", "paris", "london",
+                                                           "cat", "dog"]
+    assert select_words(small, [Regex("[a-z]+", ignore_case=True)]).words[-1] == "dog"
+    with pytest.raises(SelectionError, match="not valid"):
+        select_words(small, [Regex("[")])
+
+
+def test_duplicate_word_rows_take_the_first_occurrence(small):
+    sel = select_words(small, [TopWords(10)])
+    assert sel.words.count("the") == 1 and sel.rows[0] == 0
+    assert any("more than once" in w for w in sel.warnings)
+
+
+def test_case_fallback_finds_lowercase_and_other_case_and_reports_it(small):
+    rows, fb = lookup(small, ["Paris", "berlin", "CAT", "nope"])
+    assert rows.tolist() == [2, 4, 5, -1]
+    assert fb == {"Paris": "paris", "berlin": "Berlin", "CAT": "cat"}
+    rows, fb = lookup(small, ["Paris"], case_fallback=False)
+    assert rows.tolist() == [-1] and fb == {}
+    sel = select_words(small, [Words(["Paris", "nope", "cat"])])
+    cov = sel.coverage[0]
+    assert (cov.asked, cov.found, cov.found_by_case_fallback, cov.missing) == (3, 2, 1, 1)
+    assert cov.missing_examples == ["nope"]
+    assert cov.case_fallback_examples == [("Paris", "paris")]
+    assert sel.case_fallback == {"Paris": "paris"}
+
+
+def test_words_file_forms(tmp_path, small):
+    plain = tmp_path / "v.txt"
+    plain.write_text("cat\r\nParis\n\nnope\ncat\n", encoding="utf-8")
+    words, idx, kind = read_word_list(plain)
+    assert words == ["cat", "Paris", "nope", "cat"] and kind == "lines"
+    counted = tmp_path / "counts.txt"
+    counted.write_text("cat\t12\ndog\t7\n", encoding="utf-8")
+    assert read_word_list(counted)[0] == ["cat", "dog"]
+    spaced = tmp_path / "w2v_vocab.txt"
+    spaced.write_text("cat 12\ndog 7\n", encoding="utf-8")
+    assert read_word_list(spaced)[0] == ["cat", "dog"]
+    jmap = tmp_path / "word_index.json"
+    jmap.write_text(json.dumps({"dog": 1, "cat": 0, "[PAD]": 2}), encoding="utf-8")
+    assert read_word_list(jmap)[:2] == (["cat", "dog", "[PAD]"], [0, 1, 2])
+    tok = tmp_path / "tokenizer.json"
+    tok.write_text(json.dumps({"model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "the": 1}},
+                               "added_tokens": [{"id": 2, "content": "[MASK]"}]}),
+                   encoding="utf-8")
+    assert read_word_list(tok) == (["[PAD]", "the", "[MASK]"], [0, 1, 2], "tokenizer.json")
+    sel = select_words(small, [WordsFile(str(plain))])
+    assert sel.words == ["cat", "Paris", "nope"]
+    assert sel.coverage[0].duplicates == 1
+
+
+def test_keep_indices_keeps_the_file_order_and_refuses_gaps_and_mixing(tmp_path, small):
+    jmap = tmp_path / "vocab.json"
+    jmap.write_text(json.dumps({"dog": 1, "cat": 0, "zebra": 2}), encoding="utf-8")
+    sel = select_words(small, [WordsFile(str(jmap), keep_indices=True)])
+    assert sel.words == ["cat", "dog", "zebra"] and sel.file_indices == [0, 1, 2]
+    assert sel.rows.tolist() == [5, 6, -1]
+    gap = tmp_path / "gap.json"
+    gap.write_text(json.dumps({"cat": 0, "dog": 2}), encoding="utf-8")
+    with pytest.raises(EmbeddingFormatError, match="index 1"):
+        select_words(small, [WordsFile(str(gap), keep_indices=True)])
+    with pytest.raises(SelectionError, match="cannot be combined"):
+        select_words(small, [WordsFile(str(jmap), keep_indices=True), TopWords(2)])
+
+
+def test_bad_words_files_name_the_file_and_place(tmp_path, small):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"a": 0,', encoding="utf-8")
+    with pytest.raises(EmbeddingFormatError, match=r"bad.json, line 1"):
+        read_word_list(bad)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"ok\ncaf\xe9\n")
+    with pytest.raises(EmbeddingFormatError, match="latin.txt, line 2"):
+        read_word_list(latin)
+    with pytest.raises(EmbeddingFormatError, match="missing.txt"):
+        select_words(small, [WordsFile(str(tmp_path / "missing.txt"))])
+
+
+def test_corpus_source_min_count_max_words_and_token_coverage(tmp_path, sample):
+    text = ("the cat sat on the mat . the zzyzx zzyzx blorpf ,\n" * 3) + "rare\n"
+    path = tmp_path / "corpus.txt"
+    path.write_text(text, encoding="utf-8")
+    sel = select_words(sample, [Corpus(str(path), min_count=2)])
+    assert sel.words == ["the", "zzyzx", "cat", "sat", "on", "mat", ".", "blorpf", ","]
+    cov = sel.coverage[0]
+    assert cov.tokens == 37
+    # every kept corpus word with a vector counts: all but zzyzx (6) and blorpf (3); rare not kept
+    assert cov.tokens_covered == 37 - 6 - 3 - 1
+    assert cov.missing_examples == ["zzyzx", "blorpf"]  # most frequent first
+    top = select_words(sample, [Corpus(str(path), max_words=2)])
+    assert top.words == ["the", "zzyzx"]
+
+
+def test_corpus_counts_can_be_passed_in(tmp_path, sample):
+    from embedscope.core.corpus import count_corpus
+
+    path = tmp_path / "corpus.txt"
+    path.write_text("b b a\n", encoding="utf-8")
+    counts = count_corpus(path)
+    counts.counts = {"of": 5, "the": 1}  # precomputed counts are used as given
+    counts.tokens = 6
+    assert select_words(sample, [Corpus(str(path), counts=counts)]).words == ["of", "the"]
+
+
+def test_neighbours_source_starts_with_the_word(sample):
+    sel = select_words(sample, [Neighbours(["france"], k=5)])
+    assert sel.words[0] == "france" and len(sel.words) == 6
+    assert "french" in sel.words or "belgium" in sel.words
+    with pytest.raises(UnknownWordError):
+        select_words(sample, [Neighbours(["qqqzzzx"])])
+
+
+def test_embedding_order_puts_missing_words_last(small):
+    sel = select_words(small, [Words(["dog", "nope", "the"])], order="embedding")
+    assert sel.words == ["the", "dog", "nope"]
+
+
+def test_no_sources_is_an_error(small):
+    with pytest.raises(SelectionError, match="no words"):
+        select_words(small, [])
