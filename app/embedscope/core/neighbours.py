@@ -8,8 +8,10 @@ are found from per-block maxima (a few hundred numbers) instead of partitioning 
 """
 from __future__ import annotations
 
+import os
 import threading
 import weakref
+from contextlib import contextmanager, nullcontext
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -82,6 +84,34 @@ def search_state(emb: Embedding) -> _SearchState:
 def gensim_norms(emb: Embedding) -> np.ndarray:
     """Row norms rounded exactly as gensim's `fill_norms` rounds them (float32)."""
     return search_state(emb).norms
+
+
+_BLAS = None
+
+
+@contextmanager
+def _one_blas_thread():
+    global _BLAS
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController()
+    with _BLAS.limit(limits=1, user_api="blas"):
+        yield
+
+
+def blas_threads_for_load():
+    """A context in which BLAS uses one thread when the machine is busy, else its default.
+
+    OpenBLAS threads spin while waiting for each other; when every core already has work
+    (1-minute load average at or above the core count) a multi-threaded product runs 2-4x
+    slower than a single-threaded one, so busy machines get one thread.
+    """
+    try:
+        busy = os.getloadavg()[0] >= (os.cpu_count() or 1)
+    except OSError:
+        busy = False
+    return _one_blas_thread() if busy else nullcontext()
 
 
 # --- query vectors ------------------------------------------------------------------------

@@ -1,0 +1,443 @@
+"""Benchmark evaluation: analogy sets (`questions-words.txt` format) and word-pair similarity
+sets (`wordsim353.tsv`, `simlex999.txt`), with gensim's semantics so numbers are comparable.
+
+Analogies follow `KeyedVectors.evaluate_word_analogies`: words upper-cased (case-insensitive),
+only the first `restrict` rows used both as vocabulary and as answers, questions with an unknown
+word skipped and counted, the three question words never the answer. Unlike gensim, questions
+are answered in batches: a block of query vectors times a block of rows (one BLAS sgemm), the
+question words masked, the best two scores kept per question. A question whose best two
+answers are closer than rounding noise is re-answered exactly as gensim would (same float
+steps), so the verdicts — and the accuracy — are gensim's.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .embedding import Embedding
+from .errors import EmbedscopeError
+from .jobs import Job
+from .neighbours import blas_threads_for_load, gensim_norms
+
+# Scores closer than this are re-checked exactly: far above the float32 rounding difference
+# between a blocked sgemm over unit rows and gensim's sgemv over raw rows divided by norms
+# (~1e-7 for cosines), far below any real gap.
+_TIE_MARGIN = 2e-5
+_QUESTION_BLOCK = 256
+_ROW_CHUNK = 8192
+
+
+class BenchmarkFileError(EmbedscopeError):
+    """An evaluation file that cannot be used; names the file and the line."""
+
+    def __init__(self, path, line: int | None, problem: str):
+        self.path = str(path)
+        self.line = line
+        where = f", line {line}" if line is not None else ""
+        super().__init__(f"{Path(self.path).name}{where}: {problem}")
+
+
+@dataclass
+class SectionResult:
+    section: str
+    correct: int
+    total: int      # questions answered (unknown-word questions not counted)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+@dataclass
+class Miss:
+    """A wrongly answered question, words as written in the file; `predicted` as in the
+    embedding."""
+
+    section: str
+    a: str
+    b: str
+    c: str
+    expected: str
+    predicted: str
+
+
+@dataclass
+class AnalogyResult:
+    accuracy: float
+    correct: int
+    total: int
+    skipped: int                  # questions with a word outside the first `restrict` rows
+    sections: list[SectionResult]
+    misses: list[Miss] = field(default_factory=list)
+    path: str = ""
+    restrict: int | None = None
+    oov_ratio: float = 0.0        # percent of questions skipped, as gensim logs it
+    rechecked: int = 0            # near-ties answered one at a time, exactly as gensim
+    seconds: float = 0.0
+
+    def to_dict(self, misses: bool = False) -> dict:
+        d = {
+            "accuracy": self.accuracy,
+            "correct": self.correct,
+            "total": self.total,
+            "skipped": self.skipped,
+            "sections": [{"section": s.section, "correct": s.correct, "total": s.total}
+                         for s in self.sections],
+        }
+        if misses:
+            d["misses"] = [vars(m) for m in self.misses]
+        return d
+
+
+@dataclass
+class PairsResult:
+    pearson: float
+    spearman: float
+    oov_ratio: float              # percent of pairs with an unknown word (gensim's figure)
+    pairs: int = 0                # pairs scored
+    oov: int = 0
+    pearson_pvalue: float = float("nan")
+    spearman_pvalue: float = float("nan")
+    path: str = ""
+
+    def to_dict(self) -> dict:
+        return {"pearson": self.pearson, "spearman": self.spearman, "oov_ratio": self.oov_ratio}
+
+
+def default_analogies_path() -> str:
+    from gensim.test.utils import datapath
+
+    return datapath("questions-words.txt")
+
+
+def default_pairs_path() -> str:
+    from gensim.test.utils import datapath
+
+    return datapath("wordsim353.tsv")
+
+
+def _vocabulary(emb: Embedding, restrict: int | None, case_insensitive: bool):
+    """Key → first row among the first `restrict` rows (gensim's ok_vocab), and for keys that
+    several rows share (case variants), the later rows."""
+    n = emb.rows if not restrict else min(int(restrict), emb.rows)
+    ok: dict[str, int] = {}
+    extra: dict[str, list[int]] = {}
+    words = emb.words
+    for i in range(n):
+        key = words[i].upper() if case_insensitive else words[i]
+        j = ok.setdefault(key, i)
+        if j != i:
+            extra.setdefault(key, []).append(i)
+    return n, ok, extra
+
+
+def _read_lines(path):
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise BenchmarkFileError(path, None, f"cannot read the file ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BenchmarkFileError(path, line, "not UTF-8 text") from None
+    return text.splitlines(keepends=True)
+
+
+def _gensim_mean_vectors(units: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    """Rows of gensim's get_mean_vector(pre_normalize, post_normalize) for many queries at
+    once, rounding exactly as gensim does: float32 accumulator updated in float64, divided by
+    the total weight in float64, unit-normalised with BLAS dnrm2, then float32."""
+    from scipy.linalg.blas import dnrm2
+
+    mean = np.zeros(units[0].shape, dtype=np.float32)
+    for u, w in zip(units, weights):
+        mean = (mean.astype(np.float64) + np.float64(w) * u.astype(np.float64)).astype(np.float32)
+    mean64 = mean.astype(np.float64) / np.float64(sum(abs(w) for w in weights))
+    out = np.empty(mean64.shape, dtype=np.float32)
+    for i in range(mean64.shape[0]):
+        length = dnrm2(mean64[i])
+        out[i] = (mean64[i] * (1.0 / length)).astype(np.float32) if length > 0.0 else mean64[i]
+    return out
+
+
+def _gensim_answer(emb, norms, n, q, rows3, ignore, case_insensitive):
+    """One question answered exactly as gensim's evaluate_word_analogies does: most_similar
+    with topn=5 over the first n rows, the first answer not among the question words."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dists = np.dot(emb.vectors[:n], q) / norms[:n]
+    topn = 5 + len(rows3)
+    x = -dists
+    if topn >= x.size:
+        best = np.argsort(x)[:topn]
+    else:
+        most = np.argpartition(x, topn)[:topn]
+        best = most.take(np.argsort(x.take(most)))
+    sims = [int(s) for s in best if int(s) not in rows3][:5]
+    predicted = None
+    for s in sims:
+        predicted = emb.words[s].upper() if case_insensitive else emb.words[s]
+        if predicted not in ignore:
+            return s, predicted
+    return (sims[-1] if sims else -1), predicted
+
+
+def evaluate_analogies(
+    emb: Embedding,
+    path=None,
+    restrict: int | None = 300000,
+    case_insensitive: bool = True,
+    progress=None,
+    should_stop=None,
+) -> AnalogyResult:
+    """Accuracy on an analogy set ("a b c d": a is to b as c is to d; ": name" starts a
+    section), equal to gensim's `evaluate_word_analogies(path, restrict_vocab=restrict)`.
+
+    `path` defaults to gensim's `questions-words.txt`. Per-section counts are in `sections`
+    (the file's sections in order; the totals are the top-level fields) and every wrong answer
+    in `misses`. Raises BenchmarkFileError for an unreadable file or a question before any
+    section; Cancelled when `should_stop()` turns true.
+    """
+    start = time.perf_counter()
+    job = Job(progress, should_stop)
+    path = str(path) if path is not None else default_analogies_path()
+    n, ok, extra = _vocabulary(emb, restrict, case_insensitive)
+
+    section_names: list[str] = []
+    q_section: list[int] = []
+    q_rows: list[tuple[int, int, int]] = []
+    q_words: list[tuple[str, str, str, str]] = []
+    q_keys: list[tuple[str, str, str, str]] = []
+    questions = skipped = 0
+    for line_no, line in enumerate(_read_lines(path)):
+        if line.startswith(": "):
+            section_names.append(line.lstrip(": ").strip())
+            continue
+        if not section_names:
+            raise BenchmarkFileError(path, line_no + 1,
+                                     "a question before any ': section' line")
+        parts = line.split()
+        if len(parts) != 4:
+            continue  # gensim skips (and does not count) lines that are not 4 words
+        keys = tuple(p.upper() for p in parts) if case_insensitive else tuple(parts)
+        questions += 1
+        if any(k not in ok for k in keys):
+            skipped += 1
+            continue
+        q_section.append(len(section_names) - 1)
+        q_rows.append((ok[keys[0]], ok[keys[1]], ok[keys[2]]))
+        q_words.append(tuple(parts))
+        q_keys.append(keys)
+
+    m = len(q_rows)
+    predicted_rows = np.full(m, -1, dtype=np.int64)
+    rechecked = 0
+    if m:
+        norms = gensim_norms(emb)
+        rows = np.asarray(q_rows, dtype=np.int64)
+        units = [np.asarray(emb.vectors[rows[:, j]]) / norms[rows[:, j], None] for j in range(3)]
+        # gensim's order: positive [b, c], then negative [a].
+        Q = _gensim_mean_vectors([units[1], units[2], units[0]], [1.0, 1.0, -1.0])
+        predicted_rows, exact = _batched_best(emb, Q, rows, q_keys, extra, n, norms, job)
+        for i in np.flatnonzero(exact):
+            r3 = {int(r) for r in rows[i]}
+            ignore = set(q_keys[i][:3])
+            predicted_rows[i], _ = _gensim_answer(emb, norms, n, Q[i], r3, ignore,
+                                                  case_insensitive)
+            rechecked += 1
+
+    correct_by_section = np.zeros(len(section_names), dtype=np.int64)
+    total_by_section = np.zeros(len(section_names), dtype=np.int64)
+    misses: list[Miss] = []
+    for i in range(m):
+        r = int(predicted_rows[i])
+        pred = emb.words[r] if r >= 0 else ""
+        key = pred.upper() if case_insensitive else pred
+        s = q_section[i]
+        total_by_section[s] += 1
+        if r >= 0 and key == q_keys[i][3]:
+            correct_by_section[s] += 1
+        else:
+            a, b, c, d = q_words[i]
+            misses.append(Miss(section_names[s], a, b, c, d, pred))
+    sections = [SectionResult(name, int(c), int(t))
+                for name, c, t in zip(section_names, correct_by_section, total_by_section)]
+    correct, total = int(correct_by_section.sum()), int(total_by_section.sum())
+    job.report(1, 1, "done")
+    return AnalogyResult(
+        accuracy=correct / total if total else 0.0,
+        correct=correct, total=total, skipped=skipped, sections=sections, misses=misses,
+        path=path, restrict=restrict,
+        oov_ratio=(float(skipped) / questions * 100) if questions else 0.0,
+        rechecked=rechecked, seconds=time.perf_counter() - start,
+    )
+
+
+def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
+    """Best allowed row per question by blocks of (questions × rows) products.
+
+    Returns (best rows, needs-exact mask). A question needs the exact path when its best two
+    allowed answers are within `_TIE_MARGIN`, when a question word has a zero vector, or when
+    case variants of the question words (other rows gensim does not exclude but skips) come
+    close to or above the best allowed answer.
+    """
+    m = Q.shape[0]
+    unit = emb.unit_vectors
+    zero_rows = np.flatnonzero(norms[:n] == 0)
+
+    # Rows each question may not answer with: its three words and their case variants.
+    ex_q, ex_r, var_q, var_r = [], [], [], []
+    for i in range(m):
+        for r in set(int(x) for x in rows[i]):
+            ex_q.append(i)
+            ex_r.append(r)
+        if extra:
+            for key in set(q_keys[i][:3]):
+                for r in extra.get(key, ()):
+                    ex_q.append(i)
+                    ex_r.append(r)
+                    var_q.append(i)
+                    var_r.append(r)
+    for r in zero_rows:
+        ex_q.extend(range(m))
+        ex_r.extend([int(r)] * m)
+    ex_q = np.asarray(ex_q, dtype=np.int64)
+    ex_r = np.asarray(ex_r, dtype=np.int64)
+    var_q = np.asarray(var_q, dtype=np.int64)
+    var_r = np.asarray(var_r, dtype=np.int64)
+    var_score = np.full(len(var_q), -np.inf, dtype=np.float32)
+
+    best1 = np.full(m, -np.inf, dtype=np.float32)
+    best2 = np.full(m, -np.inf, dtype=np.float32)
+    row1 = np.full(m, -1, dtype=np.int64)
+    order = np.argsort(ex_q, kind="stable")
+    ex_q, ex_r = ex_q[order], ex_r[order]
+    qstarts = np.searchsorted(ex_q, np.arange(m + 1))
+    vorder = np.argsort(var_q, kind="stable")
+    var_q, var_r = var_q[vorder], var_r[vorder]
+    vstarts = np.searchsorted(var_q, np.arange(m + 1))
+
+    chunks = [(c0, min(n, c0 + _ROW_CHUNK)) for c0 in range(0, n, _ROW_CHUNK)]
+    blocks = list(range(0, m, _QUESTION_BLOCK))
+    with blas_threads_for_load():
+        for bi, q0 in enumerate(blocks):
+            q1 = min(m, q0 + _QUESTION_BLOCK)
+            QbT = np.ascontiguousarray(Q[q0:q1].T)
+            bq = ex_q[qstarts[q0]:qstarts[q1]] - q0
+            br = ex_r[qstarts[q0]:qstarts[q1]]
+            border = np.argsort(br, kind="stable")
+            bq, br = bq[border], br[border]
+            vq = var_q[vstarts[q0]:vstarts[q1]] - q0
+            vr = var_r[vstarts[q0]:vstarts[q1]]
+            vidx = np.arange(vstarts[q0], vstarts[q1])
+            b1, b2, r1 = best1[q0:q1], best2[q0:q1], row1[q0:q1]
+            for c0, c1 in chunks:
+                # (rows × questions): BLAS is twice as fast this way round than transposed.
+                S = np.asarray(unit[c0:c1]) @ QbT
+                if len(vr):
+                    sel = (vr >= c0) & (vr < c1)
+                    if sel.any():
+                        var_score[vidx[sel]] = S[vr[sel] - c0, vq[sel]]
+                lo, hi = np.searchsorted(br, [c0, c1])
+                if hi > lo:
+                    S[br[lo:hi] - c0, bq[lo:hi]] = -np.inf
+                i1, v1 = _column_argmax(S)
+                found = i1 >= 0
+                S[i1[found], np.flatnonzero(found)] = -np.inf
+                v2 = S.max(axis=0)
+                better = v1 > b1
+                new_b2 = np.where(better, np.maximum(b1, v2), np.maximum(b2, v1))
+                b1[:] = np.where(better, v1, b1)
+                r1[:] = np.where(better, i1 + c0, r1)
+                b2[:] = new_b2
+            job.step(bi + 1, len(blocks), "answering analogy questions")
+
+    exact = (best1 - best2) <= _TIE_MARGIN
+    if len(var_q):
+        near = var_score >= (best1[var_q] - _TIE_MARGIN)
+        exact |= np.bincount(var_q[near], minlength=m) > 0
+    if len(zero_rows):
+        exact |= np.isin(rows, zero_rows).any(axis=1)
+    exact |= ~np.isfinite(best1)
+    return row1, exact
+
+
+def _column_argmax(S: np.ndarray):
+    """Per column: the first row holding the column's maximum, and that maximum.
+
+    np.argmax along axis 0 of a C-ordered block is ~20x slower than max along it, so the
+    maximum is taken first and its rows found by comparison. Columns with no finite value
+    get row -1.
+    """
+    v1 = S.max(axis=0)
+    target = np.where(np.isfinite(v1), v1, np.inf)
+    rows, cols = np.nonzero(S >= target)
+    i1 = np.full(S.shape[1], np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(i1, cols, rows)
+    i1[i1 == np.iinfo(np.int64).max] = -1
+    return i1, v1
+
+
+def evaluate_pairs(
+    emb: Embedding,
+    path=None,
+    restrict: int | None = 300000,
+    case_insensitive: bool = True,
+    delimiter: str = "\t",
+    dummy4unknown: bool = False,
+) -> PairsResult:
+    """Pearson and Spearman correlation between the embedding's cosine similarities and human
+    judgements ("word1<TAB>word2<TAB>score" lines, '#' comments), equal to gensim's
+    `evaluate_word_pairs(path, restrict_vocab=restrict)`; `oov_ratio` is the percentage of
+    pairs with a word outside the first `restrict` rows (skipped unless `dummy4unknown`).
+    `path` defaults to gensim's `wordsim353.tsv`; `simlex999.txt` has the same layout.
+    """
+    from scipy import stats
+    from scipy.linalg.blas import dnrm2
+
+    path = str(path) if path is not None else default_pairs_path()
+    _, ok, _ = _vocabulary(emb, restrict, case_insensitive)
+
+    def unitvec(v):  # gensim's matutils.unitvec on a float32 row
+        length = dnrm2(v)
+        return (v.astype(np.float64) * (1.0 / length)).astype(v.dtype) if length > 0.0 else v
+
+    gold: list[float] = []
+    model: list[float] = []
+    oov = 0
+    for line in _read_lines(path):
+        if not line or line.startswith("#"):
+            continue
+        try:
+            parts = line.split(delimiter)
+            a, b, sim = [p.upper() for p in parts] if case_insensitive else parts
+            sim = float(sim)
+        except (ValueError, TypeError):
+            continue
+        if a not in ok or b not in ok:
+            oov += 1
+            if dummy4unknown:
+                model.append(0.0)
+                gold.append(sim)
+            continue
+        va = np.asarray(emb.vectors[ok[a]])
+        vb = np.asarray(emb.vectors[ok[b]])
+        gold.append(sim)
+        model.append(np.dot(unitvec(va), unitvec(vb)))  # np.float32, as gensim keeps it
+    if not gold:
+        raise BenchmarkFileError(path, None, "no usable word pairs (wrong layout, or every "
+                                 "pair has a word the embedding does not know)")
+    spearman = stats.spearmanr(gold, model)
+    pearson = stats.pearsonr(gold, model)
+    if dummy4unknown:
+        ratio = float(oov) / len(gold) * 100
+    else:
+        ratio = float(oov) / (len(gold) + oov) * 100
+    return PairsResult(
+        pearson=float(pearson[0]), spearman=float(spearman[0]), oov_ratio=ratio,
+        pairs=len(gold) - (oov if dummy4unknown else 0), oov=oov,
+        pearson_pvalue=float(pearson[1]), spearman_pvalue=float(spearman[1]), path=path,
+    )
