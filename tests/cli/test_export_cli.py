@@ -1,0 +1,88 @@
+"""`embedscope export` on the command line: the files the issue names, --json, exit codes."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from embedscope.cli import main
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_npy_export_writes_the_five_files_and_json_prints_the_manifest(sample_path, sample,
+                                                                       tmp_path, capsys):
+    words = tmp_path / "my_vocab.txt"
+    words.write_text("cat\ndog\nParis\nqqzzyx\n", encoding="utf-8")
+    out = tmp_path / "export"
+    code, stdout, err = _run(capsys, "export", str(sample_path), "--words", str(words), "--pad",
+                             "--unk", "-o", str(out), "--json")
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["USAGE.md", "embeddings.npy",
+                                                     "manifest.json", "vocab.txt",
+                                                     "word_index.json"]
+    manifest = json.loads(stdout)
+    assert manifest["counts"]["rows"] == 6 and manifest["pad_index"] == 0
+    assert manifest["coverage"][0]["missing_examples"] == ["qqzzyx"]
+    assert manifest["coverage"][0]["case_fallback_examples"] == [["Paris", "paris"]]
+    mat = np.load(out / "embeddings.npy")
+    assert np.array_equal(mat[2], sample.vector("cat")) and not mat[0].any()
+    assert json.loads((out / "word_index.json").read_text())["Paris"] == 4
+
+
+def test_sources_combine_in_command_line_order(sample_path, tmp_path, capsys):
+    out = tmp_path / "o"
+    code, stdout, err = _run(capsys, "export", str(sample_path), "--word", "france", "--top",
+                             "200", "--intersect", "--regex", "[a-z]+", "--exclude", "--word",
+                             "of", "--no-case-fallback", "-o", str(out), "--json")
+    assert code == 0, err
+    words = (out / "vocab.txt").read_text().split("\n")[:-1]
+    assert words[0] == "france" and "of" not in words and "," not in words
+    assert words[1:4] == ["the", "to", "and"]
+    sel = json.loads(stdout)["selection"]["sources"]
+    assert [s["kind"] for s in sel] == ["words", "top", "regex", "words"]
+    assert [s["combine"] for s in sel] == ["union", "union", "intersect", "exclude"]
+
+
+def test_corpus_options_and_text_summary(sample_path, tmp_path, capsys):
+    corpus = tmp_path / "train.txt"
+    corpus.write_text("The cat sat. The cat ran. Zorblax.\n", encoding="utf-8")
+    out = tmp_path / "o"
+    code, stdout, err = _run(capsys, "export", str(sample_path), "--corpus", str(corpus),
+                             "--min-count", "2", "--lowercase", "--pad", "--unk", "--special",
+                             "<s>", "--oov", "zeros", "--format", "npz", "--dtype", "float16",
+                             "--seed", "3", "-o", str(out))
+    assert code == 0, err
+    assert "coverage" in stdout and "corpus tokens covered" in stdout
+    assert (out / "vocab.txt").read_text() == "<pad>\n<unk>\n<s>\n.\nthe\ncat\n"  # . 3 times, the/cat twice
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["selection"]["sources"][0]["lowercase"] is True and m["stored_as"] == "float32"
+
+
+def test_exit_codes(sample_path, tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "x").write_text("x")
+    code, _, err = _run(capsys, "export", str(sample_path), "--top", "5", "-o", str(out))
+    assert code == 1 and "not empty" in err and "Traceback" not in err
+    assert _run(capsys, "export", str(sample_path), "--top", "5", "-o", str(out),
+                "--force")[0] == 0
+    code, _, err = _run(capsys, "export", str(sample_path), "--regex", "qqqzzzq+",
+                        "-o", str(tmp_path / "n"))
+    assert code == 1 and "no words" in err
+    code, _, err = _run(capsys, "export", str(tmp_path / "missing.txt"), "--top", "5",
+                        "-o", str(tmp_path / "m"))
+    assert code == 2
+    code, _, err = _run(capsys, "export", str(sample_path), "--words",
+                        str(tmp_path / "nolist.txt"), "-o", str(tmp_path / "m"))
+    assert code == 2 and "nolist.txt" in err
+    code, _, err = _run(capsys, "export", str(sample_path), "-o", str(tmp_path / "m"))
+    assert code == 2 and "no words" in err
+    code, _, err = _run(capsys, "export", str(sample_path), "--top", "5", "--format", "xyz",
+                        "-o", str(tmp_path / "m"))
+    assert code == 2
+    assert not (tmp_path / "m").exists() and not (tmp_path / "n").exists()
