@@ -1,0 +1,1 @@
+"""The window's side panels, one module each; every dock takes the AppState and subscribes."""

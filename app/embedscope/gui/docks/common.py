@@ -1,0 +1,92 @@
+"""Small pieces the docks share: a progress row with Cancel, a read-only table, core lookups."""
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel,
+                               QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
+                               QWidget)
+
+
+def core_module(name: str):
+    """A core module by name, or None while it is not part of this build."""
+    try:
+        return importlib.import_module(f"embedscope.core.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"embedscope.core.{name}":
+            raise
+        return None
+
+
+class ProgressRow(QWidget):
+    """A progress bar with a Cancel button, wired to a JobRunner; hidden while idle."""
+
+    def __init__(self, runner, parent=None):
+        super().__init__(parent)
+        self.runner = runner
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(runner.cancel)
+        lay.addWidget(self.bar, 1)
+        lay.addWidget(self.cancel_button)
+        runner.started.connect(self._started)
+        runner.progress.connect(self._progress)
+        runner.busy_changed.connect(self.setVisible)
+        self.hide()
+
+    def _started(self, label):
+        self.bar.setRange(0, 0)
+        self.bar.setFormat(label or "working…")
+
+    def _progress(self, done, total, message):
+        if total:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+            self.bar.setFormat((message + "  " if message else "") + "%p%")
+        elif message:
+            self.bar.setFormat(message)
+
+
+def make_table(headers, stretch_first=True) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.verticalHeader().setDefaultSectionSize(22)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setAlternatingRowColors(True)
+    h = t.horizontalHeader()
+    if stretch_first:
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for i in range(1, len(headers)):
+            h.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
+    return t
+
+
+def fill_table(table: QTableWidget, rows, data_column0=None):
+    """Fill a table with rows of cell values; numbers are right-aligned. `data_column0` stores a
+    value (the embedding row) on each first cell under Qt.UserRole."""
+    table.setSortingEnabled(False)
+    table.setRowCount(len(rows))
+    for i, cells in enumerate(rows):
+        for j, v in enumerate(cells):
+            if isinstance(v, float):
+                item = QTableWidgetItem(f"{v:.4f}")
+            else:
+                item = QTableWidgetItem(str(v))
+            if isinstance(v, (int, float)):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if j == 0 and data_column0 is not None:
+                item.setData(Qt.ItemDataRole.UserRole, data_column0[i])
+            table.setItem(i, j, item)
+
+
+def note(text="") -> QLabel:
+    lab = QLabel(text)
+    lab.setWordWrap(True)
+    lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return lab

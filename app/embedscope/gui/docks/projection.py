@@ -1,0 +1,224 @@
+"""The projection panel: method, parameters, which points; Run/Cancel; the quality figure.
+
+A new embedding gets a PCA map of its 10,000 most frequent words at once; UMAP, t-SNE and
+word axes run on request, off the UI thread (cached maps come back at once).
+"""
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSpinBox, QStackedWidget, QVBoxLayout,
+                               QWidget)
+
+from ...core.errors import EmbedscopeError
+from ...core.jobs import Job
+from ..workers import JobRunner
+from .common import ProgressRow, core_module, note
+
+METHODS = [("PCA", "pca"), ("UMAP", "umap"), ("t-SNE", "tsne"), ("Word axes", "axes")]
+POINTS = ["most frequent words", "the selection", "all words"]
+
+
+def plain_pca(emb, rows, progress=None, should_stop=None):
+    """PCA to 2-D by an SVD of the centred rows; the stand-in when core.projection is absent."""
+    job = Job(progress, should_stop)
+    start = time.perf_counter()
+    x = np.asarray(emb.vectors[rows], dtype=np.float64)
+    job.step(1, 3, "centring")
+    x -= x.mean(axis=0)
+    _, s, vt = np.linalg.svd(x, full_matrices=False)
+    job.step(2, 3, "projecting")
+    coords = (x @ vt[:2].T).astype(np.float32)
+    var = s ** 2 / max((s ** 2).sum(), 1e-12)
+    return SimpleNamespace(coords=coords, rows=np.asarray(rows, dtype=np.int64), method="pca",
+                           params={}, quality=None, explained_variance=var[:2].tolist(),
+                           seconds=time.perf_counter() - start, from_cache=False)
+
+
+def compute_map(emb, method="pca", rows=None, limit=10000, params=None, seed=0, axes=None,
+                progress=None, should_stop=None):
+    """A 2-D map through core.projection.project, or a plain PCA when that is not built in."""
+    mod = core_module("projection")
+    if mod is not None:
+        return mod.project(emb, method=method, rows=rows, limit=limit, params=params or {},
+                           seed=seed, axes=axes, progress=progress, should_stop=should_stop)
+    if method != "pca":
+        raise EmbedscopeError(f"{method} maps need embedscope.core.projection, "
+                              "which this build does not include")
+    if rows is None:
+        rows = np.arange(min(emb.rows, limit or emb.rows))
+    return plain_pca(emb, np.asarray(rows), progress, should_stop)
+
+
+def first_map(emb, progress=None, should_stop=None):
+    """The map a newly opened file shows: its last map from the cache, else a PCA of its
+    10,000 most frequent words."""
+    mod = core_module("projection")
+    if mod is not None:
+        try:
+            last = mod.last_projection(emb)
+        except Exception:  # a damaged cache entry never stops the file from opening
+            last = None
+        if last is not None:
+            return last
+    return compute_map(emb, "pca", limit=10000, progress=progress, should_stop=should_stop)
+
+
+def describe_quality(proj) -> str:
+    bits = [f"{proj.method.upper()}", f"{len(proj.rows):,} points", f"{proj.seconds:.2f} s"]
+    if getattr(proj, "from_cache", False):
+        bits[-1] = "from the cache"
+    ev = getattr(proj, "explained_variance", None)
+    if ev is not None and len(ev):
+        bits.append("variance explained " + " + ".join(f"{100 * v:.1f}%" for v in ev[:2]))
+    q = getattr(proj, "quality", None)
+    if isinstance(q, dict):
+        bits += [f"{k.replace('_', ' ')} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                 for k, v in q.items()]
+    elif isinstance(q, (int, float)):
+        bits.append(f"neighbours kept {100 * q:.1f}%")
+    return " · ".join(bits)
+
+
+class ProjectionPanel(QWidget):
+    save_image_requested = Signal()
+    export_coordinates_requested = Signal()
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.runner = JobRunner("projection", self)
+        self.runner.finished.connect(self._done)
+        self.runner.failed.connect(self._failed)
+        self.runner.cancelled.connect(lambda: self.status.setText("Cancelled."))
+
+        form = QFormLayout()
+        self.method = QComboBox()
+        for label, key in METHODS:
+            self.method.addItem(label, key)
+        form.addRow("Method", self.method)
+        self.points = QComboBox()
+        self.points.addItems(POINTS)
+        form.addRow("Points", self.points)
+        self.limit = QSpinBox(minimum=100, maximum=10_000_000, singleStep=5000, value=10000)
+        self.limit.setGroupSeparatorShown(True)
+        self.limit.setToolTip("How many of the most frequent words to map")
+        form.addRow("How many", self.limit)
+
+        self.params = QStackedWidget()
+        self.params.addWidget(QWidget())  # PCA: nothing to set
+        umap = QWidget()
+        uf = QFormLayout(umap)
+        uf.setContentsMargins(0, 0, 0, 0)
+        self.n_neighbors = QSpinBox(minimum=2, maximum=200, value=15)
+        self.min_dist = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, value=0.1)
+        uf.addRow("Neighbours", self.n_neighbors)
+        uf.addRow("Min. distance", self.min_dist)
+        self.params.addWidget(umap)
+        tsne = QWidget()
+        tf = QFormLayout(tsne)
+        tf.setContentsMargins(0, 0, 0, 0)
+        self.perplexity = QDoubleSpinBox(minimum=2, maximum=200, value=30)
+        tf.addRow("Perplexity", self.perplexity)
+        self.params.addWidget(tsne)
+        axes = QWidget()
+        af = QFormLayout(axes)
+        af.setContentsMargins(0, 0, 0, 0)
+        self.x_axis = QLineEdit("man:woman")
+        self.y_axis = QLineEdit("bad:good")
+        for w in (self.x_axis, self.y_axis):
+            w.setToolTip("two ends split by ':', each a word or words joined by '+': "
+                         "he+him:she+her (leave y empty for one axis)")
+        af.addRow("x axis", self.x_axis)
+        af.addRow("y axis", self.y_axis)
+        self.params.addWidget(axes)
+        self.method.currentIndexChanged.connect(self.params.setCurrentIndex)
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
+        form.addRow(self.params)
+        form.addRow("Seed", self.seed)
+
+        buttons = QHBoxLayout()
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip("Compute the map (Ctrl+R)")
+        self.run_button.clicked.connect(self.run)
+        buttons.addWidget(self.run_button)
+        save = QPushButton("Save plot…")
+        save.setToolTip("Save the map as PNG or SVG")
+        save.clicked.connect(self.save_image_requested)
+        coords = QPushButton("Coordinates…")
+        coords.setToolTip("Export word, x, y as TSV")
+        coords.clicked.connect(self.export_coordinates_requested)
+        buttons.addWidget(save)
+        buttons.addWidget(coords)
+
+        self.progress = ProgressRow(self.runner)
+        self.status = note("")
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.status)
+        lay.addStretch(1)
+        self.runner.busy_changed.connect(lambda busy: self.run_button.setEnabled(not busy))
+        state.embedding_changed.connect(self._on_embedding)
+
+    def _on_embedding(self, emb):
+        if emb is not None:
+            self.limit.setMaximum(emb.rows)
+            self.limit.setValue(min(10000, emb.rows))
+            self.status.setText("")
+            self.runner.start(first_map, emb, label="map")
+
+    def _axes(self) -> str:
+        parts = [f.text().strip() for f in (self.x_axis, self.y_axis) if f.text().strip()]
+        if not parts:
+            raise EmbedscopeError("write an axis like man:woman")
+        return ",".join(parts)
+
+    def run(self, checked=False, method=None):
+        emb = self.state.embedding
+        if emb is None:
+            return
+        method = method or self.method.currentData()
+        if method != self.method.currentData():
+            self.method.setCurrentIndex([k for _, k in METHODS].index(method))
+        rows, limit = None, self.limit.value()
+        which = self.points.currentText()
+        if which == "the selection":
+            rows = self.state.selection.rows
+            if len(rows) < 3:
+                self.status.setText("Select at least 3 words first (lasso, neighbours, search).")
+                return
+        elif which == "all words":
+            limit = emb.rows
+        params = {}
+        if method == "umap":
+            params = {"n_neighbors": self.n_neighbors.value(), "min_dist": self.min_dist.value()}
+        elif method == "tsne":
+            params = {"perplexity": self.perplexity.value()}
+        axes = None
+        if method == "axes":
+            try:
+                axes = self._axes()
+            except EmbedscopeError as exc:
+                self.status.setText(str(exc))
+                return
+        self.status.setText("")
+        self.state.message.emit(f"computing a {method.upper()} map…")
+        self.runner.start(compute_map, emb, method=method, rows=rows, limit=limit, params=params,
+                          seed=self.seed.value(), axes=axes, label=f"{method.upper()} map")
+
+    def _done(self, proj):
+        if self.state.embedding is None:
+            return
+        key = proj.method if proj.method in [k for _, k in METHODS] else "pca"
+        self.method.setCurrentIndex([k for _, k in METHODS].index(key))
+        self.status.setText(describe_quality(proj))
+        self.state.set_projection(proj)
+
+    def _failed(self, exc):
+        self.status.setText(f"The map failed: {exc}")

@@ -1,0 +1,482 @@
+"""The main window: the map in the middle, panels around it, loading in the background.
+
+Opening a file asks only what it must (a words file for a bare matrix with none beside it, a
+tensor for an ambiguous checkpoint, a confirmation before a pickle), loads off the UI thread
+with progress and Cancel, and leaves the previous embedding open when the file is bad.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow,
+                               QMessageBox, QProgressBar, QPushButton)
+
+from .. import __version__
+from ..core.errors import EmbedscopeError, EmbeddingFormatError, PickleRefusedError
+from . import settings as app_settings
+from .map_view import MapView
+from .state import AppState
+from .workers import JobRunner
+
+OPEN_FILTER = ("Embeddings (*.txt *.vec *.bin *.npy *.npz *.tsv *.safetensors *.pt *.pth "
+               "*.bin *.model *.kv *.gz *.bz2 *.xz *.zip);;All files (*)")
+
+
+def load_embedding(path, vocab=None, tensor=None, trust_pickle=False, format=None,
+                   progress=None, should_stop=None):
+    """Load on a worker thread; the norms are computed there too (the status bar and the
+    colouring use them) so the UI thread never pays for them."""
+    import embedscope
+
+    emb = embedscope.load(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
+                          format=format, progress=progress, should_stop=should_stop)
+    emb.norms  # noqa: B018 - warm the cached property off the UI thread
+    return emb
+
+
+def _rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n}"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, state: AppState | None = None, restore: bool = True):
+        super().__init__()
+        self.state = state or AppState(self)
+        self.setWindowTitle("Embedscope")
+        from ..resources import icon_path
+
+        icon = icon_path()
+        if icon.is_file():
+            self.setWindowIcon(QIcon(str(icon)))
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
+                            | QMainWindow.DockOption.AllowTabbedDocks)
+        self.map_view = MapView(self.state)
+        self.setCentralWidget(self.map_view)
+        self.loader = JobRunner("load", self)
+        self.loader.finished.connect(self._loaded)
+        self.loader.failed.connect(self._load_failed)
+        self.loader.cancelled.connect(self._load_cancelled)
+        self._pending = None  # the arguments of the load in flight, to retry after a question
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_docks()
+        self._build_status_bar()
+        self._build_menus()
+        self.state.embedding_changed.connect(self._on_embedding)
+        self.state.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.resize(1400, 900)
+        if restore:
+            self.restore_settings()
+
+    # --- layout ------------------------------------------------------------------------------
+    def _dock(self, key, title, widget, area, shortcut=None):
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+        return dock
+
+    def _build_docks(self):
+        from .docks.projection import ProjectionPanel
+        from .docks.search import SearchDock
+
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.search = SearchDock(self.state)
+        self.projection_panel = ProjectionPanel(self.state)
+        self.projection_panel.save_image_requested.connect(self.save_plot)
+        self.projection_panel.export_coordinates_requested.connect(self.export_coordinates)
+        self._dock("search", "Search", self.search, left)
+        self._dock("projection", "Map", self.projection_panel, left)
+        self.splitDockWidget(self.docks["search"], self.docks["projection"], Qt.Orientation.Vertical)
+        optional = [("neighbours", "Neighbours", "NeighboursDock"),
+                    ("check", "Check", "CheckDock"),
+                    ("analogy", "Analogy", "AnalogyDock"),
+                    ("selection", "Selection", "SelectionDock")]
+        import importlib
+
+        self.panels = {"search": self.search, "projection": self.projection_panel}
+        for key, title, cls in optional:
+            mod = importlib.import_module(f".docks.{key}", __package__)
+            self.panels[key] = getattr(mod, cls)(self.state)
+        # right side: neighbours | analogy tabs above, check | selection tabs below
+        self._dock("neighbours", "Neighbours", self.panels["neighbours"], right)
+        self._dock("check", "Check", self.panels["check"], right)
+        self._dock("analogy", "Analogy", self.panels["analogy"], right)
+        self._dock("selection", "Selection", self.panels["selection"], right)
+        self.tabifyDockWidget(self.docks["neighbours"], self.docks["analogy"])
+        self.tabifyDockWidget(self.docks["check"], self.docks["selection"])
+        self.docks["neighbours"].raise_()
+        self.docks["check"].raise_()
+        self.resizeDocks([self.docks["search"], self.docks["neighbours"]], [290, 360],
+                         Qt.Orientation.Horizontal)
+
+    def _build_status_bar(self):
+        sb = self.statusBar()
+        self.file_label = QLabel("no file")
+        self.shape_label = QLabel("")
+        self.memory_label = QLabel("")
+        self.load_bar = QProgressBar()
+        self.load_bar.setMaximumWidth(220)
+        self.load_cancel = QPushButton("Cancel")
+        self.load_cancel.clicked.connect(self.loader.cancel)
+        for w in (self.load_bar, self.load_cancel):
+            w.hide()
+            sb.addPermanentWidget(w)
+        for w in (self.file_label, self.shape_label, self.memory_label):
+            sb.addPermanentWidget(w)
+        self.loader.busy_changed.connect(self.load_bar.setVisible)
+        self.loader.busy_changed.connect(self.load_cancel.setVisible)
+        self.loader.started.connect(lambda label: (self.load_bar.setRange(0, 0),
+                                                   self.load_bar.setFormat(label)))
+        self.loader.progress.connect(self._load_progress)
+        self._memory_timer = QTimer(self, interval=3000)
+        self._memory_timer.timeout.connect(self._update_memory)
+        self._memory_timer.start()
+
+    def _action(self, menu, text, slot, shortcut=None, tip=None):
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        if tip:
+            act.setStatusTip(tip)
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
+
+    def _build_menus(self):
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
+                     "Open an embedding file")
+        self._action(f, "Open the &sample", self.open_sample, None,
+                     "The 20,000 most frequent GloVe 6B 50d words")
+        self.recent_menu = f.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        f.addSeparator()
+        self._action(f, "&Export…", self.export_dialog, "Ctrl+E",
+                     "Write the embedding, pruned to your selection or vocabulary")
+        self._action(f, "Save &plot…", self.save_plot, "Ctrl+Shift+S", "The map as PNG or SVG")
+        self._action(f, "Export &coordinates…", self.export_coordinates, None,
+                     "word, x, y of the map as TSV")
+        f.addSeparator()
+        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        v = mb.addMenu("&View")
+        self._action(v, "&Fit the map", self.map_view.fit, "Home")
+        for mode, key in (("pan", "P"), ("box", "B"), ("lasso", "L")):
+            self._action(v, f"{mode.capitalize()} mode", lambda _=False, m=mode:
+                         self.map_view.set_mode(m), key)
+        self._action(v, "Find a word", self.focus_search, QKeySequence.StandardKey.Find)
+        v.addSeparator()
+        for dock in self.docks.values():
+            v.addAction(dock.toggleViewAction())
+
+        t = mb.addMenu("&Tools")
+        self._action(t, "&Run the map", lambda: self.projection_panel.run(), "Ctrl+R")
+        self._action(t, "&Check the embedding", self.run_check, "Ctrl+K")
+        self._action(t, "&Neighbours of the picked word", self.show_neighbours, "Ctrl+N")
+        self._action(t, "&Analogy", self.show_analogy, "Ctrl+Shift+A")
+        self._action(t, "&Evaluate on the benchmark sets", self.evaluate, None)
+        self._action(t, "Clear the selection", self.state.select_clear, "Ctrl+Shift+X")
+
+        h = mb.addMenu("&Help")
+        self._action(h, "&Keyboard shortcuts", self.show_shortcuts, "F1")
+        self._action(h, "&About Embedscope", self.show_about)
+
+    # --- settings ----------------------------------------------------------------------------
+    def restore_settings(self):
+        s = app_settings.settings()
+        geo = s.value("window/geometry")
+        if isinstance(geo, QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        st = s.value("window/state")
+        if isinstance(st, QByteArray) and not st.isEmpty():
+            self.restoreState(st)
+        mode = s.value("map/colour_mode")
+        if mode:
+            self.state.set_colour_mode(str(mode))
+
+    def save_settings(self):
+        s = app_settings.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("map/colour_mode", self.state.colour_mode)
+        s.sync()
+
+    def closeEvent(self, ev):
+        self.save_settings()
+        for runner in self.findChildren(JobRunner):
+            runner.cancel(quiet=True)
+        from .workers import wait_for_jobs
+
+        wait_for_jobs(3000)  # a job still writing into a closed window would crash on exit
+        super().closeEvent(ev)
+
+    # --- questions (tests replace these methods so nothing blocks) -------------------------------
+    def show_error(self, title: str, text: str):
+        QMessageBox.warning(self, title, text)
+
+    def ask_trust_pickle(self, path: str) -> bool:
+        answer = QMessageBox.question(
+            self, "Load a Python pickle?",
+            f"{Path(path).name} is a gensim file saved with Python's pickle.\n\n"
+            "Loading a pickle runs code stored in the file. Only go on if you trust where "
+            "it came from.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def ask_words_file(self, path: str) -> str | None:
+        QMessageBox.information(
+            self, "Which words?",
+            f"{Path(path).name} holds only the matrix. Choose the file with its words "
+            "(one per line, in row order).")
+        name, _ = QFileDialog.getOpenFileName(self, "Words file", str(Path(path).parent),
+                                              "Words (*.txt *.tsv *.json *.vocab);;All (*)")
+        return name or None
+
+    def ask_tensor(self, path: str, names: list[str]) -> str | None:
+        name, ok = QInputDialog.getItem(self, "Which tensor?",
+                                        f"{Path(path).name} holds several matrices. "
+                                        "Which one is the word embedding?", names, 0, False)
+        return name if ok else None
+
+    # --- opening ---------------------------------------------------------------------------------
+    def open_dialog(self):
+        start = str(Path(self.state.embedding.source.path).parent) if (
+            self.state.embedding is not None and self.state.embedding.source.path) else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open an embedding", start, OPEN_FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_sample(self):
+        import embedscope
+
+        self.open_file(str(embedscope.sample_path()))
+
+    def _fill_recent(self):
+        self.recent_menu.clear()
+        files = app_settings.recent_files()
+        if not files:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+        for p in files:
+            self.recent_menu.addAction(p, lambda p=p: self.open_file(p))
+
+    def dragEnterEvent(self, ev):
+        if ev.mimeData().hasUrls():
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev):
+        urls = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_file(urls[0])
+
+    def _questions(self, path, vocab, tensor):
+        """Ask what the file cannot tell: returns (vocab, tensor), or None to give up."""
+        from ..io.registry import detect_format
+
+        try:
+            rd = detect_format(path)
+        except (EmbedscopeError, OSError):
+            return vocab, tensor  # the load reports the problem with its own words
+        if rd.name == "npy" and vocab is None:
+            from ..io.numpy_files import vocab_beside
+
+            if vocab_beside(Path(path)) is None:
+                vocab = self.ask_words_file(path)
+                if vocab is None:
+                    return None
+        if rd.name in ("safetensors", "torch") and tensor is None:
+            try:
+                from ..io import checkpoint
+
+                lister = getattr(checkpoint, "embedding_candidates", None) or getattr(
+                    checkpoint, "list_tensors", None)
+                names = list(lister(path)) if lister else []
+            except Exception:  # the load will explain what is wrong with the file
+                names = []
+            if len(names) > 1:
+                tensor = self.ask_tensor(path, [str(n) for n in names])
+                if tensor is None:
+                    return None
+        return vocab, tensor
+
+    def open_file(self, path, vocab=None, tensor=None, trust_pickle=False, ask=True):
+        """Start loading `path` in the background; the current embedding stays until it is done."""
+        path = str(path)
+        if ask:
+            answers = self._questions(path, vocab, tensor)
+            if answers is None:
+                return
+            vocab, tensor = answers
+        self._pending = dict(path=path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle)
+        self.statusBar().showMessage(f"loading {Path(path).name}…")
+        self.loader.start(load_embedding, path, vocab=vocab, tensor=tensor,
+                          trust_pickle=trust_pickle, label=f"loading {Path(path).name}")
+
+    def _load_progress(self, done, total, message):
+        if total:
+            self.load_bar.setRange(0, total)
+            self.load_bar.setValue(done)
+
+    def _loaded(self, emb):
+        self._pending = None
+        self.state.set_embedding(emb)
+        if emb.source.path:
+            app_settings.add_recent_file(emb.source.path)
+        self.statusBar().showMessage(
+            f"opened {Path(emb.source.path or '').name} in {emb.source.load_seconds:.2f} s"
+            + (" (from cache)" if emb.source.from_cache else ""), 8000)
+        for w in emb.source.warnings[:1]:
+            self.statusBar().showMessage(f"warning: {w}", 8000)
+
+    def _load_failed(self, exc):
+        pending, self._pending = self._pending, None
+        if isinstance(exc, PickleRefusedError) and pending and not pending["trust_pickle"]:
+            if self.ask_trust_pickle(pending["path"]):
+                pending["trust_pickle"] = True
+                self.open_file(**pending, ask=False)
+            return
+        name = Path(pending["path"]).name if pending else "the file"
+        if isinstance(exc, EmbeddingFormatError):
+            text = f"{name} could not be opened:\n\n{exc}"
+        elif isinstance(exc, (EmbedscopeError, OSError)):
+            text = f"{name} could not be opened:\n\n{exc}"
+        else:  # a bug, not the user's doing: say so plainly, keep the details at hand
+            text = (f"{name} could not be opened because of an internal error:\n\n"
+                    f"{type(exc).__name__}: {exc}")
+        self.statusBar().showMessage(f"could not open {name}", 8000)
+        self.show_error("Could not open the file", text)
+
+    def _load_cancelled(self):
+        self._pending = None
+        self.statusBar().showMessage("loading cancelled", 5000)
+
+    # --- status --------------------------------------------------------------------------------
+    def _on_embedding(self, emb):
+        if emb is None:
+            self.file_label.setText("no file")
+            self.shape_label.setText("")
+            self.setWindowTitle("Embedscope")
+            return
+        name = Path(emb.source.path).name if emb.source.path else "in memory"
+        self.setWindowTitle(f"{name} — Embedscope")
+        self.file_label.setText(f"{name} ({emb.source.format})")
+        self.file_label.setToolTip(emb.source.path or "")
+        self.shape_label.setText(f"{emb.rows:,} × {emb.dim}  {emb.vectors.dtype}")
+        self._update_memory()
+
+    def _update_memory(self):
+        emb = self.state.embedding
+        rss = _rss_bytes()
+        bits = []
+        if emb is not None:
+            mapped = isinstance(emb.vectors, np.memmap) or isinstance(
+                getattr(emb.vectors, "base", None), np.memmap)
+            bits.append(f"matrix {_size(emb.vectors.nbytes)}"
+                        + (" (memory-mapped)" if mapped else ""))
+        if rss:
+            bits.append(f"process {_size(rss)}")
+        self.memory_label.setText(" · ".join(bits))
+
+    # --- actions ----------------------------------------------------------------------------------
+    def focus_search(self):
+        self.docks["search"].show()
+        self.docks["search"].raise_()
+        self.search.field.setFocus()
+        self.search.field.selectAll()
+
+    def show_neighbours(self):
+        self.docks["neighbours"].show()
+        self.docks["neighbours"].raise_()
+        if self.state.picked >= 0:
+            self.panels["neighbours"].show_word(self.state.embedding.words[self.state.picked])
+
+    def show_analogy(self):
+        self.docks["analogy"].show()
+        self.docks["analogy"].raise_()
+        self.panels["analogy"].field.setFocus()
+
+    def run_check(self):
+        self.docks["check"].show()
+        self.docks["check"].raise_()
+        self.panels["check"].run()
+
+    def evaluate(self):
+        self.docks["analogy"].show()
+        self.docks["analogy"].raise_()
+        self.panels["analogy"].evaluate()
+
+    def save_plot(self):
+        if not len(self.map_view.rows):
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the map", "map.png",
+                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            self.map_view.save_image(path)
+            self.statusBar().showMessage(f"saved {path}", 5000)
+
+    def export_coordinates(self):
+        if not len(self.map_view.rows):
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the map coordinates",
+                                              "map.tsv", "TSV (*.tsv)")
+        if path:
+            self.map_view.write_coordinates(path)
+            self.statusBar().showMessage(f"wrote {path}", 5000)
+
+    def export_dialog(self):
+        if self.state.embedding is None:
+            return
+        from .export_dialog import ExportDialog
+
+        dlg = ExportDialog(self.state, self)
+        dlg.show()
+        self._export_dialog = dlg
+        return dlg
+
+    def show_shortcuts(self):
+        rows = []
+        for menu in self.menuBar().findChildren(type(self.recent_menu)):
+            for act in menu.actions():
+                if not act.shortcut().isEmpty():
+                    rows.append(f"<tr><td><b>{act.shortcut().toString()}</b></td>"
+                                f"<td>&nbsp;&nbsp;{act.text().replace('&', '')}</td></tr>")
+        QMessageBox.information(self, "Keyboard shortcuts",
+                                "<table>" + "".join(dict.fromkeys(rows)) + "</table>")
+
+    def about_text(self) -> str:
+        import sys
+
+        import PySide6
+        import pyqtgraph
+
+        import numpy
+        import scipy
+
+        return (f"<h3>Embedscope {__version__}</h3>"
+                "<p>Open, check, explore and prune pretrained word embeddings.</p>"
+                f"<p>Python {sys.version.split()[0]} · numpy {numpy.__version__} · "
+                f"scipy {scipy.__version__} · PySide6 {PySide6.__version__} · "
+                f"Qt {PySide6.QtCore.qVersion()} · pyqtgraph {pyqtgraph.__version__}</p>"
+                "<p>The bundled sample is the 20,000 most frequent words of GloVe 6B 50d "
+                "(Pennington, Socher and Manning, 2014).</p>")
+
+    def show_about(self):
+        QMessageBox.about(self, "About Embedscope", self.about_text())

@@ -1,0 +1,595 @@
+"""The map: a pyqtgraph scatter of the current projection, with hover, pick, box and lasso.
+
+One `ScatterPlotItem` holds every point, filled once per projection with brushes from a small
+palette; the word under the mouse comes from a k-d tree (core.spatial), never a scan; picked,
+highlighted and selected words are small overlay items drawn on top, so changing them never
+restyles 400,000 points. Labels are capped so the map stays readable.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QToolButton,
+                               QVBoxLayout, QWidget)
+
+import pyqtgraph as pg
+
+from ..core.selection import polygon_mask, rect_mask
+from ..core.spatial import PointIndex
+from . import palette as pal
+
+pg.setConfigOptions(useOpenGL=False, antialias=False)
+
+COLOUR_MODES = ["frequency rank", "vector norm", "cluster", "check finding", "search match",
+                "selection"]
+LABEL_CAP = 150        # labels for picked/searched/neighbour words
+LANDMARKS = 30         # frequent words labelled in the current view, to orient the eye
+HOVER_PIXELS = 8
+
+
+def _brush(colour, alpha=210):
+    c = QColor(colour)
+    c.setAlpha(alpha)
+    return pg.mkBrush(c)
+
+
+class _MapViewBox(pg.ViewBox):
+    """A ViewBox whose left-drag draws a box or lasso when the map is in that mode."""
+
+    def __init__(self, owner):
+        super().__init__()
+        self.owner = owner
+        self._path: list[tuple[float, float]] = []
+
+    def mouseDragEvent(self, ev, axis=None):
+        mode = self.owner.mode
+        if mode == "pan" or ev.button() != Qt.MouseButton.LeftButton:
+            return super().mouseDragEvent(ev, axis)
+        ev.accept()
+        p = self.mapSceneToView(ev.scenePos())
+        if ev.isStart():
+            start = self.mapSceneToView(ev.buttonDownScenePos())
+            self._path = [(start.x(), start.y())]
+        self._path.append((p.x(), p.y()))
+        if mode == "box":
+            (x0, y0), (x1, y1) = self._path[0], self._path[-1]
+            shape = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+        else:
+            shape = self._path + [self._path[0]]
+        self.owner.show_shape(shape)
+        if ev.isFinish():
+            self.owner.show_shape(None)
+            mods = ev.modifiers()
+            how = "remove" if mods & (Qt.KeyboardModifier.AltModifier
+                                      | Qt.KeyboardModifier.ControlModifier) else "add"
+            if mode == "box":
+                (x0, y0), (x1, y1) = self._path[0], self._path[-1]
+                self.owner.select_rect((x0, y0, x1, y1), how)
+            else:
+                self.owner.select_polygon(self._path, how)
+            self._path = []
+
+
+class MapView(QWidget):
+    """The central map. Subscribes to the state; reports picks and selections back to it."""
+
+    hovered = Signal(int)  # row under the mouse, -1 for none
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.mode = "pan"
+        self.coords = np.empty((0, 2))
+        self.rows = np.empty(0, dtype=np.int64)
+        self.pos_of_row = np.empty(0, dtype=np.int64)
+        self.index: PointIndex | None = None
+        self.hover_row = -1
+        self._cluster_labels = None   # (projection id, labels) once k-means has run
+        self._cluster_runner = None
+        self._legend_entries: list[tuple[str, str]] = []
+
+        # --- toolbar --------------------------------------------------------------------
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 2)
+        self.mode_group = QButtonGroup(self)
+        for name, tip in (("Pan", "Drag to pan, wheel to zoom (P)"),
+                          ("Box", "Drag a box to add words to the selection; "
+                                  "with Ctrl, remove them (B)"),
+                          ("Lasso", "Draw around words to add them to the selection; "
+                                    "with Ctrl, remove them (L)")):
+            b = QToolButton(text=name, checkable=True, toolTip=tip)
+            b.setObjectName(f"mode_{name.lower()}")
+            self.mode_group.addButton(b)
+            bar.addWidget(b)
+            b.toggled.connect(lambda on, n=name.lower(): on and self.set_mode(n))
+        self.mode_group.buttons()[0].setChecked(True)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel("Colour by"))
+        self.colour_box = QComboBox()
+        self.colour_box.addItems(COLOUR_MODES)
+        self.colour_box.currentTextChanged.connect(state.set_colour_mode)
+        bar.addWidget(self.colour_box)
+        fit = QToolButton(text="Fit", toolTip="Show the whole map (Home)")
+        fit.clicked.connect(self.fit)
+        bar.addWidget(fit)
+        bar.addStretch(1)
+        self.info_label = QLabel("")
+        bar.addWidget(self.info_label)
+
+        # --- plot ------------------------------------------------------------------------
+        self.viewbox = _MapViewBox(self)
+        self.plot = pg.PlotWidget(viewBox=self.viewbox)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=False, y=False)
+        self.scatter = pg.ScatterPlotItem(pxMode=True, pen=None, size=4)
+        self.plot.addItem(self.scatter)
+        self.selection_item = pg.ScatterPlotItem(pxMode=True, size=7, brush=None,
+                                                 pen=pg.mkPen(pal.SELECTION, width=1.3))
+        self.highlight_item = pg.ScatterPlotItem(pxMode=True, size=8, pen=pg.mkPen("w", width=1),
+                                                 brush=_brush(pal.HIGHLIGHT, 255))
+        self.pick_item = pg.ScatterPlotItem(pxMode=True, size=15, brush=None,
+                                            pen=pg.mkPen(pal.PICKED, width=2.5))
+        self.shape_item = pg.PlotCurveItem(pen=pg.mkPen(pal.SELECTION, width=1.5,
+                                                        style=Qt.PenStyle.DashLine))
+        for it in (self.selection_item, self.highlight_item, self.pick_item, self.shape_item):
+            it.setZValue(10)
+            self.plot.addItem(it)
+        self.hover_text = pg.TextItem("", anchor=(0, 1.15), fill=pg.mkBrush(255, 255, 225, 235),
+                                      color="#111", border=pg.mkPen("#888"))
+        self.hover_text.setZValue(30)
+        self.hover_text.hide()
+        self.plot.addItem(self.hover_text)
+        self._labels: list[pg.TextItem] = []
+        self.legend = QLabel(self.plot)
+        self.legend.setObjectName("legend")
+        self.legend.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.legend.move(60, 8)
+        self.empty_note = pg.TextItem("", anchor=(0.5, 0.5), color="#888")
+        self.plot.addItem(self.empty_note)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addLayout(bar)
+        lay.addWidget(self.plot, 1)
+
+        self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
+        self._landmark_timer = QTimer(self, singleShot=True, interval=120)
+        self._landmark_timer.timeout.connect(self._update_labels)
+        self.viewbox.sigRangeChanged.connect(lambda *_: self._landmark_timer.start())
+
+        state.projection_changed.connect(self._on_projection)
+        state.selection_changed.connect(self._on_selection)
+        state.highlight_changed.connect(self._on_highlight)
+        state.picked_changed.connect(self._on_picked)
+        state.centre_requested.connect(self.centre_on)
+        state.colour_mode_changed.connect(self._on_colour_mode)
+        state.check_changed.connect(lambda _r: self.state.colour_mode == "check finding"
+                                    and self._recolour())
+        state.embedding_changed.connect(self._on_embedding)
+        self.apply_theme()
+        self._on_projection(None)
+
+    # --- theme -----------------------------------------------------------------------------
+    def _dark(self) -> bool:
+        return self.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+    def apply_theme(self):
+        """Follow the system palette: the plot background is the palette's base colour."""
+        p = self.palette()
+        self.plot.setBackground(p.color(QPalette.ColorRole.Base))
+        fg = p.color(QPalette.ColorRole.Text)
+        for ax in ("left", "bottom"):
+            a = self.plot.getAxis(ax)
+            a.setPen(pg.mkPen(fg))
+            a.setTextPen(pg.mkPen(fg))
+        self._text_colour = fg
+        base = p.color(QPalette.ColorRole.Base)
+        base.setAlpha(150)  # labels stay readable over dense points without hiding them
+        self._label_fill = pg.mkBrush(base)
+        for t in getattr(self, "_labels", []):
+            t.fill = self._label_fill
+        self.legend.setStyleSheet(
+            "QLabel#legend { background: %s; border: 1px solid %s; padding: 4px; }"
+            % (p.color(QPalette.ColorRole.Base).name(), p.color(QPalette.ColorRole.Mid).name()))
+        if len(self.rows):
+            self._recolour()
+            self._update_labels()
+
+    def changeEvent(self, ev):
+        if ev.type() == QEvent.Type.PaletteChange:
+            self.apply_theme()
+        super().changeEvent(ev)
+
+    # --- modes -----------------------------------------------------------------------------
+    def set_mode(self, mode: str):
+        self.mode = mode
+        for b in self.mode_group.buttons():
+            if b.objectName() == f"mode_{mode}" and not b.isChecked():
+                b.setChecked(True)
+
+    # --- projection ----------------------------------------------------------------------------
+    def _on_embedding(self, emb):
+        self._cluster_labels = None
+        self.pos_of_row = np.full(emb.rows if emb is not None else 0, -1, dtype=np.int64)
+
+    def _on_projection(self, proj):
+        self._cluster_labels = None
+        emb = self.state.embedding
+        if proj is None or emb is None:
+            self.coords = np.empty((0, 2))
+            self.rows = np.empty(0, dtype=np.int64)
+            self.index = None
+            self.scatter.clear()
+            for it in (self.selection_item, self.highlight_item, self.pick_item):
+                it.clear()
+            self._hide_labels()
+            self.legend.hide()
+            self.info_label.setText("")
+            self.empty_note.setText("Open an embedding (Ctrl+O)" if emb is None
+                                    else "Computing the map…")
+            self.empty_note.setPos(0, 0)
+            self.empty_note.show()
+            return
+        self.empty_note.hide()
+        self.coords = np.asarray(proj.coords, dtype=np.float64)
+        self.rows = np.asarray(proj.rows, dtype=np.int64)
+        self.pos_of_row = np.full(emb.rows, -1, dtype=np.int64)
+        self.pos_of_row[self.rows] = np.arange(len(self.rows))
+        self.index = PointIndex(self.coords)
+        n = len(self.rows)
+        # smaller dots when there are many, so dense regions keep some structure
+        self.scatter.setSize(5 if n <= 20000 else 3 if n <= 150000 else 2)
+        self._recolour()
+        self.info_label.setText(f"{n:,} points · {proj.method}")
+        self.fit()
+        self._on_selection()
+        self._on_highlight()
+        self._on_picked(self.state.picked)
+
+    def fit(self):
+        if len(self.coords):
+            ok = np.isfinite(self.coords).all(axis=1)
+            if ok.any():
+                lo = np.percentile(self.coords[ok], 0.5, axis=0)
+                hi = np.percentile(self.coords[ok], 99.5, axis=0)
+                self.viewbox.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.04)
+
+    def _positions(self, rows):
+        """Map positions of the given embedding rows that are on the map."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) == 0 or len(self.pos_of_row) == 0:
+            return np.empty(0, dtype=np.int64)
+        rows = rows[(rows >= 0) & (rows < len(self.pos_of_row))]
+        pos = self.pos_of_row[rows]
+        return pos[pos >= 0]
+
+    # --- colours ------------------------------------------------------------------------------
+    def _on_colour_mode(self, mode):
+        if self.colour_box.currentText() != mode:
+            self.colour_box.setCurrentText(mode)
+        self._recolour()
+
+    def colour_indices(self, mode):
+        """(palette colours, index per point, legend [(colour, text)]) for a colour mode."""
+        emb, rows, n = self.state.embedding, self.rows, len(self.rows)
+        other = pal.OTHER_DARK if self._dark() else pal.OTHER_LIGHT
+        if mode == "frequency rank":
+            edges = [100, 1000, 10000, 100000]
+            idx = np.searchsorted(edges, rows, side="right")
+            names = ["top 100", "100 – 1k", "1k – 10k", "10k – 100k", "100k +"]
+            cols = pal.SEQUENTIAL[:5]
+            used = sorted(set(idx.tolist()))
+            return cols, idx, [(cols[i], names[i]) for i in used]
+        if mode == "vector norm":
+            norms = np.asarray(emb.norms)[rows]
+            qs = np.quantile(norms, [1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6]) if n else []
+            idx = np.searchsorted(qs, norms, side="right")
+            bounds = [float(norms.min()) if n else 0.0, *map(float, qs),
+                      float(norms.max()) if n else 0.0]
+            leg = [(pal.SEQUENTIAL[i], f"{bounds[i]:.2f} – {bounds[i + 1]:.2f}")
+                   for i in range(6)]
+            return pal.SEQUENTIAL, idx, leg
+        if mode == "cluster":
+            labels = self._clusters()
+            if labels is None:
+                return [other], np.zeros(n, dtype=np.int64), [(other, "computing clusters…")]
+            k = int(labels.max()) + 1 if n else 0
+            cols = pal.CATEGORICAL[:k]
+            return cols, labels, [(cols[i], f"cluster {i + 1}") for i in range(k)]
+        cols, legend = [other], []
+        idx = np.zeros(n, dtype=np.int64)
+        if mode == "check finding":
+            report = self.state.check_report
+            if report is None:
+                return cols, idx, [(other, "run the check to colour by finding")]
+            k = 0
+            for f in report.findings:
+                pos = self._positions(getattr(f, "rows", []) or [])
+                if len(pos) == 0 or k >= len(pal.CATEGORICAL) - 1:
+                    continue
+                k += 1
+                cols.append(pal.CATEGORICAL[(k + 1) % len(pal.CATEGORICAL)])
+                idx[pos] = k
+                legend.append((cols[-1], f"{f.code} ({len(pos):,} on map)"))
+            legend.append((other, "no finding" if k else "no finding on the map"))
+            return cols, idx, legend
+        if mode == "search match":
+            pos = self._positions(self.state.highlight_rows)
+            cols.append(pal.HIGHLIGHT)
+            idx[pos] = 1
+            what = self.state.highlight_kind or "search"
+            return cols, idx, [(pal.HIGHLIGHT, f"{what} ({len(pos):,})"), (other, "others")]
+        if mode == "selection":
+            pos = self._positions(self.state.selection.rows)
+            cols.append(pal.SELECTION)
+            idx[pos] = 1
+            return cols, idx, [(pal.SELECTION, f"selected ({len(pos):,})"), (other, "others")]
+        raise ValueError(mode)
+
+    def _recolour(self):
+        if not len(self.rows) or self.state.embedding is None:
+            return
+        cols, idx, legend = self.colour_indices(self.state.colour_mode)
+        brushes = np.empty(len(cols), dtype=object)
+        brushes[:] = [_brush(c) for c in cols]
+        self.scatter.setData(pos=self.coords, brush=brushes[idx])
+        self.scatter.setPen(None)
+        self._legend_entries = legend
+        self.legend.setText("<br>".join(
+            f"<span style='color:{c}; font-size:14px'>&#9632;</span>&nbsp;{t}"
+            for c, t in legend))
+        self.legend.adjustSize()
+        self.legend.show()
+
+    def _clusters(self):
+        """k-means labels (k = 8) of the mapped words' unit vectors, computed off the UI thread."""
+        key = id(self.state.projection)
+        if self._cluster_labels is not None and self._cluster_labels[0] == key:
+            return self._cluster_labels[1]
+        from .workers import JobRunner
+
+        if self._cluster_runner is None:
+            self._cluster_runner = JobRunner("clusters", self)
+            self._cluster_runner.finished.connect(self._clusters_done)
+        emb, rows = self.state.embedding, self.rows.copy()
+        self._cluster_runner.start(_kmeans, emb, rows, key=key, label="clustering")
+        return None
+
+    def _clusters_done(self, result):
+        key, labels = result
+        if key == id(self.state.projection):
+            self._cluster_labels = (key, labels)
+            if self.state.colour_mode == "cluster":
+                self._recolour()
+
+    # --- overlays -------------------------------------------------------------------------------
+    def _overlay(self, item, rows, cap=None):
+        pos = self._positions(rows)
+        if cap is not None:
+            pos = pos[:cap]
+        if len(pos):
+            item.setData(pos=self.coords[pos])
+        else:
+            item.clear()
+        return pos
+
+    def _on_selection(self):
+        self._overlay(self.selection_item, self.state.selection.rows)
+        if self.state.colour_mode == "selection":
+            self._recolour()
+
+    def _on_highlight(self):
+        self._overlay(self.highlight_item, self.state.highlight_rows, cap=5000)
+        if self.state.colour_mode == "search match":
+            self._recolour()
+        self._update_labels()
+
+    def _on_picked(self, row):
+        self._overlay(self.pick_item, [row] if row >= 0 else [])
+        self._update_labels()
+
+    # --- labels ---------------------------------------------------------------------------------
+    def _hide_labels(self):
+        for t in self._labels:
+            t.hide()
+
+    def _label(self, i, text, pos, colour, bold=False):
+        while len(self._labels) <= i:
+            t = pg.TextItem("", anchor=(-0.08, 0.5), fill=self._label_fill)
+            t.setZValue(20)
+            self.plot.addItem(t)
+            self._labels.append(t)
+        t = self._labels[i]
+        f = t.textItem.font()
+        f.setBold(bold)
+        f.setPointSizeF(9.5 if bold else 8.5)
+        t.textItem.setFont(f)
+        t.setText(text, color=colour)
+        t.setPos(*pos)
+        t.show()
+
+    def label_rows(self) -> list[int]:
+        """Rows that get a label now: picked, then highlighted, then frequent words in view."""
+        out = []
+        if self.state.picked >= 0 and len(self._positions([self.state.picked])):
+            out.append(self.state.picked)
+        for r in self.state.highlight_rows[:LABEL_CAP].tolist():
+            if r not in out and len(self._positions([r])):
+                out.append(r)
+        return out
+
+    def _update_labels(self):
+        emb = self.state.embedding
+        if emb is None or not len(self.rows):
+            self._hide_labels()
+            return
+        strong = self.label_rows()
+        fg = self._text_colour
+        i = 0
+        for r in strong:
+            p = self.coords[self.pos_of_row[r]]
+            colour = pal.PICKED if r == self.state.picked else pal.HIGHLIGHT
+            self._label(i, emb.words[r], p, colour, bold=True)
+            i += 1
+        i = self._landmarks(i, set(strong), fg)
+        for t in self._labels[i:]:
+            t.hide()
+
+    def _landmarks(self, i, taken, colour):
+        """Label a few of the most frequent words in view, spaced so they do not overlap."""
+        (x0, x1), (y0, y1) = self.viewbox.viewRange()
+        inside = np.flatnonzero((self.coords[:, 0] >= x0) & (self.coords[:, 0] <= x1)
+                                & (self.coords[:, 1] >= y0) & (self.coords[:, 1] <= y1))
+        if not len(inside):
+            return i
+        # Row order is frequency order in common embedding files: low rows are familiar words.
+        inside = inside[np.argsort(self.rows[inside], kind="stable")[:400]]
+        w, h = max(self.viewbox.width(), 1), max(self.viewbox.height(), 1)
+        cell_w, cell_h = 90.0, 18.0
+        used = set()
+        for r in taken:
+            p = self.coords[self.pos_of_row[r]]
+            used.add((int((p[0] - x0) / (x1 - x0) * w / cell_w),
+                      int((p[1] - y0) / (y1 - y0) * h / cell_h)))
+        c = QColor(colour)
+        c.setAlpha(200)
+        shown = 0
+        emb = self.state.embedding
+        for pos in inside.tolist():
+            r = int(self.rows[pos])
+            if r in taken:
+                continue
+            px, py = self.coords[pos]
+            cell = (int((px - x0) / (x1 - x0) * w / cell_w), int((py - y0) / (y1 - y0) * h / cell_h))
+            if cell in used:
+                continue
+            used.add(cell)
+            self._label(i, emb.words[r], (px, py), c)
+            i += 1
+            shown += 1
+            if shown >= LANDMARKS:
+                break
+        return i
+
+    # --- mouse ------------------------------------------------------------------------------------
+    def row_at(self, x: float, y: float, pixels: float = HOVER_PIXELS) -> int:
+        """The row drawn nearest the data point (x, y), within a few pixels, or -1."""
+        if self.index is None:
+            return -1
+        pw, ph = self.viewbox.viewPixelSize()
+        pos = self.index.nearest(x, y, (pixels * pw, pixels * ph))
+        return -1 if pos is None else int(self.rows[pos])
+
+    def _mouse_moved(self, scene_pos):
+        if self.index is None or not self.viewbox.sceneBoundingRect().contains(scene_pos):
+            return
+        p = self.viewbox.mapSceneToView(scene_pos)
+        row = self.row_at(p.x(), p.y())
+        if row != self.hover_row:
+            self.hover_row = row
+            if row >= 0:
+                emb = self.state.embedding
+                self.hover_text.setText(f"{emb.words[row]}  (#{row + 1:,})")
+                self.hover_text.setPos(*self.coords[self.pos_of_row[row]])
+                self.hover_text.show()
+            else:
+                self.hover_text.hide()
+            self.hovered.emit(row)
+
+    def _mouse_clicked(self, ev):
+        if ev.button() != Qt.MouseButton.LeftButton or self.index is None:
+            return
+        p = self.viewbox.mapSceneToView(ev.scenePos())
+        row = self.row_at(p.x(), p.y())
+        self.state.pick(row)
+
+    # --- selection shapes ----------------------------------------------------------------------------
+    def show_shape(self, shape):
+        if shape is None:
+            self.shape_item.setData([], [])
+        else:
+            a = np.asarray(shape, dtype=float)
+            self.shape_item.setData(a[:, 0], a[:, 1])
+
+    def _apply_mask(self, mask, how, origin):
+        rows = self.rows[mask]
+        if how == "remove":
+            return -self.state.select_remove(rows)
+        if how == "replace":
+            self.state.selection.clear()
+        return self.state.select_add(rows, origin)
+
+    def select_polygon(self, polygon, how: str = "add") -> int:
+        """Add (or remove, or replace with) the words inside a polygon in map coordinates."""
+        if not len(self.coords):
+            return 0
+        return self._apply_mask(polygon_mask(self.coords, polygon), how, "lasso")
+
+    def select_rect(self, rect, how: str = "add") -> int:
+        if not len(self.coords):
+            return 0
+        return self._apply_mask(rect_mask(self.coords, rect), how, "box")
+
+    # --- navigation ------------------------------------------------------------------------------------
+    def centre_on(self, row: int):
+        pos = self._positions([row])
+        if not len(pos):
+            self.state.message.emit(f"'{self.state.embedding.words[row]}' is not on the map "
+                                    "(it is outside the projected rows)")
+            return
+        x, y = self.coords[pos[0]]
+        (x0, x1), (y0, y1) = self.viewbox.viewRange()
+        w, h = x1 - x0, y1 - y0
+        ok = np.isfinite(self.coords).all(axis=1)
+        span = np.ptp(self.coords[ok], axis=0) if ok.any() else np.array([1.0, 1.0])
+        # zoom in when showing the whole map, keep the zoom otherwise
+        if w > span[0] / 3:
+            w, h = span[0] / 6, span[1] / 6
+        self.viewbox.setRange(xRange=(x - w / 2, x + w / 2), yRange=(y - h / 2, y + h / 2),
+                              padding=0)
+
+    # --- saving -----------------------------------------------------------------------------------
+    def save_image(self, path: str):
+        """The map as PNG or SVG (by extension)."""
+        import pyqtgraph.exporters as exporters
+
+        item = self.plot.getPlotItem()
+        if str(path).lower().endswith(".svg"):
+            exporters.SVGExporter(item).export(str(path))
+        else:
+            ex = exporters.ImageExporter(item)
+            ex.parameters()["width"] = max(1200, int(self.plot.width()))
+            ex.export(str(path))
+
+    def write_coordinates(self, path: str):
+        """word, x, y, row of every point on the map, tab-separated."""
+        emb = self.state.embedding
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("word\tx\ty\trow\n")
+            for r, (x, y) in zip(self.rows.tolist(), self.coords.tolist()):
+                f.write(f"{emb.words[r]}\t{x:.6g}\t{y:.6g}\t{r}\n")
+
+
+def _kmeans(emb, rows, key, progress=None, should_stop=None, k=8):
+    """k-means of the unit vectors of `rows` (a 20,000-row sample fits the centres)."""
+    from scipy.cluster.vq import kmeans2, vq
+
+    x = np.asarray(emb.unit_vectors[rows], dtype=np.float64)
+    rng = np.random.default_rng(0)
+    fit = x if len(x) <= 20000 else x[rng.choice(len(x), 20000, replace=False)]
+    if should_stop and should_stop():
+        from ..core.jobs import Cancelled
+
+        raise Cancelled()
+    k = max(1, min(k, len(fit)))
+    centres, _ = kmeans2(fit, k, minit="++", seed=0)
+    labels, _ = vq(x, centres)
+    return key, labels.astype(np.int64)

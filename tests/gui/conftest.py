@@ -1,0 +1,35 @@
+"""Window fixtures: a private settings folder, and a window with the sample open and mapped."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+
+@pytest.fixture(autouse=True)
+def _private_settings(tmp_path, monkeypatch):
+    """QSettings go to a temporary folder: a test never touches the user's own settings."""
+    monkeypatch.setenv("EMBEDSCOPE_SETTINGS_DIR", str(tmp_path / "settings"))
+
+
+@pytest.fixture
+def errors():
+    return []
+
+
+@pytest.fixture
+def window(qtbot, errors):
+    from embedscope.gui.main_window import MainWindow
+
+    w = MainWindow(restore=False)
+    w.show_error = lambda title, text: errors.append(text)  # never block on a dialog
+    qtbot.addWidget(w)
+    w.show()
+    w.open_sample()
+    qtbot.waitUntil(lambda: w.state.projection is not None, timeout=20000)
+    yield w
+    from embedscope.gui.workers import wait_for_jobs
+
+    for runner in w.findChildren(type(w.loader)):
+        runner.cancel(quiet=True)
+    wait_for_jobs(10000)
