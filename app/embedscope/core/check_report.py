@@ -1,0 +1,84 @@
+"""What the alignment check hands back: an `AlignmentReport` of `Finding`s.
+
+Each finding has a stable `code` (the GUI, scripts and tests key on it), a `severity`
+(error / warning / info), a one-line message, the true `count`, a few examples a user can
+read, and at most MAX_ROWS of the rows involved (for highlighting).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_ROWS = 1000
+SEVERITIES = ("error", "warning", "info")
+
+
+def capped(rows, n: int = MAX_ROWS) -> list[int]:
+    return [int(r) for r in list(rows)[:n]]
+
+
+def quoted(word) -> str:
+    from .check_words import show
+
+    return f"'{show(word)}'"
+
+
+@dataclass
+class Finding:
+    """One thing the check found. `rows` is capped at MAX_ROWS; `count` is the true total.
+    `offset` is set for `vocab-shift` (word i's vector is at row i + offset)."""
+
+    code: str
+    severity: str
+    message: str
+    count: int
+    examples: list[str] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    offset: int | None = None
+
+    def to_dict(self) -> dict:
+        d = {"code": self.code, "severity": self.severity, "message": self.message,
+             "count": int(self.count), "examples": list(self.examples)}
+        if self.offset is not None:
+            d["offset"] = int(self.offset)
+        return d
+
+
+@dataclass
+class AlignmentReport:
+    """The check's verdict on one embedding.
+
+    `rows` and `dim` are the matrix's shape (the full matrix, also when the words were
+    fewer), `vocab_size` the number of words in the words list. `measures` holds the figures
+    computed on the way whether or not they led to a finding (anisotropy, hubness, …);
+    `shift` the vocabulary-shift detector's full result.
+    """
+
+    rows: int
+    dim: int
+    vocab_size: int
+    findings: list[Finding] = field(default_factory=list)
+    measures: dict = field(default_factory=dict)
+    shift: object | None = None  # core.shift.ShiftResult
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """False when any error-level finding exists."""
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
+    def get(self, code: str) -> Finding | None:
+        for f in self.findings:
+            if f.code == code:
+                return f
+        return None
+
+    def to_dict(self) -> dict:
+        return {"rows": int(self.rows), "dim": int(self.dim), "vocab_size": int(self.vocab_size),
+                "ok": self.ok, "findings": [f.to_dict() for f in self.findings],
+                "measures": {k: (round(v, 4) if isinstance(v, float) else v)
+                             for k, v in self.measures.items()},
+                "seconds": round(self.seconds, 3)}

@@ -1,0 +1,126 @@
+"""The alignment check's look at how the file paired up: words vs rows counts (and which end
+is off), and a header's claims vs the body."""
+from __future__ import annotations
+
+import numpy as np
+
+from .check_report import Finding, quoted
+from .check_words import is_special, looks_like_header
+
+
+def matrix_rows(emb) -> int:
+    """Rows of the whole matrix. A load with allow_mismatch cuts the matrix to the words
+    when the words were fewer; the cut is a view, so the full array is found behind it."""
+    rows = emb.rows
+    src = emb.source
+    if src.header is None and src.body_rows is not None:
+        rows = max(rows, int(src.body_rows))
+    start = emb.vectors.__array_interface__["data"][0]
+    a = getattr(emb.vectors, "base", None)
+    while isinstance(a, np.ndarray):
+        if (a.ndim == 2 and a.shape[1] == emb.dim and a.shape[0] > rows
+                and a.__array_interface__["data"][0] == start):
+            rows = a.shape[0]
+        a = a.base
+    return rows
+
+
+def count_finding(emb, shift) -> Finding | None:
+    """count-mismatch: words and rows differ in number; say which end looks off.
+
+    `shift` is the detector's result on the loaded pairing (first words with first rows),
+    tried at the offsets that the difference suggests.
+    """
+    src = emb.source
+    words = src.words_in_file
+    rows = matrix_rows(emb)
+    if words is None:
+        if len(emb.words) == rows:
+            return None
+        words = emb.words
+    n_words = len(words)
+    if n_words == rows:
+        return None
+    diff = abs(n_words - rows)
+    fits_at = shift.offset if (shift is not None and shift.evidence.get("fits")) else None
+    head = f"the words list has {n_words:,} words but the matrix has {rows:,} rows"
+    if n_words > rows:
+        extra_top, extra_end = words[:diff], words[n_words - diff:]
+        if all(not w.strip() for w in extra_end):
+            why = (f"the last {diff} line(s) of the words list are empty (a trailing empty "
+                   "line); the words and rows still line up")
+            rows_hit = list(range(rows, n_words))
+        elif looks_like_header(extra_top[0]) and diff == 1:
+            why = (f"its first line {quoted(extra_top[0])} looks like a header line read as a "
+                   "word: every word sits one row too low (fix: drop that line)")
+            rows_hit = [0]
+        elif all(is_special(w) for w in extra_top):
+            why = (f"its first {diff} line(s) are special tokens with no row "
+                   f"({', '.join(extra_top[:5])}): drop them and the words line up")
+            rows_hit = list(range(diff))
+        elif fits_at == -diff:
+            why = (f"the words fit the rows when moved up {diff} line(s): the first {diff} "
+                   f"line(s) of the words list look extra ({', '.join(map(quoted, extra_top[:3]))})")
+            rows_hit = list(range(diff))
+        elif fits_at == 0:
+            why = (f"the first words fit their rows, so the extra words are at the end "
+                   f"({', '.join(map(quoted, extra_end[:3]))}…): the matrix may be cut short")
+            rows_hit = list(range(rows, n_words))
+        else:
+            why = "cannot tell which end is extra (the vectors give no clear answer)"
+            rows_hit = []
+        examples = [quoted(w) for w in (extra_top if rows_hit[:1] == [0] else extra_end)[:5]]
+    else:
+        if fits_at == diff:
+            why = (f"the words fit the rows when moved down {diff} line(s): {diff} line(s) "
+                   "look missing at the top of the words list (a padding or special token "
+                   "the matrix has a row for?)")
+            rows_hit = list(range(diff))
+        elif fits_at == 0:
+            why = (f"the first words fit their rows, so the last {diff:,} row(s) have no word "
+                   "(the words list looks cut short at the end)")
+            rows_hit = list(range(n_words, rows))
+        else:
+            why = f"{diff:,} row(s) have no word, and the vectors do not say which end is short"
+            rows_hit = []
+        examples = [f"row {r}" for r in rows_hit[:5]]
+    return Finding("count-mismatch", "error", f"{head}: {why}", diff, examples,
+                   rows_hit[:1000],
+                   offset=(fits_at if fits_at not in (None, 0) else None))
+
+
+def header_findings(emb) -> list[Finding]:
+    """header-mismatch (rows claimed vs found) and dim-mismatch (dimension claimed vs found)."""
+    src = emb.source
+    out = []
+    if src.header is None:
+        return out
+    h_rows, h_dim = (int(x) for x in src.header)
+    body = int(src.body_rows) if src.body_rows is not None else matrix_rows(emb)
+    if h_rows != body:
+        if body < h_rows:
+            why = (f"{h_rows - body:,} rows are missing: the file looks cut off (an interrupted "
+                   "download or copy?)")
+        else:
+            why = f"{body - h_rows:,} rows more than announced (a file appended to, or a bad header)"
+        out.append(Finding("header-mismatch", "error",
+                           f"the header says {h_rows:,} rows but the file holds {body:,}: {why}",
+                           abs(h_rows - body), [f"header: {h_rows} {h_dim}", f"found: {body} rows"],
+                           [body - 1] if 0 < body <= emb.rows else []))
+    if h_dim != emb.dim:
+        out.append(Finding("dim-mismatch", "error",
+                           f"the header says {h_dim} dimensions but the rows have {emb.dim}",
+                           1, [f"header: {h_rows} {h_dim}", f"rows: {emb.dim} values"], []))
+    return out
+
+
+def warning_dim_findings(emb) -> list[Finding]:
+    """dim-mismatch from a reader's warnings: lines whose number of values differed."""
+    hits = [w for w in emb.source.warnings
+            if ("values" in w or "dimension" in w) and ("expected" in w or "instead of" in w
+                                                          or "skipped" in w)]
+    if not hits:
+        return []
+    return [Finding("dim-mismatch", "error",
+                    f"{len(hits)} line(s) of the file have a different number of values than "
+                    f"the others ({hits[0]})", len(hits), hits[:5], [])]

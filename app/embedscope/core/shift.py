@@ -1,0 +1,354 @@
+"""Detect a words list that is a few lines out of step with the matrix, and undo it.
+
+Counting cannot see a words list shifted by one line when its length still matches the rows.
+The vectors can: pairs of words that ought to be near each other ("Apple"/"apple",
+"president"/"presidential", "1987"/"1988", "play"/"##play", "Paris"/"France") are near each
+other only under the right pairing. For each candidate offset k we read every pair's vectors
+k rows further down and take the mean cosine; the offset under which related words look
+related is the one that fits.
+
+Sign convention, used everywhere (`ShiftResult.offset`, `apply_shift`, the CLI, the GUI):
+**offset k means the vector of `words[i]` sits at row `i + k`.** k = +1: the words list lacks
+a line at its top (a padding token the matrix has a row for); k = −1: the words list has an
+extra line at its top (a header line "400000 50" read as a word). `apply_shift(emb, k)` pairs
+`words[i]` with row `i + k`, dropping the words and rows that fall off the ends.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .embedding import Embedding
+from .jobs import Job
+
+OFFSETS = tuple(range(-3, 4))
+# A shift is reported only when the best offset beats the loaded pairing by this many
+# standard errors (paired over the same word pairs) and by this much mean cosine. Pairs
+# share words, so their differences are not independent; the z threshold is set high to
+# leave room for that, and the margin keeps a huge pair count from making a tiny gain "real".
+MIN_Z = 8.0
+MIN_GAIN = 0.05
+MIN_PAIRS = 30
+# Pairs per signal, and how often one word may appear (keeps one word from dominating).
+MAX_PAIRS_PER_SIGNAL = 6000
+MAX_USES_PER_WORD = 3
+# Words considered by the structural signals: the most frequent rows carry the best vectors,
+# and scanning 2 million words in Python would cost seconds for no extra evidence.
+SCAN_WORDS = 50_000
+PREFIX_LEN = 6
+
+_PIECE_MARKERS = ("##", "\u2581", "\u0120")  # BERT "##ing", SentencePiece "▁the", GPT-2 "Ġthe"
+
+
+@dataclass
+class ShiftResult:
+    """What the detector concluded.
+
+    `offset` is 0 when the words fit the rows as loaded or the evidence is too weak to say;
+    otherwise the offset k (word i's vector is at row i + k) that fits clearly better.
+    `scores` maps each tried offset to the mean cosine of the related pairs under it.
+    `evidence` holds the numbers behind the verdict: pairs per signal and their scores,
+    the z-score and gain of each offset against 0, and the random-pair baseline.
+    """
+
+    offset: int
+    scores: dict[int, float]
+    evidence: dict = field(default_factory=dict)
+
+    @property
+    def found(self) -> bool:
+        return self.offset != 0
+
+    def to_dict(self) -> dict:
+        return {"offset": self.offset,
+                "scores": {str(k): round(v, 4) for k, v in self.scores.items()},
+                "evidence": _jsonable(self.evidence)}
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        return round(float(x), 4)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+# --- pairs of words that should be near each other -------------------------------------------
+
+def _pairs_resource_dir() -> Path:
+    from ..resources import resource_dir
+
+    return resource_dir() / "pairs"
+
+
+def shipped_pairs() -> list[tuple[str, str]]:
+    """Related English word pairs shipped in resources/pairs/*.tsv (word<TAB>word[<TAB>…])."""
+    out = []
+    folder = _pairs_resource_dir()
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.tsv")):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("#"):
+                    continue
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) >= 2 and parts[0] and parts[1]:
+                    out.append((parts[0], parts[1]))
+    return out
+
+
+def _lookup(w2r: dict, word: str) -> int | None:
+    """Row of a word as spelled, else lower-case, Capitalised or Title Case (no full
+    lower-case index needed: building one for 2 million words costs a second)."""
+    for form in (word, word.lower(), word.capitalize(), word.title()):
+        r = w2r.get(form)
+        if r is not None:
+            return r
+    return None
+
+
+def _case_pairs(words) -> list[tuple[int, int]]:
+    """"Apple"/"apple": a cased vocabulary's variants of one word."""
+    lows = [w.lower() for w in words]
+    if len(set(lows)) == len(set(words)):
+        return []  # no word has two spellings (a lower-cased vocabulary)
+    first: dict[str, int] = {}
+    out = []
+    for i, low in enumerate(lows):
+        j = first.setdefault(low, i)
+        if j != i and words[j] != words[i]:
+            out.append((j, i))
+    return out
+
+
+def _prefix_pairs(words) -> list[tuple[int, int]]:
+    """Words sharing their first six letters ("president"/"presidential"), in any script."""
+    groups: dict[str, list[int]] = {}
+    for i in [i for i, w in enumerate(words) if len(w) > PREFIX_LEN and w.isalpha()]:
+        groups.setdefault(words[i][:PREFIX_LEN].lower(), []).append(i)
+    out = []
+    for rows in groups.values():
+        # Big groups ("intern…") mix unrelated words; neighbours in a group are enough.
+        if 2 <= len(rows) <= 40:
+            out.extend(zip(rows[:-1], rows[1:]))
+    return out
+
+
+def _piece_pairs(words, word_to_row) -> list[tuple[int, int]]:
+    """A word-piece and the whole word spelled the same ("##play"/"play", "▁the"/"the")."""
+    out = []
+    for i in [i for i, w in enumerate(words) if w.startswith(_PIECE_MARKERS)]:
+        w = words[i]
+        m = next(m for m in _PIECE_MARKERS if w.startswith(m))
+        if len(w) > len(m) + 1:
+            j = word_to_row.get(w[len(m):])
+            if j is not None:
+                out.append((j, i))
+    return out
+
+
+_NUMBER = re.compile(r"(?:0|[1-9][0-9]{0,3})\Z")
+
+
+def _number_pairs(words, word_to_row) -> list[tuple[int, int]]:
+    """Consecutive numbers ("1987"/"1988", "12"/"13"): close in every language's vectors."""
+    out = []
+    for i in [i for i, w in enumerate(words) if w.isdigit()]:
+        if _NUMBER.match(words[i]):
+            j = word_to_row.get(str(int(words[i]) + 1))
+            if j is not None:
+                out.append((i, j))
+    return out
+
+
+def _english_pairs(w2r) -> list[tuple[int, int]]:
+    out = []
+    for a, b in shipped_pairs():
+        ra, rb = _lookup(w2r, a), _lookup(w2r, b)
+        if ra is not None and rb is not None:
+            out.append((ra, rb))
+    return out
+
+
+def related_pairs(emb: Embedding, words_limit: int = SCAN_WORDS) -> dict[str, np.ndarray]:
+    """Signal name → (n, 2) int64 rows of word pairs expected to be near each other."""
+    words = emb.words[:words_limit]
+    w2r = emb.word_to_row
+    raw = {
+        "case variants": _case_pairs(words),
+        "shared prefixes": _prefix_pairs(words),
+        "word pieces": _piece_pairs(words, w2r),
+        "consecutive numbers": _number_pairs(words, w2r),
+        "related English words": _english_pairs(w2r),
+    }
+    return {name: np.asarray(p, dtype=np.int64).reshape(-1, 2) for name, p in raw.items()}
+
+
+def _select(pairs: np.ndarray, lo: int, hi: int, rng) -> np.ndarray:
+    """Pairs whose rows stay inside [lo, hi) under every offset, distinct, each word used
+    at most MAX_USES_PER_WORD times, at most MAX_PAIRS_PER_SIGNAL of them."""
+    if len(pairs) == 0:
+        return pairs
+    ok = (pairs[:, 0] != pairs[:, 1]) & (pairs.min(1) >= lo) & (pairs.max(1) < hi)
+    pairs = np.unique(np.sort(pairs[ok], axis=1), axis=0)
+    pairs = pairs[rng.permutation(len(pairs))]
+    uses: dict[int, int] = {}
+    keep = []
+    for a, b in pairs.tolist():
+        if uses.get(a, 0) < MAX_USES_PER_WORD and uses.get(b, 0) < MAX_USES_PER_WORD:
+            uses[a] = uses.get(a, 0) + 1
+            uses[b] = uses.get(b, 0) + 1
+            keep.append((a, b))
+            if len(keep) >= MAX_PAIRS_PER_SIGNAL:
+                break
+    return np.asarray(keep, dtype=np.int64).reshape(-1, 2)
+
+
+def _unit_rows(vectors, rows: np.ndarray) -> np.ndarray:
+    """Unit-length copies of some rows (zero and non-finite rows become zero)."""
+    order = np.argsort(rows, kind="stable")  # sorted reads are kind to a memory-map
+    block = np.empty((len(rows), vectors.shape[1]), dtype=np.float32)
+    block[order] = np.asarray(vectors[rows[order]], dtype=np.float32)
+    block[~np.isfinite(block).all(1)] = 0.0
+    n = np.linalg.norm(block, axis=1)
+    n[n == 0] = 1.0
+    return block / n[:, None]
+
+
+def _pair_cosines(vectors, pairs: np.ndarray, k: int) -> np.ndarray:
+    a = _unit_rows(vectors, pairs[:, 0] + k)
+    b = _unit_rows(vectors, pairs[:, 1] + k)
+    return np.einsum("ij,ij->i", a, b)
+
+
+def candidate_offsets(emb: Embedding, limit: int = 1000) -> list[int]:
+    """−3…+3, plus the offset a count mismatch suggests: a words list n lines longer than the
+    matrix may have n extra lines at its top (offset −n), n shorter may lack n (offset +n)."""
+    offsets = set(OFFSETS)
+    src = emb.source
+    if src.words_in_file is not None:
+        from .check_source import matrix_rows
+
+        diff = len(src.words_in_file) - matrix_rows(emb)
+        if 0 < abs(diff) <= limit and abs(diff) < emb.rows // 4:
+            offsets.add(-diff)
+    return sorted(offsets)
+
+
+def detect_shift(emb: Embedding, progress=None, should_stop=None, offsets=OFFSETS,
+                 seed: int = 0) -> ShiftResult:
+    """Find the offset k (word i ↔ row i + k) under which related words are near each other.
+
+    Returns offset 0 when the loaded pairing fits best or no other offset is clearly better
+    (z ≥ MIN_Z against offset 0 over the same pairs, and a mean-cosine gain ≥ MIN_GAIN).
+    `offsets` are the ones tried (−3…+3 by default; 0 is always included).
+    """
+    job = Job(progress, should_stop)
+    offsets = sorted(set(int(k) for k in offsets) | {0})
+    rng = np.random.default_rng(seed)
+    job.step(0, 4, "finding related word pairs")
+    lo, hi = max(0, -min(offsets)), emb.rows - max(0, max(offsets))
+    signals = {name: _select(p, lo, hi, rng) for name, p in related_pairs(emb).items()}
+    signals = {name: p for name, p in signals.items() if len(p)}
+    job.step(1, 4, "scoring offsets")
+    evidence: dict = {"signals": {}, "offsets": offsets}
+    if hi - lo < 2:
+        evidence["verdict"] = "too few rows to compare offsets"
+        return ShiftResult(0, {}, evidence)
+    pairs = np.concatenate(list(signals.values())) if signals else np.empty((0, 2), np.int64)
+    # Random pairs give the score of a pairing that fits nothing: the floor to compare with.
+    n_rand = min(2000, max(200, len(pairs)))
+    rand = rng.integers(lo, hi, size=(n_rand, 2))
+    baseline = float(_pair_cosines(emb.vectors, rand, 0).mean())
+    evidence["random pairs"] = baseline
+    evidence["pairs"] = int(len(pairs))
+    if len(pairs) < MIN_PAIRS:
+        evidence["verdict"] = (f"only {len(pairs)} related word pairs found "
+                               f"(need {MIN_PAIRS}); cannot tell")
+        return ShiftResult(0, {}, evidence)
+    cos = {}
+    for n, k in enumerate(offsets):
+        cos[k] = _pair_cosines(emb.vectors, pairs, k)
+        job.step(1 + 3 * (n + 1) / len(offsets), 4, "scoring offsets")
+    scores = {k: float(c.mean()) for k, c in cos.items()}
+    start = 0
+    for name, p in signals.items():
+        sl = slice(start, start + len(p))
+        start += len(p)
+        evidence["signals"][name] = {"pairs": int(len(p)),
+                                     "scores": {k: float(cos[k][sl].mean()) for k in offsets}}
+    z, gain = {}, {}
+    for k in offsets:
+        if k == 0:
+            continue
+        d = cos[k] - cos[0]
+        sd = float(d.std(ddof=1))
+        gain[k] = float(d.mean())
+        z[k] = float(gain[k] / (sd / np.sqrt(len(d)))) if sd > 0 else 0.0
+    evidence["gain over 0"] = gain
+    evidence["z over 0"] = z
+    best = max(scores, key=lambda k: scores[k])
+    offset = 0
+    if best != 0 and z[best] >= MIN_Z and gain[best] >= MIN_GAIN:
+        offset = best
+        evidence["verdict"] = (
+            f"related words fit at offset {best:+d} (mean cosine {scores[best]:.2f}) and not "
+            f"as loaded ({scores[0]:.2f}; random pairs {baseline:.2f}), z = {z[best]:.0f}")
+        evidence["examples"] = _examples(emb, pairs, cos[best], best)
+    elif best == 0:
+        other = max((k for k in offsets if k != 0), key=lambda k: scores[k])
+        evidence["verdict"] = (
+            f"the words fit the rows as loaded (related pairs {scores[0]:.2f}; best other "
+            f"offset {other:+d}: {scores[other]:.2f}; random pairs {baseline:.2f})")
+    else:
+        evidence["verdict"] = (
+            f"no offset fits clearly better than the loaded pairing (best {best:+d}: "
+            f"gain {gain[best]:.3f}, z = {z[best]:.1f})")
+    # Does the winning pairing look like real word vectors at all? (Random vectors: no.)
+    spread = float(cos[offset].std(ddof=1)) / np.sqrt(len(pairs)) or 1.0
+    evidence["fits"] = bool((scores[offset] - baseline) / spread >= MIN_Z
+                            and scores[offset] - baseline >= MIN_GAIN)
+    job.step(4, 4, "done")
+    return ShiftResult(offset, scores, evidence)
+
+
+def _examples(emb, pairs, cos_k, k, n=5) -> list[str]:
+    """A few related pairs that line up under offset k, as a user would read them."""
+    top = np.argsort(-cos_k)[:n]
+    return [f"{emb.words[a]} / {emb.words[b]} (rows {a + k}, {b + k})" for a, b in pairs[top]]
+
+
+def apply_shift(emb: Embedding, offset: int) -> Embedding:
+    """The Embedding with `words[i]` paired with row `i + offset` (see the module docstring).
+
+    Uses the whole words file (`source.words_in_file`) when the load kept it, so a header
+    line at the top costs nothing at the bottom. Words and rows falling off the ends are
+    dropped; the vectors stay a view of the original (no copy of a memory-map).
+    """
+    offset = int(offset)
+    src = emb.source
+    full = src.words_in_file if src.words_in_file is not None else emb.words
+    attrs_full = emb.attributes if src.words_in_file is None else {}
+    # Row r gets word r − offset: keep rows where that index exists.
+    r0 = max(0, offset)
+    r1 = min(emb.rows, len(full) + offset)
+    if r1 <= r0:
+        raise ValueError(f"offset {offset} leaves no row paired with a word")
+    words = list(full[r0 - offset : r1 - offset])
+    attrs = {k: list(v[r0 - offset : r1 - offset]) for k, v in attrs_full.items()}
+    dropped_rows = emb.rows - (r1 - r0)
+    dropped_words = len(full) - len(words)
+    note = (f"words moved by {offset:+d} row{'s' if abs(offset) != 1 else ''} to fit the matrix "
+            f"(word i now has row i{offset:+d}); {dropped_rows} row(s) and {dropped_words} "
+            f"word(s) without a partner were left out")
+    new_src = dataclasses.replace(src, warnings=list(src.warnings) + [note], words_in_file=None)
+    return Embedding(words, emb.vectors[r0:r1], attrs, new_src)
