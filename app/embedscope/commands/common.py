@@ -39,6 +39,9 @@ def add_source_options(p, prefix="") -> None:
                        help="allow gensim .model/.kv files (Python pickles run code when loaded)")
         p.add_argument("--no-cache", action="store_true",
                        help="parse the file again instead of using the memory-mapped cache")
+        p.add_argument("--fix-shift", action="store_true",
+                       help="if the words look offset from the rows by a few lines (see "
+                       "'embedscope check'), pair them correctly for this run (writes nothing)")
 
 
 class TerminalProgress:
@@ -73,28 +76,53 @@ class TerminalProgress:
             sys.stderr.flush()
 
 
-def load_source(args, prefix="", path=None):
-    """Load the embedding named by the parsed arguments; CommandFailed(code 2) when it cannot."""
+def load_source(args, prefix="", path=None, allow_mismatch=False):
+    """Load the embedding named by the parsed arguments; CommandFailed(code 2) when it cannot.
+    With --fix-shift, a words list found offset from the rows is re-paired (see core.shift)."""
     from ..io.registry import load
 
     path = path if path is not None else args.path
     bar = TerminalProgress(f"loading {path}")
+    fix = bool(getattr(args, "fix_shift", False)) and not prefix
     try:
-        return load(
+        emb = load(
             path,
             vocab=getattr(args, f"{prefix}vocab", None),
             format=getattr(args, f"{prefix}format", None),
             tensor=getattr(args, f"{prefix}tensor", None),
             trust_pickle=getattr(args, "trust_pickle", False),
             use_cache=not getattr(args, "no_cache", False),
+            allow_mismatch=allow_mismatch or fix,
             progress=bar,
         )
+        if fix:
+            emb = _fix_shift(emb, allow_mismatch, bar)
+        return emb
     except EmbedscopeError as exc:
         raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None
     except Cancelled:
         raise CommandFailed("cancelled", EXIT_UNLOADABLE) from None
     finally:
         bar.close()
+
+
+def _fix_shift(emb, allow_mismatch, bar):
+    """--fix-shift: re-pair words and rows when the detector finds them offset."""
+    from ..core.shift import apply_shift, candidate_offsets, detect_shift
+
+    shift = detect_shift(emb, offsets=candidate_offsets(emb), progress=bar)
+    if shift.found:
+        emb = apply_shift(emb, shift.offset)
+        print(f"embedscope: --fix-shift: {emb.source.warnings[-1]}", file=sys.stderr)
+    elif emb.source.words_in_file is not None and not allow_mismatch:
+        raise CommandFailed(
+            f"the words file has {len(emb.source.words_in_file):,} words for a different number "
+            "of rows, and no offset makes them fit (run 'embedscope check' for details)",
+            EXIT_UNLOADABLE)
+    else:
+        print("embedscope: --fix-shift: no shift found; words and rows paired as loaded",
+              file=sys.stderr)
+    return emb
 
 
 def run_guarded(fn):
