@@ -289,10 +289,14 @@ def _torch_load(path: Path, trust_pickle: bool):
             # cannot be memory-mapped; they are read into memory instead.
             return torch.load(path, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as exc:
+        reason = _weights_only_reason(str(exc))
+        if "Unsupported global" not in reason:
+            raise EmbeddingFormatError(path, None, f"not a readable PyTorch checkpoint ({reason})",
+                                       "a file written by torch.save") from None
         if not trust_pickle:
             raise EmbeddingFormatError(
                 path, None, "the checkpoint holds Python objects besides tensors, and loading "
-                f"them would run code stored in the file ({str(exc).splitlines()[0][:160]})",
+                f"them would run code stored in the file ({reason})",
                 "a plain state_dict of tensors, or --trust-pickle if you trust where the file "
                 "came from") from None
         try:
@@ -304,6 +308,14 @@ def _torch_load(path: Path, trust_pickle: bool):
         raise EmbeddingFormatError(path, None, f"not a readable PyTorch checkpoint "
                                    f"({exc.__class__.__name__}: {str(exc)[:200]})",
                                    "a file written by torch.save") from None
+
+
+def _weights_only_reason(message: str) -> str:
+    """The one useful sentence of torch's long weights_only error ("Unsupported global: …")."""
+    tail = message.split("WeightsUnpickler error:", 1)[-1].strip()
+    first = tail.split("\n")[0].strip()
+    first = first.split(" Please use")[0]
+    return first[:200] or "unreadable pickle"
 
 
 @reader("torch", "PyTorch checkpoint (.pt/.bin state dict) + vocab file",
