@@ -5,6 +5,7 @@ import bz2
 import gzip
 import lzma
 import zipfile
+import zlib
 from pathlib import Path
 
 from ..core.errors import EmbeddingFormatError
@@ -59,3 +60,64 @@ def open_binary(path):
         raise EmbeddingFormatError(path, None, f"zip archive holds {len(members)} files",
                                    "exactly one embedding file inside the zip")
     return z.open(members[0], "r")
+
+
+class Stream:
+    """A decompressed byte stream that also knows how far into the file on disk it has read,
+    so a load can report progress in bytes of the file (compressed or not) and name the byte
+    where damaged compressed data stops."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.size = self.path.stat().st_size
+        self.compression = compression_of(self.path)
+        self._raw = open(self.path, "rb")
+        self._zip = None
+        if self.compression is None:
+            self._inner = self._raw
+        elif self.compression == "gzip":
+            self._inner = gzip.GzipFile(fileobj=self._raw, mode="rb")
+        elif self.compression == "bz2":
+            self._inner = bz2.BZ2File(self._raw, "rb")
+        elif self.compression == "xz":
+            self._inner = lzma.LZMAFile(self._raw, "rb")
+        else:
+            self._raw.close()
+            self._inner = open_binary(self.path)
+            self._raw = None
+        self.decompressed = 0  # bytes handed out so far
+
+    def position(self) -> int:
+        """Bytes of the file on disk consumed so far (for progress)."""
+        if self._raw is not None:
+            try:
+                return self._raw.tell()
+            except (OSError, ValueError):
+                return 0
+        return min(self.size, self.decompressed)  # zip member: no cheap raw offset
+
+    def read(self, n: int) -> bytes:
+        try:
+            data = self._inner.read(n)
+        except (EOFError, OSError, lzma.LZMAError, zipfile.BadZipFile) as exc:
+            raise EmbeddingFormatError(
+                self.path, f"after {self.decompressed:,} bytes of decompressed text",
+                f"the {self.compression or ''} data is damaged or cut short ({exc})",
+                "a complete compressed file") from None
+        except zlib.error as exc:
+            raise EmbeddingFormatError(
+                self.path, f"after {self.decompressed:,} bytes of decompressed text",
+                f"the gzip data is damaged ({exc})", "a complete compressed file") from None
+        self.decompressed += len(data)
+        return data
+
+    def close(self) -> None:
+        self._inner.close()
+        if self._raw is not None and self._raw is not self._inner:
+            self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,541 @@
+"""word2vec / fastText text (a "ROWS DIM" header line, then "word v1 … vD" per line) and GloVe
+text (the same lines without the header): readers and writers.
+
+Parsing never loops over numbers in Python. A compiled scanner (numba, imported only when a
+file is read) walks each chunk once: per line it takes the LAST D fields as the vector — so a
+word with spaces, like GloVe 840B's ". . .", stays whole — and turns each number into a double
+with the exact fast path of Clinger's algorithm (an integer mantissa below 2**53 times or
+divided by an exact power of ten ≤ 1e22 is correctly rounded), then into float32, exactly as
+gensim's `np.float32(str)` does. The rare number outside that path (17+ digits, nan, inf) is
+handed to Python's own `float`. Without numba the same lines are parsed line by line in
+Python: slower, same values.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..core.embedding import Embedding, Source
+from ..core.errors import EmbeddingFormatError, ExportRefusedError
+from ..core.jobs import Job
+from .compressed import Stream
+from .parsing import CHUNK_BYTES, RowBuffer, common_warnings, decode_tokens, name_rows
+from .registry import reader
+
+BOM = b"\xef\xbb\xbf"
+MAX_LINE = 64 << 20   # a longer "line" is not an embedding row (random bytes, a binary file)
+_HEADER = re.compile(rb"\s*(\d+)[ \t]+(\d+)[ \t\r]*\Z")
+_P10 = np.array([10.0 ** k for k in range(23)], dtype=np.float64)
+
+# Flags the scanner sets per row.
+SLOW_NUMBER = 1   # a value outside the fast path: parse it with Python's float
+TOO_FEW = 2       # fewer than D + 1 fields on the line
+SPACED_WORD = 4   # the word holds spaces (more than D + 1 fields)
+
+
+# --------------------------------------------------------------------------------------------
+# the scanner (compiled by numba on first use; see _kernel)
+def _scan_text(a, dim, out, tokblob, line_start, line_end, line_no, flags, p10):
+    """Parse whole lines of `a` (uint8, each line ending in b"\\n").
+
+    Per non-blank line r: out[r] = its last `dim` numbers, the word's bytes appended to
+    `tokblob` followed by b"\\n", where the line starts/ends, its index among the lines of `a`
+    and its flags. Returns (rows, bytes used in tokblob, lines seen).
+    """
+    n = a.shape[0]
+    pos = 0
+    r = 0
+    bp = 0
+    li = 0
+    while pos < n:
+        ls = pos
+        e = pos
+        while e < n and a[e] != 10:
+            e += 1
+        pos = e + 1
+        while e > ls and (a[e - 1] == 32 or a[e - 1] == 13 or a[e - 1] == 9
+                          or a[e - 1] == 11 or a[e - 1] == 12):
+            e -= 1
+        if e == ls:
+            li += 1
+            continue
+        flag = 0
+        p = e
+        k = dim - 1
+        while k >= 0:
+            fs = p
+            while fs > ls and a[fs - 1] != 32 and a[fs - 1] != 9:
+                fs -= 1
+            if fs == ls:           # this field is the first on the line: no room for a word
+                flag |= 2
+                break
+            # -- number in a[fs:p] -----------------------------------------------------
+            i = fs
+            neg = False
+            c = a[i]
+            if c == 45:
+                neg = True
+                i += 1
+            elif c == 43:
+                i += 1
+            m = np.int64(0)
+            frac = 0
+            digits = False
+            in_frac = False
+            big = False
+            while i < p:
+                c = a[i]
+                if c >= 48 and c <= 57:
+                    digits = True
+                    if m < 900719925474099:      # stays below 2**53 after one more digit
+                        m = m * 10 + (c - 48)
+                        if in_frac:
+                            frac += 1
+                    else:
+                        big = True
+                elif c == 46 and not in_frac:
+                    in_frac = True
+                else:
+                    break
+                i += 1
+            ex = 0
+            ok = digits and not big
+            if ok and i < p and (a[i] == 101 or a[i] == 69):
+                i += 1
+                eneg = False
+                if i < p and (a[i] == 45 or a[i] == 43):
+                    eneg = a[i] == 45
+                    i += 1
+                edig = False
+                while i < p and a[i] >= 48 and a[i] <= 57:
+                    if ex < 100000:
+                        ex = ex * 10 + (a[i] - 48)
+                    edig = True
+                    i += 1
+                if not edig:
+                    ok = False
+                if eneg:
+                    ex = -ex
+            if i != p:
+                ok = False
+            v = 0.0
+            if ok:
+                t = ex - frac
+                if m == 0:
+                    v = 0.0
+                elif t >= 0 and t <= 22:
+                    v = m * p10[t]
+                elif t < 0 and t >= -22:
+                    v = m / p10[-t]
+                else:
+                    ok = False
+                if neg:
+                    v = -v
+            if not ok:
+                flag |= 1
+            out[r, k] = v
+            k -= 1
+            p = fs
+            while p > ls and (a[p - 1] == 32 or a[p - 1] == 9):
+                p -= 1
+            if p == ls and k >= 0:
+                flag |= 2
+                break
+        if p == ls:                # numbers only, no word before them
+            flag |= 2
+        for q in range(ls, p):
+            if a[q] == 32 or a[q] == 9:
+                flag |= 4
+                break
+        if flag & 2:
+            p = ls
+        for q in range(ls, p):
+            tokblob[bp] = a[q]
+            bp += 1
+        tokblob[bp] = 10
+        bp += 1
+        line_start[r] = ls
+        line_end[r] = e
+        line_no[r] = li
+        flags[r] = flag
+        r += 1
+        li += 1
+    return r, bp, li
+
+
+_compiled = None
+
+
+def _kernel():
+    """The compiled scanner, or None when numba is not installed (Python fallback)."""
+    global _compiled
+    if _compiled is None:
+        try:
+            import numba
+        except ImportError:
+            _compiled = False
+        else:
+            _compiled = numba.njit(cache=True, nogil=True)(_scan_text)
+    return _compiled or None
+
+
+def _scan_python(block: bytes, dim, out, line_start, line_end, line_no, flags):
+    """Line-by-line twin of the scanner for machines without numba. Same outputs, tokens as a
+    list of bytes."""
+    tokens = []
+    r = 0
+    pos = 0
+    for li, raw in enumerate(block.split(b"\n")[:-1]):
+        ls = pos
+        pos += len(raw) + 1
+        line = raw.rstrip(b" \r\t\x0b\x0c")
+        if not line:
+            continue
+        parts = line.rsplit(None, dim)
+        flag = 0
+        if len(parts) < dim + 1:
+            flag |= TOO_FEW
+            tokens.append(b"")
+        else:
+            word = parts[0]
+            if b" " in word or b"\t" in word:
+                flag |= SPACED_WORD
+            tokens.append(word)
+            try:
+                out[r] = np.array(parts[1:], dtype=np.float64)
+            except ValueError:
+                flag |= SLOW_NUMBER
+        line_start[r], line_end[r], line_no[r], flags[r] = ls, ls + len(line), li, flag
+        r += 1
+    return r, tokens
+
+
+# --------------------------------------------------------------------------------------------
+# the reader
+def _parse_header(line: bytes):
+    m = _HEADER.match(line)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _fields(line: bytes) -> int:
+    return len(line.split())
+
+
+def _guess_dim(path, body: bytes, first_line_no: int) -> int:
+    """D for a file without header: the most common field count of the first lines, minus one
+    (a few words with spaces in them do not sway it)."""
+    lines = [ln for ln in body.split(b"\n")[:-1][:200] if ln.strip()]
+    if not lines:
+        lines = [body]
+    counts = np.bincount([_fields(ln) for ln in lines])
+    fields = int(counts.argmax())
+    if fields < 2:
+        raise EmbeddingFormatError(
+            path, f"line {first_line_no}", "the lines hold a single field",
+            "a word followed by its numbers on each line")
+    return fields - 1
+
+
+def _slow_row(path, line: bytes, dim: int, line_no: int) -> np.ndarray:
+    """One line the scanner could not take: Python's float for each value, or a precise error."""
+    parts = line.split()
+    values = parts[-dim:]
+    row = np.empty(dim, np.float32)
+    with np.errstate(over="ignore"):
+        for j, v in enumerate(values):  # only for the rare flagged lines
+            try:
+                row[j] = np.float32(float(v))
+            except ValueError:
+                field = len(parts) - dim + j + 1
+                shown = v[:40].decode("utf-8", errors="replace")
+                raise EmbeddingFormatError(
+                    path, f"line {line_no:,}, field {field}", f"'{shown}' is not a number",
+                    f"a word followed by {dim} numbers") from None
+    return row
+
+
+def _too_few(path, line: bytes, dim: int, line_no: int, header) -> EmbeddingFormatError:
+    n = max(0, _fields(line) - 1)
+    whose = " (the dimension the header gives)" if header else " (the dimension of the first lines)"
+    return EmbeddingFormatError(
+        path, f"line {line_no:,}", f"found a word and {n} value(s)" if n else
+        "found a single field", f"a word followed by {dim} numbers{whose}")
+
+
+def read_text(path, *, job: Job | None = None, header_expected: bool | None = None) -> Embedding:
+    """Parse a word2vec/fastText/GloVe text file (any compression) into an Embedding.
+
+    `header_expected`: True for "word2vec" (a missing header is an error), False/None for
+    "glove" (a header-looking first line whose numbers fit the second line is taken as one).
+    """
+    path = Path(path)
+    job = job or Job()
+    warnings: list[str] = []
+    with Stream(path) as stream:
+        total = stream.size
+        data = stream.read(CHUNK_BYTES)
+        if data.startswith(BOM):
+            data = data[3:]
+        if not data.strip():
+            raise EmbeddingFormatError(path, None, "the file is empty" if not data else
+                                       "the file holds only blank lines", "word vectors")
+        nl = data.find(b"\n")
+        first = data[: nl if nl >= 0 else len(data)]
+        header = _parse_header(first)
+        body_start, line_base = 0, 0
+        if header is not None:
+            rest = data[nl + 1:] if nl >= 0 else b""
+            second = rest.split(b"\n", 1)[0] if rest else b""
+            if header_expected or not second.strip() or _fields(second) >= header[1] + 1:
+                body_start, line_base = nl + 1 if nl >= 0 else len(data), 1
+            else:
+                header = None
+        if header is None and header_expected:
+            shown = first[:60].decode("utf-8", errors="replace")
+            raise EmbeddingFormatError(
+                path, "line 1", f"found '{shown}' where the header should be",
+                "a header line 'ROWS DIM' (two whole numbers) — a file without one is GloVe "
+                "text: use --format glove")
+        if header is not None:
+            rows_claimed, dim = header
+            if dim == 0:
+                raise EmbeddingFormatError(path, "line 1 (header)", "the header gives dimension 0",
+                                           "a positive number of dimensions")
+            body = data[body_start:]
+            if not body.strip():
+                raise EmbeddingFormatError(
+                    path, "line 2", f"the header announces {rows_claimed:,} rows but the file "
+                    "holds no vectors", "lines of a word followed by its numbers")
+            first_body = body.lstrip(b"\r\n").split(b"\n", 1)[0]
+            if _fields(first_body) < dim + 1 and len(first_body) < 2 * dim:
+                raise _too_few(path, first_body, dim, line_base + 1, header)
+        else:
+            body = data
+            dim = _guess_dim(path, body, 1)
+        del data
+
+        # First guess of the row count: the header when it is plausible for the file's size,
+        # else the size divided by the bytes per line seen so far. Never the header alone.
+        sample = body[: body.rfind(b"\n") + 1] or body
+        per_line = max(2 * dim, len(sample) / max(1, sample.count(b"\n")))
+        bound = (total * (20 if stream.compression else 1)) / (2 * dim) + 16
+        guess = total / per_line * (1.1 if not stream.compression else 4) + 16
+        estimate = header[0] if header is not None and header[0] <= bound else guess
+        rows = RowBuffer(dim, min(estimate, bound))
+
+        kernel = _kernel()
+        token_parts: list[bytes] = []
+        line_numbers: list[np.ndarray] = []
+        spaced: list[int] = []
+        lines_before = line_base
+        pending = body
+        eof = False
+        while True:
+            if not eof:
+                more = stream.read(CHUNK_BYTES)
+                eof = not more
+                if more:
+                    pending = pending + more if pending else more
+            cut = pending.rfind(b"\n")
+            if eof:
+                block, pending = pending, b""
+                unterminated = bool(block) and not block.endswith(b"\n")
+                if unterminated:
+                    block += b"\n"
+            elif cut < 0:
+                if len(pending) > MAX_LINE:
+                    raise EmbeddingFormatError(
+                        path, f"line {lines_before + 1:,}", "the line is longer than 64 MB",
+                        f"lines of a word followed by {dim} numbers")
+                continue
+            else:
+                block, pending = pending[: cut + 1], pending[cut + 1:]
+                unterminated = False
+            if block:
+                n_lines = block.count(b"\n")
+                out = rows.reserve(n_lines)
+                starts = np.empty(n_lines, np.int64)
+                ends = np.empty(n_lines, np.int64)
+                lno = np.empty(n_lines, np.int64)
+                flags = np.empty(n_lines, np.uint8)
+                if kernel is not None:
+                    a = np.frombuffer(block, np.uint8)
+                    tokblob = np.empty(len(block) + n_lines, np.uint8)
+                    with np.errstate(over="ignore"):
+                        r, used, _ = kernel(a, dim, out, tokblob, starts, ends, lno, flags, _P10)
+                    toks = tokblob[: used - 1].tobytes().split(b"\n") if r else []
+                else:
+                    r, toks = _scan_python(block, dim, out, starts, ends, lno, flags)
+                lno = lno[:r] + lines_before + 1
+                for i in np.flatnonzero(flags[:r]):
+                    f = int(flags[i])
+                    line = block[starts[i]: ends[i]]
+                    if f & TOO_FEW:
+                        if unterminated and i == r - 1:
+                            warnings.append(
+                                f"the file ends in the middle of line {lno[i]:,} ({_fields(line) - 1} "
+                                f"of {dim} values): it looks cut short; that line was left out")
+                            r -= 1
+                            toks = toks[:-1]
+                            continue
+                        raise _too_few(path, line, dim, int(lno[i]), header)
+                    if f & SLOW_NUMBER:
+                        out[i] = _slow_row(path, line, dim, int(lno[i]))
+                    if f & SPACED_WORD:
+                        spaced.append(rows.rows + int(i))
+                rows.commit(r)
+                token_parts.extend(toks)
+                line_numbers.append(lno[:r])
+                lines_before += block.count(b"\n")
+            job.step(stream.position(), total, "reading")
+            if eof:
+                break
+
+    vectors = rows.result()
+    if vectors.shape[0] == 0:
+        raise EmbeddingFormatError(path, None, "the file holds no vectors",
+                                   f"lines of a word followed by {dim} numbers")
+    words, bad = decode_tokens(token_parts)
+    del token_parts
+    lines = np.concatenate(line_numbers)
+    if spaced:
+        numeric = [r for r in spaced if _looks_numeric_tail(words[r])]
+        warnings.append(
+            f"{len(spaced):,} word(s) contain spaces; each was read as everything before the "
+            f"line's last {dim} numbers: {name_rows(spaced, words, lines=lines)}")
+        if numeric:
+            warnings.append(
+                f"{len(numeric):,} of those end in a number, so the line may instead hold more "
+                f"than {dim} values: {name_rows(numeric, words, lines=lines)}")
+    warnings.extend(common_warnings(words, vectors, bad, lines=lines))
+    src = Source(warnings=warnings, body_rows=int(vectors.shape[0]))
+    if header is not None:
+        src.header = (int(header[0]), int(header[1]))
+        if header[0] != vectors.shape[0]:
+            warnings.insert(0, f"the header says {header[0]:,} rows but the file holds "
+                               f"{vectors.shape[0]:,}")
+    return Embedding(words, vectors, source=src)
+
+
+def _looks_numeric_tail(word: str) -> bool:
+    last = word.split()[-1] if word.split() else ""
+    try:
+        float(last)
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# sniffing
+def _text_lines(head) -> list[bytes] | None:
+    data = head.data
+    if data.startswith(BOM):
+        data = data[3:]
+    if b"\x00" in data[:4096]:
+        return None
+    lines = data.split(b"\n")
+    if len(data) >= (1 << 16) - 3:
+        lines = lines[:-1]          # the head cut the last line
+    lines = [ln for ln in lines[:50] if ln.strip()]
+    return lines or None
+
+
+def _numeric_tail(line: bytes, dim: int) -> bool:
+    parts = line.split()
+    if len(parts) < dim + 1:
+        return False
+    try:
+        [float(x) for x in parts[-dim:]]
+    except ValueError:
+        return False
+    return True
+
+
+def _sniff_word2vec(head) -> float:
+    lines = _text_lines(head)
+    if not lines:
+        return 0.0
+    hdr = _parse_header(lines[0])
+    if hdr is None or hdr[1] == 0:
+        return 0.0
+    body = lines[1:]
+    if not body:
+        return 0.6          # a header and nothing else: still this format (an empty one)
+    ok = sum(_numeric_tail(ln, hdr[1]) for ln in body[:20])
+    return 1.0 if ok == len(body[:20]) else (0.7 if ok else 0.0)
+
+
+def _sniff_glove(head) -> float:
+    lines = _text_lines(head)
+    if not lines:
+        return 0.0
+    if _parse_header(lines[0]) is not None:
+        return 0.0
+    counts = [len(ln.split()) for ln in lines]
+    fields = max(set(counts), key=counts.count)
+    dim = fields - 1
+    if dim < 1 or b"\t" in lines[0]:
+        return 0.0
+    ok = sum(_numeric_tail(ln, dim) for ln in lines[:20])
+    if ok < len(lines[:20]) * 0.9:
+        return 0.0
+    if dim < 2 or _numeric_tail(lines[0], dim + 1 if fields > 2 else dim):
+        return 0.4          # numbers only, or one value per word: a words-with-counts list?
+    return 0.9
+
+
+@reader("word2vec", "word2vec / fastText text (with a 'rows dim' header)",
+        extensions=(".txt", ".vec"), sniff=_sniff_word2vec, cacheable=True)
+def read_word2vec_text(path, *, job=None, **_):
+    return read_text(path, job=job, header_expected=True)
+
+
+@reader("glove", "GloVe text (no header)", extensions=(".txt",), sniff=_sniff_glove,
+        cacheable=True)
+def read_glove_text(path, *, job=None, **_):
+    return read_text(path, job=job, header_expected=False)
+
+
+# --------------------------------------------------------------------------------------------
+# writers
+def _check_words(words, kind: str) -> list[bytes]:
+    enc = []
+    for i, w in enumerate(words):
+        if "\n" in w or "\r" in w:
+            raise ExportRefusedError(
+                f"word {i:,} ({w!r}) holds a line break, which {kind} cannot store")
+        enc.append(w.encode("utf-8"))
+    return enc
+
+
+def _write_text(path, words, vectors, header: bool) -> None:
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2 or vectors.shape[0] != len(words):
+        raise ValueError(f"{len(words)} words for vectors of shape {vectors.shape}")
+    dim = vectors.shape[1]
+    enc = _check_words(words, "a text embedding file")
+    # '%.9g' keeps every float32 exact when read back through a double (as gensim and we do);
+    # one C-level format call per row, no Python loop over the numbers.
+    fmt = (" ".join(["%.9g"] * dim) + "\n").encode()
+    with open(path, "wb") as f:
+        if header:
+            f.write(f"{vectors.shape[0]} {dim}\n".encode())
+        step = 4096
+        for s in range(0, vectors.shape[0], step):
+            block = np.asarray(vectors[s: s + step], dtype=np.float32).astype(np.float64)
+            lines = [w + b" " + fmt % tuple(row) for w, row in zip(enc[s: s + step],
+                                                                     block.tolist())]
+            f.write(b"".join(lines))
+
+
+def write_word2vec_text(path, words, vectors) -> None:
+    """gensim's text layout: "V D" then "word v1 … vD" per line, UTF-8; float32 exact."""
+    _write_text(path, words, vectors, header=True)
+
+
+def write_glove_text(path, words, vectors) -> None:
+    """GloVe's layout: "word v1 … vD" per line, no header, UTF-8; float32 exact."""
+    _write_text(path, words, vectors, header=False)
