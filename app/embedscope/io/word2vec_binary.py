@@ -1,0 +1,239 @@
+"""word2vec binary: a "ROWS DIM" text header, then per word its UTF-8 bytes, a space and DIM
+little-endian float32 values (4 × DIM bytes), optionally followed by a newline (the original
+word2vec C tool writes one; gensim does not).
+
+Entries are variable-length, so they are found with one regular expression run in C over
+each chunk — a word (no spaces) + a space + exactly 4 × DIM bytes of anything — and the
+floats are copied straight into the final matrix by a strided or indexed gather: no Python
+loop over numbers, and no second copy of the matrix, so opening a 2.4 GB file needs little
+more than 2.4 GB.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..core.embedding import Embedding, Source
+from ..core.errors import EmbeddingFormatError, ExportRefusedError
+from ..core.jobs import Job
+from .compressed import Stream
+from .parsing import CHUNK_BYTES, RowBuffer, common_warnings, decode_tokens
+from .registry import reader
+
+_HEADER = re.compile(rb"\s*(\d+)[ \t]+(\d+)[ \t\r]*\Z")
+MAX_WORD = 1 << 20   # a "word" longer than this means the file is not what the header says
+FASTTEXT_MAGIC = b"\xba\x16\x4f\x2f"   # int32 793712314, little-endian: a native fastText model
+
+
+def _parse_header(line: bytes):
+    m = _HEADER.match(line)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _looks_like_text_row(line: bytes, dim: int) -> bool:
+    parts = line.split()
+    if len(parts) < dim + 1:
+        return False
+    try:
+        [float(x) for x in parts[-dim:]]
+    except ValueError:
+        return False
+    return True
+
+
+def _sniff(head) -> float:
+    data = head.data
+    nl = data.find(b"\n", 0, 256)
+    if nl < 0:
+        return 0.0
+    hdr = _parse_header(data[:nl])
+    if hdr is None or hdr[1] == 0:
+        return 0.0
+    rows, dim = hdr
+    second = data[nl + 1:].split(b"\n", 1)[0]
+    if _looks_like_text_row(second, dim):
+        return 0.0                      # word2vec text
+    nb = 4 * dim
+    p, entries = nl + 1, 0
+    while entries < 3 and p < len(data):
+        sp = data.find(b" ", p, p + 4096)
+        if sp < 0:
+            return 0.0 if entries == 0 else 0.8
+        word = data[p:sp].lstrip(b"\n")
+        if b"\n" in word or b"\x00" in word:
+            return 0.0
+        if sp + 1 + nb > len(data):
+            break
+        entries += 1
+        p = sp + 1 + nb
+    if entries == 0:
+        return 0.3 if rows > 0 else 0.0
+    return 1.0 if (entries >= min(rows, 3) or p >= len(data) - 1) else 0.8
+
+
+def _gather(buf: bytes, vstart: np.ndarray, dim: int, out: np.ndarray) -> None:
+    """Copy the float32 vectors starting at byte offsets `vstart` of `buf` into `out`.
+
+    Viewing `buf` as float32 from byte r (0..3) turns every vector starting at an offset ≡ r
+    (mod 4) into a run of that view; same-length words give a constant stride (one strided
+    copy), otherwise an index gather per residue.
+    """
+    n = len(vstart)
+    if n > 1:
+        step = np.diff(vstart)
+        if (step == step[0]).all() and step[0] % 4 == 0:
+            r = int(vstart[0]) & 3
+            view = np.frombuffer(buf, dtype="<f4", count=(len(buf) - r) // 4, offset=r)
+            first = (int(vstart[0]) - r) // 4
+            strided = np.lib.stride_tricks.as_strided(
+                view[first:], shape=(n, dim), strides=(int(step[0]), 4), writeable=False)
+            out[:n] = strided
+            return
+    cols = np.arange(dim, dtype=np.int64)
+    for r in range(4):
+        sel = np.flatnonzero((vstart & 3) == r)
+        if not sel.size:
+            continue
+        view = np.frombuffer(buf, dtype="<f4", count=(len(buf) - r) // 4, offset=r)
+        first = (vstart[sel] - r) // 4
+        out[sel] = view[first[:, None] + cols]
+
+
+def read_binary(path, *, job: Job | None = None) -> Embedding:
+    path = Path(path)
+    job = job or Job()
+    warnings: list[str] = []
+    with Stream(path) as stream:
+        total = stream.size
+        data = stream.read(CHUNK_BYTES)
+        if not data:
+            raise EmbeddingFormatError(path, None, "the file is empty", "a word2vec binary file")
+        if data.startswith(FASTTEXT_MAGIC):
+            raise EmbeddingFormatError(
+                path, "start of file", "this is a native fastText model (.bin), not word2vec "
+                "binary", "word2vec binary; open the .vec text file fastText writes beside it")
+        nl = data.find(b"\n", 0, 4096)
+        header = _parse_header(data[:nl]) if nl >= 0 else None
+        if header is None:
+            shown = data[: max(0, min(nl if nl >= 0 else 40, 40))].decode("utf-8", "replace")
+            raise EmbeddingFormatError(path, "line 1", f"found '{shown}' where the header should be",
+                                       "a header line 'ROWS DIM' (two whole numbers)")
+        claimed, dim = header
+        if dim == 0:
+            raise EmbeddingFormatError(path, "line 1 (header)", "the header gives dimension 0",
+                                       "a positive number of dimensions")
+        nb = 4 * dim
+        entry = re.compile(rb"([^ ]*) .{%d}" % nb, re.S)
+        # Rows that could fit in the file at all; the header is believed only below that.
+        fit = (total - nl) // (nb + 1) + 1
+        if stream.compression:
+            fit = fit * 4 + 16
+        rows = RowBuffer(dim, min(claimed, fit))
+        words_bytes: list[bytes] = []
+        pending = data[nl + 1:]
+        offset = nl + 1          # byte offset (decompressed) of pending[0]
+        del data
+        eof = False
+        while True:
+            toks = entry.findall(pending)
+            if toks:
+                n = len(toks)
+                lens = np.fromiter(map(len, toks), np.int64, n)
+                if lens.max() > MAX_WORD:
+                    bad = int(np.argmax(lens > MAX_WORD))
+                    raise EmbeddingFormatError(
+                        path, f"byte {offset + int((lens[:bad] + 1 + nb).sum()):,}",
+                        f"a word of more than {MAX_WORD:,} bytes",
+                        f"entries of a word, a space and {nb:,} bytes ({dim} float32 values) "
+                        "— is the header's dimension right?")
+                ends = np.cumsum(lens + (1 + nb))
+                out = rows.reserve(n)
+                _gather(pending, ends - nb, dim, out)
+                rows.commit(n)
+                if b"\n" in b"".join(toks):   # a newline after each vector (word2vec C)
+                    toks = [t.lstrip(b"\n") for t in toks]
+                words_bytes.extend(toks)
+                consumed = int(ends[-1])
+                pending = pending[consumed:]
+                offset += consumed
+            if eof:
+                break
+            job.step(stream.position(), total, "reading")
+            more = stream.read(CHUNK_BYTES)
+            if not more:
+                eof = True
+            else:
+                pending = pending + more if pending else more
+            if not eof and len(pending) > MAX_WORD + nb + CHUNK_BYTES:
+                raise EmbeddingFormatError(
+                    path, f"byte {offset:,}", "no word followed by a space within 1 MB",
+                    f"entries of a word, a space and {nb:,} bytes ({dim} float32 values)")
+        if pending.strip(b"\n\r \t"):
+            warnings.append(
+                f"the file ends in the middle of entry {rows.rows + 1:,} (byte {offset:,}): "
+                f"{len(pending):,} bytes left where a word, a space and {nb:,} bytes of vector "
+                "were expected; it looks cut short, and that entry was left out")
+    vectors = rows.result()
+    if vectors.shape[0] == 0:
+        raise EmbeddingFormatError(path, "byte " + f"{nl + 1:,}", "the file holds no vectors",
+                                   f"a word, a space and {nb:,} bytes per entry")
+    words, bad = decode_tokens(words_bytes)
+    del words_bytes
+    warnings.extend(common_warnings(words, vectors, bad))
+    if claimed != vectors.shape[0]:
+        warnings.insert(0, f"the header says {claimed:,} rows but the file holds "
+                           f"{vectors.shape[0]:,}")
+    src = Source(header=(claimed, dim), body_rows=int(vectors.shape[0]), warnings=warnings)
+    return Embedding(words, vectors, source=src)
+
+
+@reader("word2vec-bin", "word2vec binary", extensions=(".bin",), sniff=_sniff, cacheable=True)
+def read_word2vec_binary(path, *, job=None, **_):
+    return read_binary(path, job=job)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated aranges [s, s + n) for each (s, n), without a Python loop."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, np.int64)
+    ends = np.cumsum(lengths)
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+
+
+def write_word2vec_binary(path, words, vectors) -> None:
+    """gensim-readable word2vec binary: "V D\\n", then per word its UTF-8 bytes, a space and D
+    little-endian float32 values, with no newline (as gensim's own writer)."""
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2 or vectors.shape[0] != len(words):
+        raise ValueError(f"{len(words)} words for vectors of shape {vectors.shape}")
+    count, dim = vectors.shape
+    nb = 4 * dim
+    step = max(1, (8 << 20) // max(nb, 1))
+    with open(path, "wb") as f:
+        f.write(f"{count} {dim}\n".encode())
+        for s in range(0, count, step):
+            enc = []
+            for i, w in enumerate(words[s: s + step], s):
+                if " " in w or "\n" in w:
+                    raise ExportRefusedError(
+                        f"word {i:,} ({w!r}) holds a space or line break, which word2vec binary "
+                        "cannot store (the space ends a word); export as text instead")
+                enc.append(w.encode("utf-8"))
+            lens = np.fromiter(map(len, enc), np.int64, len(enc))
+            ends = np.cumsum(lens + (1 + nb))
+            starts = ends - (lens + 1 + nb)
+            buf = np.empty(int(ends[-1]), np.uint8)
+            buf[_ranges(starts, lens)] = np.frombuffer(b"".join(enc), np.uint8)
+            buf[starts + lens] = 32
+            vstart = starts + lens + 1
+            block = np.ascontiguousarray(vectors[s: s + step], dtype="<f4")
+            cols = np.arange(dim, dtype=np.int64)
+            for r in range(4):
+                sel = np.flatnonzero((vstart & 3) == r)
+                if sel.size:
+                    view = buf[r: r + (len(buf) - r) // 4 * 4].view("<f4")
+                    view[((vstart[sel] - r) // 4)[:, None] + cols] = block[sel]
+            f.write(buf.data)
