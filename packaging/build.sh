@@ -79,6 +79,14 @@ optional() {  # optional NAME CMD ARGS...
   run "$name" 0 "$APP" "$@"
 }
 optional check check "$SAMPLE"
+# The text and binary readers compile their scanner with numba on first use: read gensim's own
+# test files (found through the development environment) with the frozen app.
+GENSIM_DATA="$("$PY" -c 'from gensim.test.utils import datapath; print(datapath(""))')"
+optional info-glove-text info "$GENSIM_DATA/test_glove.txt"
+optional info-word2vec-text info "$GENSIM_DATA/lee_fasttext.vec"
+optional info-word2vec-binary info "$GENSIM_DATA/euclidean_vectors.bin"
+optional eval eval "$SAMPLE"
+optional analogy analogy "$SAMPLE" "king - man + woman"
 optional demo demo
 optional neighbours neighbours "$SAMPLE" frog
 # umap + pynndescent + numba compiled inside the frozen app, on a small slice; PCA for contrast.

@@ -105,23 +105,23 @@ def _command_names():
 
 
 def _argv_for_missing_file(name, missing):
-    """The command's positionals filled in: the first with a missing file, the rest with a
-    placeholder; required options with their first choice or a placeholder."""
+    """The command's first example with its embedding file replaced by a missing one (the
+    examples give whatever else the command insists on, such as export's word choice)."""
+    import shlex
+
+    from embedscope.cli import _command_module
+
     sub = _subparsers()[name]
-    argv, first = [name], True
-    for action in sub._actions:
-        if action.option_strings:
-            if action.required:
-                argv += [action.option_strings[0],
-                         str(action.choices[0]) if action.choices else "x"]
-            continue
-        if first:
-            argv.append(str(missing))
-            first = False
-        elif action.nargs not in ("?", "*"):
-            argv.append(str(missing) if "path" in action.dest.lower() or action.dest in ("a", "b")
-                        else "x")
-    return argv, not first
+    positionals = [a for a in sub._actions if not a.option_strings]
+    if not positionals:
+        return None
+    for example in _command_module(name).EXAMPLES:
+        argv = shlex.split(example, comments=True)[2:]
+        value = getattr(sub.parse_args(argv), positionals[0].dest)
+        if isinstance(value, str) and value in argv:
+            argv[argv.index(value)] = str(missing)
+            return [name, *argv]
+    return None
 
 
 @pytest.mark.parametrize("name", _command_names())
@@ -148,9 +148,9 @@ def test_unloadable_file_exits_2_with_a_message_on_stderr(name, capsys, tmp_path
     from embedscope.cli import main
 
     missing = tmp_path / "no-such-embedding.txt"
-    argv, has_path = _argv_for_missing_file(name, missing)
-    if not has_path:
-        pytest.skip(f"'{name}' takes no file")
+    argv = _argv_for_missing_file(name, missing)
+    if argv is None:
+        pytest.skip(f"'{name}' has no example that names a file")
     code = main(argv)
     out, err = capsys.readouterr()
     assert code == 2, (argv, out, err)
@@ -165,3 +165,20 @@ def test_version(capsys):
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"embedscope {embedscope.__version__}"
+
+
+@pytest.mark.parametrize("name", _command_names())
+def test_every_example_parses(name):
+    """An example in --help and the README that the parser rejects would teach a wrong command."""
+    import shlex
+
+    from embedscope.cli import _command_module, build_parser
+
+    parser = build_parser()
+    for example in _command_module(name).EXAMPLES:
+        words = shlex.split(example, comments=True)
+        assert words[:2] == ["embedscope", name], example
+        try:
+            parser.parse_args(words[1:])
+        except SystemExit:
+            pytest.fail(f"the parser rejects the example: {example}")
