@@ -93,6 +93,13 @@ optional neighbours neighbours "$SAMPLE" frog
 optional project-umap project "$SAMPLE" --method umap --limit 2000 --out "$SMOKE/umap.npz"
 optional project-pca project "$SAMPLE" --method pca --limit 2000 --out "$SMOKE/pca.npz"
 # The window's modules and Qt's offscreen platform load inside the frozen app.
+# The window itself, offscreen: it opens the bundled sample, reports when it is shown, quits.
+if EMBEDSCOPE_STARTUP_PROBE=1 timeout 120 "$PY" -m embedscope >"$SMOKE/window.dev.out" 2>&1; then
+  run window 0 env EMBEDSCOPE_STARTUP_PROBE=1 timeout 120 "$APP"
+  grep -q '^shown ' "$SMOKE/window.out" || { echo "FAIL  the window did not report being shown" >&2; failures=$((failures + 1)); }
+else
+  echo "skip  window (fails in the development environment too: $(tail -1 "$SMOKE/window.dev.out"))"
+fi
 for plugin in platforms/libqxcb.so platforms/libqoffscreen.so platforms/libqwayland.so \
               imageformats/libqsvg.so iconengines/libqsvgicon.so; do
   if [ -f "$(dirname "$APP")/_internal/PySide6/Qt/plugins/$plugin" ]; then echo "ok    Qt plugin $plugin"
@@ -115,5 +122,8 @@ for i in 1 2; do  # the first run pays for a cold disk cache; the second is the 
   s=$(date +%s.%N); "$APP" info "$SAMPLE" >/dev/null; e=$(date +%s.%N)
   echo "start + 'embedscope info' on the sample, run $i: $(echo "$e - $s" | bc) s"
 done
+if [ -f "$SMOKE/window.out" ]; then
+  echo "window shown (offscreen, bundled sample) after: $(sed -n 's/^shown //p' "$SMOKE/window.out") s"
+fi
 if [ "$failures" -gt 0 ]; then echo "$failures smoke check(s) failed" >&2; exit 1; fi
 echo "all smoke checks passed: $ROOT/dist/embedscope/embedscope"
