@@ -374,7 +374,9 @@ def _column_argmax(S: np.ndarray):
     """
     v1 = S.max(axis=0)
     target = np.where(np.isfinite(v1), v1, np.inf)
-    rows, cols = np.nonzero(S >= target)
+    # flatnonzero on the flat view: 2-D np.nonzero is ~40x slower here.
+    hits = np.flatnonzero(S >= target)
+    rows, cols = np.divmod(hits, S.shape[1])
     i1 = np.full(S.shape[1], np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(i1, cols, rows)
     i1[i1 == np.iinfo(np.int64).max] = -1

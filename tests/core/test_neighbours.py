@@ -1,0 +1,142 @@
+"""Nearest neighbours equal gensim's most_similar — words and scores — on gensim's own test
+files and on generated embeddings; dot and Euclidean equal a brute-force numpy answer."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embedscope.core.embedding import Embedding
+from embedscope.core.errors import UnknownWordError
+from embedscope.core.neighbours import Neighbour, nearest, top_rows
+
+
+def _kv_and_emb(path, **kw):
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors.load_word2vec_format(str(path), **kw)
+    return kv, Embedding(kv.index_to_key, kv.vectors)
+
+
+def _pairs(res):
+    return [(n.word, n.score) for n in res]
+
+
+@pytest.fixture(scope="module")
+def lee():
+    from gensim.test.utils import datapath
+
+    return _kv_and_emb(datapath("lee_fasttext.vec"))
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("lee_fasttext.vec", {}),
+    ("test_glove.txt", {"no_header": True}),
+    ("euclidean_vectors.bin", {"binary": True}),
+    ("crime-and-punishment.vec", {}),
+])
+def test_single_word_equals_gensim_most_similar(name, kw):
+    from gensim.test.utils import datapath
+
+    kv, emb = _kv_and_emb(datapath(name), **kw)
+    step = max(1, len(kv) // 150)
+    for w in kv.index_to_key[::step]:
+        assert _pairs(nearest(emb, w, k=10)) == kv.most_similar(w, topn=10), w
+
+
+def test_several_words_weights_vectors_and_restrict_equal_gensim(lee):
+    kv, emb = lee
+    ws = kv.index_to_key
+    assert _pairs(nearest(emb, [ws[10], ws[20], ws[30]], k=7)) == \
+        kv.most_similar(positive=[ws[10], ws[20], ws[30]], topn=7)
+    assert _pairs(nearest(emb, [(1.0, ws[40]), (0.5, ws[41]), (-1.0, ws[42])], k=10)) == \
+        kv.most_similar(positive=[ws[40], (ws[41], 0.5)], negative=[ws[42]], topn=10)
+    vec = np.random.default_rng(3).standard_normal(emb.dim).astype(np.float32)
+    assert _pairs(nearest(emb, vec, k=10)) == kv.similar_by_vector(vec, topn=10)
+    assert _pairs(nearest(emb, ws[5], k=10, restrict=300)) == \
+        kv.most_similar(ws[5], topn=10, restrict_vocab=300)
+    # every result lies in the first 300 rows
+    assert all(n.row < 300 for n in nearest(emb, ws[5], k=50, restrict=300))
+
+
+def test_query_word_kept_on_request(lee):
+    kv, emb = lee
+    w = kv.index_to_key[12]
+    res = nearest(emb, w, k=3, exclude_query=False)
+    assert res[0].word == w and res[0].score == pytest.approx(1.0, abs=1e-6)
+    assert [n.word for n in res[1:]] == [n.word for n in nearest(emb, w, k=2)]
+
+
+def test_dot_and_euclidean_equal_brute_force(random_embedding):
+    emb = random_embedding
+    V = emb.vectors.astype(np.float64)
+    for word in ("w3", "w77", "w401"):
+        q = V[emb.row(word)]
+        dots = V @ q
+        dots[emb.row(word)] = -np.inf
+        expect = list(np.argsort(-dots, kind="stable")[:8])
+        res = nearest(emb, word, k=8, metric="dot")
+        assert [n.row for n in res] == expect
+        np.testing.assert_allclose([n.score for n in res], dots[expect], rtol=1e-5)
+        dist = np.linalg.norm(V - q, axis=1)
+        dist[emb.row(word)] = np.inf
+        expect = list(np.argsort(dist, kind="stable")[:8])
+        res = nearest(emb, word, k=8, metric="euclidean")
+        assert [n.row for n in res] == expect
+        np.testing.assert_allclose([n.score for n in res], dist[expect], rtol=1e-5)
+
+
+def test_large_embedding_blocked_search_equals_gensim():
+    """Over 262,144 rows the product runs in row blocks; scores stay gensim's bit for bit."""
+    from gensim.models import KeyedVectors
+
+    rng = np.random.default_rng(5)
+    n = 300_000
+    vectors = rng.standard_normal((n, 8)).astype(np.float32)
+    words = [f"t{i}" for i in range(n)]
+    kv = KeyedVectors(8)
+    kv.add_vectors(words, vectors)
+    emb = Embedding(words, vectors)
+    for w in ("t0", "t123456", "t299999"):
+        assert _pairs(nearest(emb, w, k=10)) == kv.most_similar(w, topn=10)
+
+
+def test_ties_go_to_the_more_frequent_row():
+    vectors = np.array([[1, 0], [0, 1], [0, 1], [0, 1], [1, 1]], dtype=np.float32)
+    emb = Embedding(["q", "a", "b", "c", "d"], vectors)
+    res = nearest(emb, np.array([0.0, 1.0], dtype=np.float32), k=3)
+    assert [n.word for n in res] == ["a", "b", "c"]
+
+
+def test_zero_vector_never_a_cosine_neighbour():
+    rng = np.random.default_rng(1)
+    vectors = rng.standard_normal((50, 4)).astype(np.float32)
+    vectors[7] = 0
+    emb = Embedding([f"w{i}" for i in range(50)], vectors)
+    res = nearest(emb, "w0", k=49)
+    assert "w7" not in [n.word for n in res] and len(res) == 48
+
+
+def test_unknown_words_named_with_suggestions(sample):
+    with pytest.raises(UnknownWordError) as exc:
+        nearest(sample, ["king", "qeen", "zzzqqq"])
+    assert exc.value.words == ["qeen", "zzzqqq"]
+    assert "queen" in exc.value.suggestions["qeen"]
+    assert "qeen" in str(exc.value)
+
+
+def test_top_rows_threshold_equals_full_sort():
+    rng = np.random.default_rng(2)
+    key = rng.standard_normal(100_000).astype(np.float32)
+    key[::97] = np.nan
+    for k in (1, 10, 200):
+        got = top_rows(key, k, exclude=[5, 6])
+        clean = np.where(np.isnan(key), -np.inf, key)
+        clean[[5, 6]] = -np.inf
+        assert list(got) == list(np.argsort(-clean, kind="stable")[:k])
+
+
+def test_results_are_named_tuples(sample):
+    res = nearest(sample, "paris", k=3)
+    assert isinstance(res[0], Neighbour)
+    assert res[0].word == sample.words[res[0].row]
+    assert res[0].word == "france" or res[0].score > 0.8
