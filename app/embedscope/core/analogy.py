@@ -74,6 +74,8 @@ def _split_run(run: str, vocabulary) -> list[tuple[str, str]]:
     # No vocabulary: '+' always splits, '-' only at the start of a run or after a '+'.
     pieces: list[tuple[str, str]] = []
     for n, part in enumerate(run.split("+")):
+        if n == 0 and part == "" and len(run) > 1:
+            continue  # "+y": the sign is read with the next piece
         sign = "+" if n else ""
         if part.startswith("-"):
             sign, part = ("-" if sign != "-" else "+"), part[1:]
