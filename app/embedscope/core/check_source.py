@@ -15,6 +15,8 @@ def matrix_rows(emb) -> int:
     src = emb.source
     if src.header is None and src.body_rows is not None:
         rows = max(rows, int(src.body_rows))
+    if src.words_in_file is None or len(src.words_in_file) != emb.rows:
+        return rows  # the matrix was not cut to the words: what we hold is all of it
     start = emb.vectors.__array_interface__["data"][0]
     a = getattr(emb.vectors, "base", None)
     while isinstance(a, np.ndarray):

@@ -142,7 +142,10 @@ def frequency_order_finding(words: list[str], attributes: dict) -> Finding | Non
     n = len(words)
     counts = attributes.get("count") if attributes else None
     if counts is not None and len(counts) == n and n >= 2:
-        c = np.array([x if isinstance(x, (int, float)) else np.nan for x in counts], float)
+        try:
+            c = np.array([np.nan if x is None else x for x in counts], dtype=float)
+        except (TypeError, ValueError):
+            return None  # a column that is not numbers says nothing about the order
         ok = np.isfinite(c[:-1]) & np.isfinite(c[1:])
         if ok.sum() >= 10:
             rises = np.flatnonzero(ok & (c[1:] > c[:-1]))
