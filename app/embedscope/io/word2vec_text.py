@@ -37,12 +37,109 @@ SPACED_WORD = 4   # the word holds spaces (more than D + 1 fields)
 
 # --------------------------------------------------------------------------------------------
 # the scanner (compiled by numba on first use; see _kernel)
+def _number(a, i, end, p10):
+    """The number starting at a[i], read up to `end` or the first byte that cannot continue it.
+
+    Returns (value, exact, stop): `exact` is False when the text is not a plain decimal or lies
+    outside the exact fast path (the caller then asks Python's float); `stop` is where it ended.
+    """
+    neg = False
+    if i < end and a[i] == 45:
+        neg = True
+        i += 1
+    elif i < end and a[i] == 43:
+        i += 1
+    m = np.int64(0)
+    frac = 0
+    digits = False
+    in_frac = False
+    big = False
+    while i < end:
+        c = a[i]
+        if c >= 48 and c <= 57:
+            digits = True
+            if m < 900719925474099:       # stays below 2**53 after one more digit
+                m = m * 10 + (c - 48)
+                if in_frac:
+                    frac += 1
+            else:
+                big = True
+        elif c == 46 and not in_frac:
+            in_frac = True
+        else:
+            break
+        i += 1
+    ok = digits and not big
+    ex = 0
+    if i < end and (a[i] == 101 or a[i] == 69):
+        i += 1
+        eneg = False
+        if i < end and (a[i] == 45 or a[i] == 43):
+            eneg = a[i] == 45
+            i += 1
+        edig = False
+        while i < end and a[i] >= 48 and a[i] <= 57:
+            if ex < 100000:
+                ex = ex * 10 + (a[i] - 48)
+            edig = True
+            i += 1
+        if not edig:
+            ok = False
+        if eneg:
+            ex = -ex
+    v = 0.0
+    if ok:
+        t = ex - frac
+        if m == 0:
+            v = 0.0
+        elif t >= 0 and t <= 22:
+            v = m * p10[t]
+        elif t < 0 and t >= -22:
+            v = m / p10[-t]
+        else:
+            ok = False
+        if neg:
+            v = -v
+    return v, ok, i
+
+
+def _line_backward(a, ls, e, dim, row, p10):
+    """The careful reading of one line a[ls:e] (trailing blanks removed): its LAST `dim`
+    fields are the vector, everything before them the word. Returns (word end, flags)."""
+    flag = 0
+    p = e
+    k = dim - 1
+    while k >= 0:
+        fs = p
+        while fs > ls and a[fs - 1] != 32 and a[fs - 1] != 9:
+            fs -= 1
+        if fs == ls:                 # the first field on the line: no room left for a word
+            return ls, flag | 2
+        v, ok, stop = _number_jit(a, fs, p, p10)
+        if not ok or stop != p:
+            flag |= 1
+        row[k] = v
+        k -= 1
+        p = fs
+        while p > ls and (a[p - 1] == 32 or a[p - 1] == 9):
+            p -= 1
+        if p == ls:
+            return ls, flag | 2
+    for q in range(ls, p):
+        if a[q] == 32 or a[q] == 9:
+            flag |= 4
+            break
+    return p, flag
+
+
 def _scan_text(a, dim, out, tokblob, line_start, line_end, line_no, flags, p10):
     """Parse whole lines of `a` (uint8, each line ending in b"\\n").
 
     Per non-blank line r: out[r] = its last `dim` numbers, the word's bytes appended to
     `tokblob` followed by b"\\n", where the line starts/ends, its index among the lines of `a`
-    and its flags. Returns (rows, bytes used in tokblob, lines seen).
+    and its flags. One forward pass reads the usual line (a word without spaces, then `dim`
+    numbers); any other line is read again by `_line_backward`.
+    Returns (rows, bytes used in tokblob, lines seen).
     """
     n = a.shape[0]
     pos = 0
@@ -51,107 +148,41 @@ def _scan_text(a, dim, out, tokblob, line_start, line_end, line_no, flags, p10):
     li = 0
     while pos < n:
         ls = pos
-        e = pos
-        while e < n and a[e] != 10:
-            e += 1
-        pos = e + 1
+        i = pos
+        while i < n and a[i] != 32 and a[i] != 9 and a[i] != 10:
+            i += 1
+        we = i
+        k = 0
+        flag = 0
+        row = out[r]
+        while True:
+            while i < n and (a[i] == 32 or a[i] == 9 or a[i] == 13 or a[i] == 11 or a[i] == 12):
+                i += 1
+            if i >= n or a[i] == 10:
+                break
+            v, ok, stop = _number_jit(a, i, n, p10)
+            c = a[stop] if stop < n else 10
+            if not (c == 32 or c == 9 or c == 10 or c == 13):
+                ok = False
+                while stop < n and a[stop] != 32 and a[stop] != 9 and a[stop] != 10:
+                    stop += 1
+            if not ok:
+                flag |= 1
+            if k < dim:
+                row[k] = v
+            k += 1
+            i = stop
+        pos = i + 1
+        e = i
         while e > ls and (a[e - 1] == 32 or a[e - 1] == 13 or a[e - 1] == 9
                           or a[e - 1] == 11 or a[e - 1] == 12):
             e -= 1
         if e == ls:
             li += 1
             continue
-        flag = 0
-        p = e
-        k = dim - 1
-        while k >= 0:
-            fs = p
-            while fs > ls and a[fs - 1] != 32 and a[fs - 1] != 9:
-                fs -= 1
-            if fs == ls:           # this field is the first on the line: no room for a word
-                flag |= 2
-                break
-            # -- number in a[fs:p] -----------------------------------------------------
-            i = fs
-            neg = False
-            c = a[i]
-            if c == 45:
-                neg = True
-                i += 1
-            elif c == 43:
-                i += 1
-            m = np.int64(0)
-            frac = 0
-            digits = False
-            in_frac = False
-            big = False
-            while i < p:
-                c = a[i]
-                if c >= 48 and c <= 57:
-                    digits = True
-                    if m < 900719925474099:      # stays below 2**53 after one more digit
-                        m = m * 10 + (c - 48)
-                        if in_frac:
-                            frac += 1
-                    else:
-                        big = True
-                elif c == 46 and not in_frac:
-                    in_frac = True
-                else:
-                    break
-                i += 1
-            ex = 0
-            ok = digits and not big
-            if ok and i < p and (a[i] == 101 or a[i] == 69):
-                i += 1
-                eneg = False
-                if i < p and (a[i] == 45 or a[i] == 43):
-                    eneg = a[i] == 45
-                    i += 1
-                edig = False
-                while i < p and a[i] >= 48 and a[i] <= 57:
-                    if ex < 100000:
-                        ex = ex * 10 + (a[i] - 48)
-                    edig = True
-                    i += 1
-                if not edig:
-                    ok = False
-                if eneg:
-                    ex = -ex
-            if i != p:
-                ok = False
-            v = 0.0
-            if ok:
-                t = ex - frac
-                if m == 0:
-                    v = 0.0
-                elif t >= 0 and t <= 22:
-                    v = m * p10[t]
-                elif t < 0 and t >= -22:
-                    v = m / p10[-t]
-                else:
-                    ok = False
-                if neg:
-                    v = -v
-            if not ok:
-                flag |= 1
-            out[r, k] = v
-            k -= 1
-            p = fs
-            while p > ls and (a[p - 1] == 32 or a[p - 1] == 9):
-                p -= 1
-            if p == ls and k >= 0:
-                flag |= 2
-                break
-        if p == ls:                # numbers only, no word before them
-            flag |= 2
-        for q in range(ls, p):
-            if a[q] == 32 or a[q] == 9:
-                flag |= 4
-                break
-        if flag & 2:
-            p = ls
-        for q in range(ls, p):
+        if k != dim or we == ls:
+            we, flag = _line_backward_jit(a, ls, e, dim, row, p10)
+        for q in range(ls, we):
             tokblob[bp] = a[q]
             bp += 1
         tokblob[bp] = 10
@@ -177,6 +208,9 @@ def _kernel():
         except ImportError:
             _compiled = False
         else:
+            g = globals()
+            g["_number_jit"] = numba.njit(cache=True, nogil=True)(_number)
+            g["_line_backward_jit"] = numba.njit(cache=True, nogil=True)(_line_backward)
             _compiled = numba.njit(cache=True, nogil=True)(_scan_text)
     return _compiled or None
 
@@ -388,7 +422,7 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
                 rows.commit(r)
                 token_parts.extend(toks)
                 line_numbers.append(lno[:r])
-                lines_before += block.count(b"\n")
+                lines_before += n_lines
             job.step(stream.position(), total, "reading")
             if eof:
                 break
