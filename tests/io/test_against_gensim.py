@@ -1,0 +1,111 @@
+"""gensim as the oracle: every embedding file in gensim's own test data reads to the same words
+in the same order and bit-identical float32 values, and files each library writes read back
+identically in the other."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import embedscope
+from embedscope.io.word2vec_binary import write_word2vec_binary
+from embedscope.io.word2vec_text import write_glove_text, write_word2vec_text
+
+GENSIM_FILES = [
+    ("test_glove.txt", "glove", False, True),
+    ("lee_fasttext.vec", "word2vec", False, False),
+    ("euclidean_vectors.bin", "word2vec-bin", True, False),
+    ("crime-and-punishment.vec", "word2vec", False, False),
+    ("high_precision.kv.txt", "word2vec", False, False),
+    ("high_precision.kv.bin", "word2vec-bin", True, False),
+    ("pang_lee_polarity_fasttext.vec", "word2vec", False, False),
+    ("poincare_vectors.bin", "word2vec-bin", True, False),
+]
+
+
+def test_a_header_claiming_more_rows_loads_with_a_warning_where_gensim_fails(gensim_data):
+    # gensim's pretrained.vec says "3 5" and holds one row; gensim raises EOFError.
+    emb = embedscope.load(gensim_data / "pretrained.vec", use_cache=False)
+    assert emb.words == ["dummy"] and emb.vectors[0, 0] == np.float32("0.069324")
+    assert emb.source.header == (3, 5) and emb.source.body_rows == 1
+    assert emb.source.warnings == ["the header says 3 rows but the file holds 1"]
+
+
+def _gensim(path, binary, no_header):
+    from gensim.models import KeyedVectors
+
+    return KeyedVectors.load_word2vec_format(str(path), binary=binary, no_header=no_header,
+                                             unicode_errors="replace")
+
+
+def _same_bits(a, b) -> bool:
+    a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
+    return a.shape == b.shape and np.array_equal(a.view(np.uint32), b.view(np.uint32))
+
+
+@pytest.mark.parametrize("name,fmt,binary,no_header", GENSIM_FILES)
+def test_gensim_test_files_read_identically(gensim_data, name, fmt, binary, no_header):
+    path = gensim_data / name
+    emb = embedscope.load(path, use_cache=False)
+    assert emb.source.format == fmt               # found by content, not by extension
+    kv = _gensim(path, binary, no_header)
+    assert emb.words == list(kv.index_to_key)
+    assert _same_bits(emb.vectors, kv.vectors)
+
+
+def test_broken_utf8_words_are_replaced_as_gensim_does_and_named(gensim_data):
+    emb = embedscope.load(gensim_data / "pang_lee_polarity_fasttext.vec", use_cache=False)
+    (warning,) = [w for w in emb.source.warnings if "UTF-8" in w]
+    assert warning.startswith("5 word(s)") and "line 284 'clich\ufffds'" in warning
+
+
+def test_fasttext_native_bin_is_refused_with_a_reason(gensim_data):
+    with pytest.raises(embedscope.core.errors.EmbeddingFormatError, match="fastText"):
+        embedscope.load(gensim_data / "crime-and-punishment.bin", format="word2vec-bin",
+                        use_cache=False)
+
+
+@pytest.fixture
+def tricky_embedding():
+    """Words and float32 values that are hard to write exactly: extremes, subnormals, -0.0,
+    long decimals, non-ASCII words."""
+    rng = np.random.default_rng(7)
+    vals = rng.standard_normal((300, 12)).astype(np.float32)
+    vals *= np.float32(10.0) ** rng.integers(-40, 38, size=vals.shape).astype(np.float32)
+    vals[0, :6] = [np.finfo(np.float32).max, np.finfo(np.float32).tiny, 1e-45, -0.0, 0.1, 1 / 3]
+    vals[~np.isfinite(vals)] = 1.5
+    words = [f"w{i}" for i in range(300)]
+    words[:4] = ["naïve", "日本", "emoji😀", "</s>"]
+    return words, vals
+
+
+@pytest.mark.parametrize("writer,binary,no_header", [
+    (write_word2vec_text, False, False),
+    (write_glove_text, False, True),
+    (write_word2vec_binary, True, False),
+])
+def test_our_writers_read_back_exactly_by_gensim_and_by_us(tmp_path, tricky_embedding, writer,
+                                                           binary, no_header):
+    words, vals = tricky_embedding
+    path = tmp_path / ("out.bin" if binary else "out.txt")
+    writer(path, words, vals)
+    kv = _gensim(path, binary, no_header)
+    assert list(kv.index_to_key) == words and _same_bits(kv.vectors, vals)
+    emb = embedscope.load(path, use_cache=False)
+    assert emb.words == words and _same_bits(emb.vectors, vals)
+    assert emb.source.warnings == []
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_files_gensim_writes_read_identically(tmp_path, tricky_embedding, binary):
+    from gensim.models import KeyedVectors
+
+    words, vals = tricky_embedding
+    kv = KeyedVectors(vals.shape[1])
+    kv.add_vectors(words, vals)
+    path = tmp_path / "gensim.w2v"
+    kv.save_word2vec_format(str(path), binary=binary)
+    emb = embedscope.load(path, use_cache=False)
+    assert emb.source.format == ("word2vec-bin" if binary else "word2vec")
+    back = _gensim(path, binary, False)
+    assert emb.words == list(back.index_to_key) == words
+    assert _same_bits(emb.vectors, back.vectors)
