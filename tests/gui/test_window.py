@@ -150,3 +150,59 @@ def test_analogy_king_man_woman(window, qtbot):
     assert "queen" in [n.word for n in dock.results[:3]]
     dock.field.setText("king - mannn + woman")
     assert "mannn" in dock.flag.text()
+
+
+def test_many_signals_do_not_exhaust_true(qtbot):
+    """PySide6 6.12's emit() drops a reference to True each time; the window must survive a
+    long session's worth of signals (without the work-around this aborts the interpreter)."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    from embedscope.gui import qt_fixes
+
+    qt_fixes.apply()
+
+    class Pinger(QObject):
+        ping = Signal(int)
+
+    p = Pinger()
+    seen = []
+    p.ping.connect(seen.append)
+    for i in range(20000):
+        p.ping.emit(i)
+    assert len(seen) == 20000
+    assert sys.getrefcount(True) > 1000
+
+
+def test_gensim_pickle_asks_before_loading(window, qtbot, tmp_path):
+    pytest.importorskip("embedscope.io.gensim_pickle")
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vector_size=4)
+    kv.add_vectors([f"g{i}" for i in range(30)],
+                   np.random.default_rng(0).standard_normal((30, 4)).astype(np.float32))
+    path = tmp_path / "vectors.kv"
+    kv.save(str(path))
+    asked = []
+    window.ask_trust_pickle = lambda p: asked.append(p) or True
+    window.open_file(str(path))
+    qtbot.waitUntil(lambda: window.state.embedding.rows == 30, timeout=15000)
+    assert asked == [str(path)]
+    assert window.state.embedding.words[0] == "g0"
+
+
+def test_checkpoint_with_two_matrices_asks_which(window, qtbot, tmp_path):
+    from embedscope.io.checkpoint import write_safetensors
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "model.safetensors"
+    write_safetensors(path, {"encoder.embed": rng.standard_normal((50, 6)).astype(np.float32),
+                             "decoder.embed": rng.standard_normal((50, 6)).astype(np.float32)})
+    (tmp_path / "vocab.txt").write_text("".join(f"t{i}\n" for i in range(50)), encoding="utf-8")
+    asked = []
+    window.ask_tensor = lambda p, names: asked.append(sorted(names)) or "decoder.embed"
+    window.open_file(str(path))
+    qtbot.waitUntil(lambda: window.state.embedding.rows == 50, timeout=15000)
+    assert asked == [["decoder.embed", "encoder.embed"]]
+    assert window.state.embedding.source.tensor == "decoder.embed"

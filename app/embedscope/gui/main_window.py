@@ -295,25 +295,12 @@ class MainWindow(QMainWindow):
             rd = detect_format(path)
         except (EmbedscopeError, OSError):
             return vocab, tensor  # the load reports the problem with its own words
-        if rd.name == "npy" and vocab is None:
+        if rd.name in ("npy", "safetensors", "torch") and vocab is None:
             from ..io.numpy_files import vocab_beside
 
             if vocab_beside(Path(path)) is None:
                 vocab = self.ask_words_file(path)
                 if vocab is None:
-                    return None
-        if rd.name in ("safetensors", "torch") and tensor is None:
-            try:
-                from ..io import checkpoint
-
-                lister = getattr(checkpoint, "embedding_candidates", None) or getattr(
-                    checkpoint, "list_tensors", None)
-                names = list(lister(path)) if lister else []
-            except Exception:  # the load will explain what is wrong with the file
-                names = []
-            if len(names) > 1:
-                tensor = self.ask_tensor(path, [str(n) for n in names])
-                if tensor is None:
                     return None
         return vocab, tensor
 
@@ -353,6 +340,14 @@ class MainWindow(QMainWindow):
                 pending["trust_pickle"] = True
                 self.open_file(**pending, ask=False)
             return
+        if isinstance(exc, EmbeddingFormatError) and pending and pending["tensor"] is None:
+            names = self._tensor_choices(pending["path"])
+            if len(names) > 1:  # the reader could not tell which matrix holds the words
+                tensor = self.ask_tensor(pending["path"], names)
+                if tensor:
+                    pending["tensor"] = tensor
+                    self.open_file(**pending, ask=False)
+                return
         name = Path(pending["path"]).name if pending else "the file"
         if isinstance(exc, EmbeddingFormatError):
             text = f"{name} could not be opened:\n\n{exc}"
@@ -363,6 +358,17 @@ class MainWindow(QMainWindow):
                     f"{type(exc).__name__}: {exc}")
         self.statusBar().showMessage(f"could not open {name}", 8000)
         self.show_error("Could not open the file", text)
+
+    @staticmethod
+    def _tensor_choices(path) -> list[str]:
+        """Names of the 2-D floating-point tensors of a safetensors file (else none)."""
+        try:
+            from ..io.checkpoint import read_safetensors_header
+
+            tensors = read_safetensors_header(path)[0]
+        except Exception:  # not a safetensors file, or unreadable: nothing to choose from
+            return []
+        return [t.name for t in tensors if len(t.shape) == 2 and t.is_float]
 
     def _load_cancelled(self):
         self._pending = None
