@@ -5,7 +5,7 @@ they do not.
     report.ok, [f.code for f in report.findings]
 
 Codes (stable; the GUI, scripts and tests key on them):
-count-mismatch, vocab-shift, header-mismatch, dim-mismatch, non-finite (errors);
+count-mismatch, vocab-shift, header-mismatch, dim-mismatch, truncated, non-finite (errors);
 duplicate-token, empty-token, whitespace-token, encoding, zero-vector, identical-vectors,
 norm-outliers (warnings); case-duplicates, not-frequency-ordered, anisotropy, hubness (info).
 The work lives in check_words (the words alone), check_vectors (the matrix), check_source
@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 from .check_report import AlignmentReport, Finding, MAX_ROWS
-from .check_source import count_finding, header_findings, matrix_rows, warning_dim_findings
+from .check_source import count_finding, header_findings, matrix_rows, warning_findings
 from .check_vectors import scan_rows, space_findings, space_measures, vector_findings
 from .check_words import frequency_order_finding, token_findings
 from .embedding import Embedding
@@ -65,8 +65,7 @@ def check(emb: Embedding, progress=None, should_stop=None) -> AlignmentReport:
     if shift.found and (count is None or count.offset != shift.offset):
         findings.append(_shift_finding(shift))
     findings.extend(header_findings(emb))
-    if not any(f.code == "dim-mismatch" for f in findings):
-        findings.extend(warning_dim_findings(emb))
+    findings.extend(warning_findings(emb, {f.code for f in findings}))
 
     findings.sort(key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
     job.step(1000, 1000, "done")

@@ -116,13 +116,22 @@ def header_findings(emb) -> list[Finding]:
     return out
 
 
-def warning_dim_findings(emb) -> list[Finding]:
-    """dim-mismatch from a reader's warnings: lines whose number of values differed."""
-    hits = [w for w in emb.source.warnings
-            if ("values" in w or "dimension" in w) and ("expected" in w or "instead of" in w
-                                                          or "skipped" in w)]
-    if not hits:
-        return []
-    return [Finding("dim-mismatch", "error",
-                    f"{len(hits)} line(s) of the file have a different number of values than "
-                    f"the others ({hits[0]})", len(hits), hits[:5], [])]
+def warning_findings(emb, have: set[str]) -> list[Finding]:
+    """Findings the reader's load warnings carry: a file that ends mid-line or mid-entry
+    (truncated; when no header already said so) and lines with more fields than the dimension
+    whose last field is a number (dim-mismatch: a word with spaces, or extra values)."""
+    out = []
+    warnings = emb.source.warnings
+    cut = [w for w in warnings if "cut short" in w]
+    if cut and "header-mismatch" not in have:
+        out.append(Finding("truncated", "error",
+                           "the file ends in the middle of a row: it looks cut off (an "
+                           f"interrupted download or copy?); {cut[0]}", len(cut), cut[:3],
+                           [emb.rows - 1]))
+    extra = [w for w in warnings if "may instead hold more than" in w]
+    if extra and "dim-mismatch" not in have:
+        out.append(Finding("dim-mismatch", "warning",
+                           "some lines have more fields than the dimension and end in a "
+                           f"number: either the word holds spaces or the line has extra values "
+                           f"({extra[0]})", len(extra), extra[:3], []))
+    return out
