@@ -1,0 +1,372 @@
+"""UMAP and t-SNE in a separate process, so that cancel can really stop them.
+
+umap-learn and openTSNE run long calls that cannot be interrupted from inside. They run in a
+worker process started with the "spawn" method (forking after Qt has started threads is
+unsafe); cancel terminates that process. The worker stays alive between projections because
+its first UMAP pays numba's compile cost (tens of seconds, "warm-up"); numba's on-disk cache
+(NUMBA_CACHE_DIR in the user's cache folder) shortens the next warm-up. A cancelled worker
+is replaced by a new one on the next run, which pays the warm-up again.
+
+Data goes to the worker as a temporary .npy file; coordinates and progress come back over a
+pipe. One projection runs at a time (the GUI cancels the previous one before starting the
+next); a second caller waits, still answering its own `should_stop`.
+
+Frozen apps (PyInstaller) must call `multiprocessing.freeze_support()` at start-up for the
+spawned worker to start.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+
+import numpy as np
+
+from .cache_dir import cache_dir
+from .jobs import Cancelled, Job
+
+_lock = threading.Lock()
+_worker: "_Worker | None" = None
+
+
+class _Worker:
+    """One spawned process and our end of its pipe."""
+
+    def __init__(self):
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe(duplex=True)
+        try:
+            numba_dir = str(cache_dir("numba"))
+        except OSError:
+            numba_dir = ""
+        self.proc = ctx.Process(target=_child_main, args=(child, numba_dir), daemon=True,
+                                name="embedscope-projection")
+        self.proc.start()
+        child.close()
+        self.warm: set[str] = set()
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.is_alive()
+
+    def stop(self) -> None:
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join(2)
+            if self.proc.is_alive():
+                self.proc.kill()
+                self.proc.join(2)
+        self.conn.close()
+
+
+def worker_pid() -> int | None:
+    """The process id of the running worker, if any (tests check it is gone after cancel)."""
+    w = _worker
+    return w.pid if w is not None and w.alive() else None
+
+
+def shutdown() -> None:
+    """Stop the worker process (done at exit; the next projection starts a new one)."""
+    global _worker
+    if _worker is not None:
+        if _worker.alive():
+            try:
+                _worker.conn.send(("quit",))
+                _worker.proc.join(1)
+            except (OSError, ValueError):
+                pass
+        _worker.stop()
+        _worker = None
+
+
+def _acquire(job: Job) -> None:
+    while not _lock.acquire(timeout=0.1):
+        job.check()
+
+
+def run(method: str, data: np.ndarray, params: dict, seed, job: Job):
+    """Coordinates (n, 2) float32 of `data` by "umap" or "tsne" in the worker, and timings.
+
+    Raises Cancelled (after terminating the worker) when `job.should_stop()` turns true,
+    ProjectionError when the library fails or the worker dies."""
+    _acquire(job)
+    tmp = None
+    try:
+        worker, started = _get_worker()
+        tmp = tempfile.mkdtemp(prefix="embedscope-projection-")
+        path = os.path.join(tmp, "data.npy")
+        np.save(path, np.ascontiguousarray(data, dtype=np.float32))
+        worker.conn.send(("run", method, path, dict(params), seed))
+        coords, info = _wait(worker, job)
+        info["new_worker"] = started
+        worker.warm.add(method)
+        return coords, info
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+        _lock.release()
+
+
+def warm_up(methods=("umap", "tsne"), progress=None, should_stop=None) -> dict:
+    """Start the worker and have it import the libraries and compile their numba code on a
+    tiny problem, so the user's first projection does not pay it. Seconds per method."""
+    job = Job(progress, should_stop)
+    _acquire(job)
+    try:
+        worker, _ = _get_worker()
+        out = {}
+        for m in methods:
+            t0 = time.perf_counter()
+            worker.conn.send(("warm", m))
+            _wait(worker, job)
+            worker.warm.add(m)
+            out[m] = time.perf_counter() - t0
+        return out
+    finally:
+        _lock.release()
+
+
+def _get_worker():
+    global _worker
+    if _worker is not None and not _worker.alive():
+        _worker.stop()
+        _worker = None
+    if _worker is None:
+        _worker = _Worker()
+        return _worker, True
+    return _worker, False
+
+
+def _discard_worker() -> None:
+    global _worker
+    if _worker is not None:
+        _worker.stop()
+        _worker = None
+
+
+def _wait(worker: _Worker, job: Job):
+    from .projection import ProjectionError
+
+    try:
+        while True:
+            job.check()
+            if worker.conn.poll(0.1):
+                try:
+                    msg = worker.conn.recv()
+                except (EOFError, OSError):
+                    msg = None
+                if msg is None:
+                    raise ProjectionError(_died(worker))
+                kind = msg[0]
+                if kind == "progress":
+                    job.report(msg[1], msg[2], msg[3])
+                elif kind == "done":
+                    return msg[1], msg[2]
+                elif kind == "error":
+                    raise ProjectionError(msg[1])
+            elif not worker.alive():
+                raise ProjectionError(_died(worker))
+    except BaseException as exc:
+        # Cancelled, a crash, Ctrl-C: the worker's state is unknown or busy — replace it.
+        from .projection import ProjectionError as PE
+
+        if not isinstance(exc, PE) or not worker.alive():
+            _discard_worker()
+        raise
+
+
+def _died(worker: _Worker) -> str:
+    worker.proc.join(1)
+    code = worker.proc.exitcode
+    hint = " (killed: out of memory?)" if code is not None and code < 0 else ""
+    return f"the projection worker process stopped unexpectedly, exit code {code}{hint}"
+
+
+import atexit  # noqa: E402  (registered once this module is first used)
+
+atexit.register(shutdown)
+
+
+# --- inside the worker process ---------------------------------------------------------------
+class _Report:
+    """Turns library output into ("progress", done, total, message) messages.
+
+    umap-learn's verbose lines and its tqdm epoch bar (bar_format "{n}/{total}") arrive here
+    because the worker's stdout/stderr are replaced by this object."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.phase = "starting"
+        self.stage = 100
+        self.pending = ""
+        self.last = 0.0
+
+    def send(self, done, total, message, force=False):
+        now = time.monotonic()
+        if not force and now - self.last < 0.2:
+            return
+        self.last = now
+        try:
+            self.conn.send(("progress", int(done), int(total), message))
+        except (OSError, ValueError):
+            pass
+
+    # file-like, for sys.stdout / sys.stderr / tqdm. `print(a, b)` arrives in pieces, so
+    # text is gathered until a line ends.
+    def write(self, text):
+        self.pending += text
+        *lines, self.pending = re.split(r"[\r\n]+", self.pending)
+        for line in lines:
+            self._line(line.strip())
+        return len(text)
+
+    def _line(self, line):
+        if not line:
+            return
+        m = (re.fullmatch(r"EPOCHS (\d+)/(\d+)", line)
+             or re.search(r"completed\s+(\d+)\s*/\s*(\d+)\s*epochs", line))
+        if m:
+            n, total = int(m.group(1)), int(m.group(2))
+            # Epochs are roughly the last 70 % of a UMAP run.
+            self.send(300 + 700 * n // max(total, 1), 1000, f"UMAP: epoch {n} of {total}",
+                      force=n == total)
+            return
+        # umap prints "Tue Nov 24 14:00:00 2026 Construct embedding": keep the words.
+        line = re.sub(r"^\w{3} \w{3} +\d+ [\d:]+ \d{4} ", "", line)
+        if line.startswith("UMAP(") or "warn" in line.lower() or line.startswith(("\t", " ")):
+            return
+        self.phase = line[:80]
+        if "Construct embedding" in line:
+            self.stage = 300
+        self.send(self.stage, 1000, f"UMAP: {self.phase}", force=True)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def _child_main(conn, numba_dir: str) -> None:
+    if numba_dir:
+        os.environ.setdefault("NUMBA_CACHE_DIR", numba_dir)
+    report = _Report(conn)
+    sys.stdout = report
+    sys.stderr = report
+    import warnings
+
+    warnings.simplefilter("ignore")  # library warnings are not the user's business here
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if msg[0] == "quit":
+            return
+        try:
+            t0 = time.perf_counter()
+            if msg[0] == "warm":
+                _warm(msg[1], report)
+                conn.send(("done", None, {"library": time.perf_counter() - t0}))
+            elif msg[0] == "run":
+                _, method, path, params, seed = msg
+                data = np.load(path)
+                coords = _fit(method, data, params, seed, report)
+                conn.send(("done", np.asarray(coords, dtype=np.float32),
+                           {"library": time.perf_counter() - t0}))
+        except Exception as exc:  # reported to the caller as a ProjectionError
+            try:
+                conn.send(("error", f"{msg[1] if len(msg) > 1 else ''} failed: "
+                           f"{type(exc).__name__}: {exc}"))
+            except (OSError, ValueError):
+                return
+
+
+def _warm(method: str, report: _Report) -> None:
+    """Compile what a real run will use: UMAP takes its nearest-neighbour-descent path only
+    above 4,096 points, so the warm-up uses 4,200 random points and few epochs."""
+    rng = np.random.default_rng(0)
+    if method == "umap":
+        data = rng.standard_normal((4200, 16)).astype(np.float32)
+        _fit("umap", data, {"n_neighbors": 15, "min_dist": 0.1, "metric": "cosine",
+                            "n_epochs": 5}, 0, report)
+    elif method == "tsne":
+        data = rng.standard_normal((1200, 16)).astype(np.float32)
+        _fit("tsne", data, {"perplexity": 30.0, "metric": "cosine", "n_iter": 10,
+                            "early_exaggeration_iter": 10, "n_jobs": None}, 0, report)
+
+
+def _fit(method: str, data: np.ndarray, params: dict, seed, report: _Report) -> np.ndarray:
+    if method == "umap":
+        return _fit_umap(data, params, seed, report)
+    if method == "tsne":
+        return _fit_tsne(data, params, seed, report)
+    raise ValueError(f"unknown method {method}")
+
+
+def _fit_umap(data, params, seed, report):
+    report.send(0, 1000, "UMAP: loading umap-learn", force=True)
+    import umap
+
+    report.send(50, 1000, "UMAP: finding nearest neighbours", force=True)
+    model = umap.UMAP(
+        n_neighbors=int(params["n_neighbors"]),
+        min_dist=float(params["min_dist"]),
+        metric=params["metric"],
+        n_epochs=params.get("n_epochs"),
+        # A seed makes UMAP repeatable but single-threaded; no seed uses every core.
+        random_state=seed,
+        n_jobs=1 if seed is not None else -1,
+        low_memory=True,
+        verbose=True,
+        tqdm_kwds={"disable": False, "file": report, "bar_format": "EPOCHS {n}/{total}\n",
+                   "mininterval": 0.2},
+    )
+    return model.fit_transform(data)
+
+
+def _fit_tsne(data, params, seed, report):
+    report.send(0, 1000, "t-SNE: loading openTSNE", force=True)
+    import openTSNE
+
+    early = int(params["early_exaggeration_iter"])
+    total = early + int(params["n_iter"])
+
+    class Progress:
+        """openTSNE calls this every few iterations of each of its two optimisation phases."""
+
+        def __init__(self):
+            self.offset = -early  # becomes 0 at the first phase, `early` at the second
+
+        def optimization_about_to_start(self):
+            self.offset = 0 if self.offset < 0 else early
+
+        def __call__(self, iteration, error, embedding):
+            done = self.offset + iteration
+            report.send(200 + 800 * done // max(total, 1), 1000,
+                        f"t-SNE: iteration {done} of {total}")
+            return False
+
+    report.send(50, 1000, "t-SNE: finding nearest neighbours and affinities", force=True)
+    tsne = openTSNE.TSNE(
+        perplexity=float(params["perplexity"]),
+        metric=params["metric"],
+        n_iter=int(params["n_iter"]),
+        early_exaggeration_iter=early,
+        n_jobs=int(params.get("n_jobs") or os.cpu_count() or 1),
+        negative_gradient_method="fft",
+        random_state=seed,
+        callbacks=Progress(),
+        # openTSNE works out the KL divergence for each callback, which costs time.
+        callbacks_every_iters=25,
+        verbose=False,
+    )
+    return np.asarray(tsne.fit(data))
