@@ -227,3 +227,21 @@ def test_cli_info_json_on_npy(tmp_path, matrix, capsys):
 
 def test_the_bundled_sample_loads_memory_mapped(sample):
     assert sample.source.format == "npy" and _is_mapped(sample.vectors)
+
+
+def test_npz_header_claiming_huge_data_is_refused_before_allocating(tmp_path):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (5_000_000_000, 300)})
+    with zipfile.ZipFile(tmp_path / "e.npz", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("vectors.npy", b"\x93NUMPY\x01\x00" + header.getvalue()[8:] + b"\0" * 64)
+    with pytest.raises(EmbeddingFormatError, match="header claims 6,000,000,000,000 bytes"):
+        embedscope.load(tmp_path / "e.npz", vocab=__file__)
+
+
+def test_npz_bytes_words_with_invalid_utf8_warn_naming_rows(tmp_path, matrix):
+    np.savez(tmp_path / "e.npz", vectors=matrix,
+             words=np.array([b"ok", b"bad\xff", b"fine", b"x", b"\xc3("]))
+    emb = embedscope.load(tmp_path / "e.npz")
+    assert emb.words[1] == "bad\ufffd"
+    assert any("rows 1, 4" in w for w in emb.source.warnings)

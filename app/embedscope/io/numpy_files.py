@@ -305,6 +305,13 @@ def _read_member(path: Path, z: zipfile.ZipFile, m: _Member, job: Job) -> np.nda
         if nbytes == 0:
             return np.empty(m.shape, m.dtype)
         return np.memmap(path, dtype=m.dtype, mode="r", offset=offset, shape=m.shape, order=order)
+    # The zip's own sizes bound what the header may claim, so a lying header never makes us
+    # allocate: deflate cannot expand data more than ~1032 times.
+    if m.info.file_size < m.header_len + nbytes or nbytes > 1100 * max(m.info.compress_size, 1):
+        raise EmbeddingFormatError(path, f"array '{m.name}'",
+                                   f"its header claims {nbytes:,} bytes of data but the zip entry "
+                                   f"holds {max(m.info.file_size - m.header_len, 0):,}",
+                                   "an intact .npz")
     out = np.empty(m.shape, dtype=m.dtype, order=order)
     flat = out.reshape(-1, order="A").view(np.uint8)
     done = 0
@@ -360,6 +367,24 @@ def _pick_matrix(path: Path, members: list[_Member], tensor, words_len) -> _Memb
                                "--tensor NAME to choose one")
 
 
+def _decode_bytes_words(items: list[bytes], path: Path, name: str):
+    """Words from a bytes array; invalid UTF-8 becomes U+FFFD with a warning naming the rows."""
+    words, bad = [], []
+    for i, b in enumerate(items):
+        try:
+            words.append(b.decode("utf-8"))
+        except UnicodeDecodeError:
+            words.append(b.decode("utf-8", errors="replace"))
+            bad.append(i)
+    warnings = []
+    if bad:
+        shown = ", ".join(str(i) for i in bad[:10]) + (f" and {len(bad) - 10:,} more"
+                                                        if len(bad) > 10 else "")
+        warnings.append(f"{path.name} array '{name}': bytes that are not valid UTF-8 in "
+                        f"row{'s' if len(bad) > 1 else ''} {shown} were replaced by \ufffd")
+    return words, warnings
+
+
 def _sniff_words_member(members: list[_Member]) -> _Member | None:
     words = [m for m in members if m.is_words]
     for n in WORDS_NAMES:
@@ -399,11 +424,12 @@ def read_npz(path, *, vocab=None, tensor=None, job=None, allow_mismatch=False, *
         src = Source(tensor=matrix_m.name)
         if words_member is not None:
             raw = _read_member(path, z, words_member, job)
+            warnings = []
             if raw.dtype.kind == "S":
-                words = [b.decode("utf-8", errors="replace") for b in raw.tolist()]
+                words, warnings = _decode_bytes_words(raw.tolist(), path, words_member.name)
             else:
                 words = raw.tolist()
-            emb = attach_words(path, matrix, words, {}, [], f"{path.name} array "
+            emb = attach_words(path, matrix, words, {}, warnings, f"{path.name} array "
                                f"'{words_member.name}'", allow_mismatch, src, job)
         else:
             if vocab is None and objects and vocab_beside(path) is None:
