@@ -123,3 +123,23 @@ def test_cli_trust_pickle(tmp_path, capsys):
     assert cli_main(["info", str(tmp_path / "v.kv"), "--trust-pickle", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert (d["format"], d["rows"], d["dim"]) == ("gensim", 6, 7)
+
+
+@pytest.mark.parametrize("name", ["model-from-gensim-3.8.0.w2v", "old_keyedvectors_320.dat"])
+def test_files_saved_by_older_gensim_equal_gensims_own_load(gensim_data, name):
+    from gensim.utils import SaveLoad
+
+    emb = embedscope.load(gensim_data / name, trust_pickle=True)
+    obj = SaveLoad.load(str(gensim_data / name))
+    kv = getattr(obj, "wv", obj)
+    assert emb.words == list(kv.index_to_key)
+    assert np.array_equal(emb.vectors, kv.vectors)
+
+
+@pytest.mark.parametrize("name, problem", [
+    ("phrases-3.6.0.model", "holds a Phrases, not word vectors"),
+    ("fasttext_old_sep", "gensim could not load it"),
+])
+def test_gensim_pickles_without_usable_vectors_give_one_line(gensim_data, name, problem):
+    with pytest.raises(EmbeddingFormatError, match=problem):
+        embedscope.load(gensim_data / name, trust_pickle=True)
