@@ -206,3 +206,35 @@ def test_checkpoint_with_two_matrices_asks_which(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.state.embedding.rows == 50, timeout=15000)
     assert asked == [["decoder.embed", "encoder.embed"]]
     assert window.state.embedding.source.tensor == "decoder.embed"
+
+
+def test_export_through_the_dialog(window, qtbot, tmp_path):
+    pytest.importorskip("embedscope.core.export")
+    st = window.state
+    st.select_add([st.embedding.row(w) for w in ("paris", "london", "berlin")], "search")
+    dlg = window.export_dialog()
+    qtbot.addWidget(dlg)
+    with qtbot.waitSignal(dlg.preview_runner.finished, timeout=15000):
+        dlg.refresh_preview()
+    pv = dlg.last_preview
+    assert pv.rows == 5  # <pad>, <unk>, then the three selected words
+    assert [h["word"] for h in pv.head] == ["<pad>", "<unk>", "paris", "london", "berlin"]
+    assert dlg.head_table.rowCount() == 5
+    out = tmp_path / "export"
+    dlg.folder.setText(str(out))
+    with qtbot.waitSignal(dlg.write_runner.finished, timeout=30000):
+        dlg.export()
+    assert (out / "embeddings.npy").is_file() and (out / "manifest.json").is_file()
+    m = np.load(out / "embeddings.npy")
+    assert m.shape == (5, 50) and not m[0].any()
+    assert np.allclose(m[2], st.embedding.vector("paris"))
+    assert str(out) in dlg.result_label.text()
+    assert "torch" in dlg.code_text.toPlainText().lower()
+    dlg.copy_code()
+    from PySide6.QtGui import QGuiApplication
+
+    assert QGuiApplication.clipboard().text() == dlg.code_text.toPlainText()
+    # a second export into the same, now non-empty folder is refused and says so
+    with qtbot.waitSignal(dlg.write_runner.failed, timeout=30000):
+        dlg.export()
+    assert "Nothing was written" in dlg.result_label.text()

@@ -1,0 +1,401 @@
+"""The export dialog: every option of the export, a live preview, writing in the background.
+
+The preview (rows out, coverage, the first rows, the manifest-to-be) is recomputed off the UI
+thread a moment after each change. At the end the dialog says where the files went and shows
+the PyTorch/Keras code written beside them, with a button to copy it.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout,
+                               QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
+                               QListWidget, QMenu, QPlainTextEdit, QPushButton, QSpinBox,
+                               QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+
+from ..core import export as ex
+from ..core import vocabulary as voc
+from .docks.common import ProgressRow, fill_table, make_table, note
+from .workers import JobRunner
+
+FORMAT_LABELS = {
+    "npy": "NumPy .npy", "npz": "NumPy .npz", "safetensors": "safetensors",
+    "word2vec": "word2vec text", "word2vec-bin": "word2vec binary", "glove": "GloVe text",
+    "tsv": "Projector TSV",
+}
+
+
+def describe_source(src) -> str:
+    how = {"union": "+", "intersect": "∩", "exclude": "−"}[src.combine]
+    if isinstance(src, voc.TopWords):
+        what = f"the {src.n:,} most frequent words"
+    elif isinstance(src, voc.WordsFile):
+        what = f"words file {Path(src.path).name}" + (" (keep its indices)"
+                                                      if src.keep_indices else "")
+    elif isinstance(src, voc.Corpus):
+        what = f"corpus {Path(src.path).name} (min. count {src.min_count})"
+    elif isinstance(src, voc.Regex):
+        what = f"words matching /{src.pattern}/"
+    elif isinstance(src, voc.Words):
+        what = f"{src.label} ({len(src.words):,} words)"
+    elif isinstance(src, voc.Neighbours):
+        what = f"{len(src.words):,} words and {src.k} neighbours each"
+    else:
+        what = str(src)
+    return f"{how}  {what}"
+
+
+class ExportDialog(QDialog):
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.setWindowTitle("Export for transfer learning")
+        self.resize(1150, 720)
+        self.sources: list = []
+        self.last_preview = None
+        self.manifest = None
+        self.preview_runner = JobRunner("export preview", self)
+        self.preview_runner.finished.connect(self._previewed)
+        self.preview_runner.failed.connect(lambda exc: self._preview_failed(exc))
+        self.write_runner = JobRunner("export", self)
+        self.write_runner.finished.connect(self._written)
+        self.write_runner.failed.connect(self._write_failed)
+        self.write_runner.cancelled.connect(lambda: self.result_label.setText(
+            "Export cancelled: nothing was written."))
+
+        # --- words ----------------------------------------------------------------------
+        words_box = QGroupBox("Words")
+        wl = QVBoxLayout(words_box)
+        self.source_list = QListWidget()
+        self.source_list.setMaximumHeight(110)
+        wl.addWidget(self.source_list)
+        row = QHBoxLayout()
+        self.combine = QComboBox()
+        self.combine.addItem("add", "union")
+        self.combine.addItem("keep in common", "intersect")
+        self.combine.addItem("take away", "exclude")
+        add = QToolButton(text="Add words ▾")
+        add.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(add)
+        menu.addAction("the selection", self._add_selection)
+        menu.addAction("the most frequent words…", self._add_top)
+        menu.addAction("a words file / tokenizer vocabulary…", self._add_words_file)
+        menu.addAction("the words of a corpus…", self._add_corpus)
+        menu.addAction("words matching a pattern…", self._add_regex)
+        menu.addAction("the selection and its neighbours…", self._add_neighbours)
+        add.setMenu(menu)
+        remove = QPushButton("Remove")
+        remove.clicked.connect(self._remove_source)
+        row.addWidget(add)
+        row.addWidget(QLabel("as"))
+        row.addWidget(self.combine)
+        row.addStretch(1)
+        row.addWidget(remove)
+        wl.addLayout(row)
+        wf = QFormLayout()
+        self.order = QComboBox()
+        self.order.addItem("as asked", "asked")
+        self.order.addItem("embedding order", "embedding")
+        self.case_fallback = QCheckBox("look a missing word up in lower case / any case")
+        self.case_fallback.setChecked(True)
+        self.keep_indices = QCheckBox("a words file's indices decide the rows")
+        self.oov = QComboBox()
+        for key, text in (("random", "random vector"), ("zeros", "zeros"), ("drop", "leave out")):
+            self.oov.addItem(text, key)
+        wf.addRow("Order", self.order)
+        wf.addRow("", self.case_fallback)
+        wf.addRow("", self.keep_indices)
+        wf.addRow("Words without a vector", self.oov)
+        wl.addLayout(wf)
+
+        # --- special rows -------------------------------------------------------------------
+        special_box = QGroupBox("Special rows")
+        sf = QFormLayout(special_box)
+        self.use_pad = QCheckBox("padding row 0, all zeros:")
+        self.use_pad.setChecked(True)
+        self.pad = QLineEdit("<pad>")
+        self.use_unk = QCheckBox("unknown-word row:")
+        self.use_unk.setChecked(True)
+        self.unk = QLineEdit("<unk>")
+        self.unk_init = QComboBox()
+        self.unk_init.addItems(list(ex.INITS))
+        self.specials = QLineEdit(placeholderText="<s> </s> [CLS]")
+        self.special_init = QComboBox()
+        self.special_init.addItems(list(ex.INITS))
+        pad_row, unk_row = QHBoxLayout(), QHBoxLayout()
+        pad_row.addWidget(self.use_pad)
+        pad_row.addWidget(self.pad)
+        unk_row.addWidget(self.use_unk)
+        unk_row.addWidget(self.unk)
+        unk_row.addWidget(self.unk_init)
+        sp_row = QHBoxLayout()
+        sp_row.addWidget(self.specials)
+        sp_row.addWidget(self.special_init)
+        sf.addRow(pad_row)
+        sf.addRow(unk_row)
+        sf.addRow("More tokens", sp_row)
+
+        # --- output -------------------------------------------------------------------------
+        out_box = QGroupBox("Output")
+        of = QFormLayout(out_box)
+        self.format = QComboBox()
+        for key in ex.FORMATS:
+            self.format.addItem(FORMAT_LABELS.get(key, key), key)
+        self.dtype = QComboBox()
+        self.dtype.addItems(list(ex.DTYPES))
+        self.normalize = QCheckBox("scale every row to unit length")
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
+        self.folder = QLineEdit(str(Path.home() / "embedscope-export"))
+        browse = QPushButton("…")
+        browse.setMaximumWidth(32)
+        browse.clicked.connect(self._browse)
+        frow = QHBoxLayout()
+        frow.addWidget(self.folder, 1)
+        frow.addWidget(browse)
+        self.force = QCheckBox("replace the folder if it is not empty")
+        fmt_row = QHBoxLayout()
+        fmt_row.addWidget(self.format, 1)
+        fmt_row.addWidget(self.dtype)
+        of.addRow("Format", fmt_row)
+        of.addRow("", self.normalize)
+        of.addRow("Seed", self.seed)
+        of.addRow("Folder", frow)
+        of.addRow("", self.force)
+
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(words_box)
+        ll.addWidget(special_box)
+        ll.addWidget(out_box)
+        ll.addStretch(1)
+
+        # --- preview / result ---------------------------------------------------------------
+        self.summary = note("")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.warnings = note("")
+        self.warnings.setStyleSheet("color: #e67700")
+        self.tabs = QTabWidget()
+        self.head_table = make_table(["row", "word", "from", "values"], stretch_first=False)
+        self.coverage_table = make_table(["source", "asked", "found", "by case", "missing",
+                                          "tokens covered"])
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.manifest_text = QPlainTextEdit(readOnly=True)
+        self.manifest_text.setFont(mono)
+        self.code_text = QPlainTextEdit(readOnly=True)
+        self.code_text.setFont(mono)
+        self.tabs.addTab(self.head_table, "First rows")
+        self.tabs.addTab(self.coverage_table, "Coverage")
+        self.tabs.addTab(self.manifest_text, "Manifest")
+        code_page = QWidget()
+        cl = QVBoxLayout(code_page)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.code_text, 1)
+        self.copy_button = QPushButton("Copy the code")
+        self.copy_button.clicked.connect(self.copy_code)
+        cl.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.tabs.addTab(code_page, "PyTorch / Keras code")
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.summary)
+        rl.addWidget(self.warnings)
+        rl.addWidget(self.tabs, 1)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([470, 680])
+
+        self.result_label = note("")
+        self.result_label.setTextFormat(Qt.TextFormat.RichText)
+        self.export_button = QPushButton("Export")
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.export)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.result_label, 1)
+        bottom.addWidget(self.export_button)
+        bottom.addWidget(close)
+        lay = QVBoxLayout(self)
+        lay.addWidget(split, 1)
+        lay.addWidget(ProgressRow(self.write_runner))
+        lay.addLayout(bottom)
+
+        self._timer = QTimer(self, singleShot=True, interval=250)
+        self._timer.timeout.connect(self.refresh_preview)
+        for w in (self.order, self.oov, self.unk_init, self.special_init, self.format,
+                  self.dtype):
+            w.currentIndexChanged.connect(self._changed)
+        for w in (self.case_fallback, self.keep_indices, self.use_pad, self.use_unk,
+                  self.normalize):
+            w.toggled.connect(self._changed)
+        for w in (self.pad, self.unk, self.specials):
+            w.textChanged.connect(self._changed)
+        self.seed.valueChanged.connect(self._changed)
+        self.write_runner.busy_changed.connect(lambda b: self.export_button.setEnabled(not b))
+
+        if len(state.selection):
+            self._add_selection()
+        else:
+            self.add_source(voc.TopWords(min(50000, state.embedding.rows)))
+
+    # --- sources ---------------------------------------------------------------------------
+    def add_source(self, src):
+        self.sources.append(src)
+        self.source_list.addItem(describe_source(src))
+        self._changed()
+
+    def _combine(self):
+        return self.combine.currentData()
+
+    def _add_selection(self):
+        words = self.state.selection.words(self.state.embedding)
+        if words:
+            self.add_source(voc.Words(words, label="selection on the plot",
+                                      combine=self._combine() if self.sources else "union"))
+
+    def _add_top(self):
+        n, ok = QInputDialog.getInt(self, "Most frequent words", "How many?",
+                                    min(50000, self.state.embedding.rows), 1,
+                                    self.state.embedding.rows, 1000)
+        if ok:
+            self.add_source(voc.TopWords(n, combine=self._combine()))
+
+    def _add_words_file(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Words file or tokenizer vocabulary", "",
+                                              "Words (*.txt *.json *.tsv *.vocab);;All (*)")
+        if path:
+            self.add_source(voc.WordsFile(path, keep_indices=self.keep_indices.isChecked(),
+                                          combine=self._combine()))
+
+    def _add_corpus(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Corpus", "", "Text (*.txt);;All (*)")
+        if path:
+            n, ok = QInputDialog.getInt(self, "Corpus", "Keep words seen at least", 1, 1,
+                                        10**9)
+            if ok:
+                self.add_source(voc.Corpus(path, min_count=n, combine=self._combine()))
+
+    def _add_regex(self):
+        text, ok = QInputDialog.getText(self, "Pattern", "Words matching (whole word, regex):")
+        if ok and text:
+            self.add_source(voc.Regex(text, combine=self._combine()))
+
+    def _add_neighbours(self):
+        words = self.state.selection.words(self.state.embedding)
+        if not words:
+            return
+        k, ok = QInputDialog.getInt(self, "Neighbours", "Neighbours per word", 10, 1, 1000)
+        if ok:
+            self.add_source(voc.Neighbours(words, k=k, combine=self._combine()))
+
+    def _remove_source(self):
+        i = self.source_list.currentRow()
+        if 0 <= i < len(self.sources):
+            del self.sources[i]
+            self.source_list.takeItem(i)
+            self._changed()
+
+    def _browse(self):
+        path = QFileDialog.getExistingDirectory(self, "Export into", self.folder.text())
+        if path:
+            self.folder.setText(path)
+
+    # --- the plan --------------------------------------------------------------------------
+    def plan(self) -> ex.ExportPlan:
+        sources = []
+        for s in self.sources:
+            if isinstance(s, voc.WordsFile):
+                s = voc.WordsFile(s.path, keep_indices=self.keep_indices.isChecked(),
+                                  combine=s.combine)
+            sources.append(s)
+        return ex.ExportPlan(
+            sources=sources, order=self.order.currentData(),
+            case_fallback=self.case_fallback.isChecked(),
+            pad=self.pad.text().strip() or None if self.use_pad.isChecked() else None,
+            unk=self.unk.text().strip() or None if self.use_unk.isChecked() else None,
+            unk_init=self.unk_init.currentText(), specials=self.specials.text().split(),
+            special_init=self.special_init.currentText(), oov=self.oov.currentData(),
+            format=self.format.currentData(), dtype=self.dtype.currentText(),
+            normalize=self.normalize.isChecked(), seed=self.seed.value())
+
+    def _changed(self, *_):
+        self._timer.start()
+
+    # --- preview ---------------------------------------------------------------------------
+    def refresh_preview(self):
+        try:
+            plan = self.plan()
+            plan.validate()
+        except Exception as exc:
+            self._preview_failed(exc)
+            return
+        self.summary.setText("Working out the preview…")
+        self.preview_runner.start(ex.preview, self.state.embedding, plan, label="preview")
+
+    def _preview_failed(self, exc):
+        self.last_preview = None
+        self.summary.setText(f"<span style='color:#c92a2a'>{exc}</span>")
+
+    def _previewed(self, pv):
+        self.last_preview = pv
+        plan = self.plan()
+        size = pv.rows * pv.dim * (2 if plan.dtype == "float16" else 4)
+        self.summary.setText(
+            f"<b>{pv.rows:,} rows × {pv.dim}</b> ({size / 2**20:.1f} MB as {plan.dtype}) → "
+            + ", ".join(plan.files))
+        self.warnings.setText("\n".join(pv.warnings[:6]))
+        fill_table(self.head_table, [(h["row"], h["word"],
+                                      h["from"] if h["from"] is not None else "–",
+                                      h["origin"] if h["init"] == "source" else
+                                      f"{h['origin']} ({h['init']})") for h in pv.head])
+        cov = []
+        for c in pv.coverage:
+            share = c.token_share
+            cov.append((c.source, c.asked, c.found, c.found_by_case_fallback, c.missing,
+                        f"{100 * share:.1f}%" if share is not None else "–"))
+        fill_table(self.coverage_table, cov)
+        self.manifest_text.setPlainText(json.dumps(pv.manifest, ensure_ascii=False, indent=2))
+
+    # --- writing ---------------------------------------------------------------------------
+    def export(self):
+        try:
+            plan = self.plan()
+            plan.validate()
+        except Exception as exc:
+            self.result_label.setText(f"<span style='color:#c92a2a'>{exc}</span>")
+            return
+        folder = self.folder.text().strip()
+        if not folder:
+            self.result_label.setText("Choose a folder to export into.")
+            return
+        self.result_label.setText("")
+        self.write_runner.start(ex.write_export, self.state.embedding, plan, folder,
+                                force=self.force.isChecked(), label="exporting")
+
+    def _written(self, manifest):
+        self.manifest = manifest
+        out = Path(manifest.get("output_dir", self.folder.text()))
+        files = [f["name"] for f in manifest.get("files", [])]
+        self.result_label.setText(f"<b>Written to</b> {out} ({len(files)} files: "
+                                  + ", ".join(files) + ")")
+        usage = out / "USAGE.md"
+        if usage.is_file():
+            self.code_text.setPlainText(usage.read_text(encoding="utf-8"))
+        self.tabs.setCurrentIndex(3)
+        self.state.message.emit(f"exported {manifest.get('counts', {}).get('rows', '')} rows "
+                                f"to {out}")
+
+    def _write_failed(self, exc):
+        self.result_label.setText(f"<span style='color:#c92a2a'>Nothing was written: {exc}"
+                                  "</span>")
+
+    def copy_code(self):
+        QGuiApplication.clipboard().setText(self.code_text.toPlainText())
+        self.state.message.emit("code copied")
