@@ -142,3 +142,8 @@ def test_write_words_file_round_trips(tmp_path):
     assert read_words_file(tmp_path / "a.txt")[0] == words
     write_words_file(tmp_path / "b.txt", words, counts=[4, 3, 2, 1])
     assert read_words_file(tmp_path / "b.txt")[:2] == (words, {"count": [4, 3, 2, 1]})
+
+
+def test_a_plain_list_starting_with_a_brace_is_not_json(tmp_path):
+    p = _write(tmp_path, "v.txt", "{\n}\nthe\n")
+    assert read_words_file(p)[0] == ["{", "}", "the"]

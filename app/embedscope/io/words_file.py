@@ -25,6 +25,7 @@ WORD_COLUMNS = ("word", "token", "label", "words", "tokens")
 COUNT_COLUMNS = ("count", "counts", "freq", "frequency", "n")
 _INT = re.compile(r"-?\d+\Z")
 _TAIL_COUNT = re.compile(r"(.+) (\d+)\Z", re.S)
+_JSON_START = re.compile(r"\s*\{")
 
 
 def decode_text(path: Path, raw: bytes) -> tuple[str, list[str]]:
@@ -68,9 +69,14 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
     except OSError as exc:
         raise EmbeddingFormatError(path, None, f"cannot read the words file ({exc.strerror})") from None
     text, warnings = decode_text(path, raw)
-    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        words = _from_json(path, text, warnings)
-        return words, {}, warnings
+    if path.suffix.lower() == ".json":
+        return _from_json(path, text, warnings), {}, warnings
+    if _JSON_START.match(text):
+        # Looks like JSON; a plain list whose first token is "{" falls through to lines.
+        try:
+            return _from_json(path, text, warnings), {}, warnings
+        except EmbeddingFormatError:
+            pass
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line does not start a new word
