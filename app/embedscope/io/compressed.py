@@ -42,24 +42,80 @@ def _is_container_zip(path) -> bool:
 
 
 def open_binary(path):
-    """A binary file object over the decompressed content (the only member, for zip)."""
+    """A binary file object over the decompressed content (the only member, for zip).
+
+    Reading damaged or cut-short compressed data raises EmbeddingFormatError naming the file,
+    never the decompressor's own EOFError/OSError."""
     path = Path(path)
     comp = compression_of(path)
     if comp is None:
         return open(path, "rb")
     if comp == "gzip":
-        return gzip.open(path, "rb")
-    if comp == "bz2":
-        return bz2.open(path, "rb")
-    if comp == "xz":
-        return lzma.open(path, "rb")
-    z = zipfile.ZipFile(path)
-    members = [i for i in z.infolist() if not i.is_dir()]
-    if len(members) != 1:
-        z.close()
-        raise EmbeddingFormatError(path, None, f"zip archive holds {len(members)} files",
-                                   "exactly one embedding file inside the zip")
-    return z.open(members[0], "r")
+        inner = gzip.open(path, "rb")
+    elif comp == "bz2":
+        inner = bz2.open(path, "rb")
+    elif comp == "xz":
+        inner = lzma.open(path, "rb")
+    else:
+        z = zipfile.ZipFile(path)
+        members = [i for i in z.infolist() if not i.is_dir()]
+        if len(members) != 1:
+            z.close()
+            raise EmbeddingFormatError(path, None, f"zip archive holds {len(members)} files",
+                                       "exactly one embedding file inside the zip")
+        inner = z.open(members[0], "r")
+    return _Guarded(inner, path, comp)
+
+
+def _damaged(path, comp, done, exc) -> EmbeddingFormatError:
+    return EmbeddingFormatError(
+        path, f"after {done:,} bytes of decompressed text",
+        f"the {comp} data is damaged or cut short ({exc})", "a complete compressed file")
+
+
+_DECOMPRESS_ERRORS = (EOFError, OSError, lzma.LZMAError, zipfile.BadZipFile, zlib.error)
+
+
+class _Guarded:
+    """A decompressing reader whose errors name the file and the place."""
+
+    def __init__(self, inner, path, comp):
+        self._inner, self._path, self._comp, self._done = inner, path, comp, 0
+
+    def read(self, n=-1):
+        try:
+            data = self._inner.read(n)
+        except _DECOMPRESS_ERRORS as exc:
+            raise _damaged(self._path, self._comp, self._done, exc) from None
+        self._done += len(data)
+        return data
+
+    def readline(self, n=-1):
+        try:
+            data = self._inner.readline(n)
+        except _DECOMPRESS_ERRORS as exc:
+            raise _damaged(self._path, self._comp, self._done, exc) from None
+        self._done += len(data)
+        return data
+
+    def __iter__(self):
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def close(self):
+        self._inner.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._inner.close()
 
 
 class Stream:
@@ -99,15 +155,8 @@ class Stream:
     def read(self, n: int) -> bytes:
         try:
             data = self._inner.read(n)
-        except (EOFError, OSError, lzma.LZMAError, zipfile.BadZipFile) as exc:
-            raise EmbeddingFormatError(
-                self.path, f"after {self.decompressed:,} bytes of decompressed text",
-                f"the {self.compression or ''} data is damaged or cut short ({exc})",
-                "a complete compressed file") from None
-        except zlib.error as exc:
-            raise EmbeddingFormatError(
-                self.path, f"after {self.decompressed:,} bytes of decompressed text",
-                f"the gzip data is damaged ({exc})", "a complete compressed file") from None
+        except _DECOMPRESS_ERRORS as exc:
+            raise _damaged(self.path, self.compression or "file", self.decompressed, exc) from None
         self.decompressed += len(data)
         return data
 

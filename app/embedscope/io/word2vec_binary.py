@@ -69,7 +69,7 @@ def _sniff(head) -> float:
         entries += 1
         p = sp + 1 + nb
     if entries == 0:
-        return 0.3 if rows > 0 else 0.0
+        return 0.0
     return 1.0 if (entries >= min(rows, 3) or p >= len(data) - 1) else 0.8
 
 

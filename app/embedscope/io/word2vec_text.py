@@ -472,7 +472,10 @@ def _text_lines(head) -> list[bytes] | None:
         return None
     lines = data.split(b"\n")
     if len(data) >= (1 << 16) - 3:
-        lines = lines[:-1]          # the head cut the last line
+        if len(lines) > 1:
+            lines = lines[:-1]      # the head cut the last line
+        else:                       # one very long line: judge it without its cut last field
+            lines = [lines[0].rsplit(None, 1)[0]]
     lines = [ln for ln in lines[:50] if ln.strip()]
     return lines or None
 
@@ -493,16 +496,24 @@ def _sniff_word2vec(head) -> float:
     if not lines:
         return 0.0
     hdr = _parse_header(lines[0])
-    if hdr is None or hdr[1] == 0:
+    if hdr is None:
         return 0.0
     body = lines[1:]
-    if not body:
-        return 0.6          # a header and nothing else: still this format (an empty one)
+    if not body or hdr[1] == 0:
+        return 0.6          # a header and nothing usable: this format, and its reader says why
     ok = sum(_numeric_tail(ln, hdr[1]) for ln in body[:20])
-    return 1.0 if ok == len(body[:20]) else (0.7 if ok else 0.0)
+    if ok == len(body[:20]):
+        return 1.0
+    try:                    # text lines that do not fit the header: the reader says where
+        body[0].decode("utf-8")
+        return 0.5 if len(body[0].split()) > 1 else 0.0
+    except UnicodeDecodeError:
+        return 0.0
 
 
 def _sniff_glove(head) -> float:
+    if not head.data.strip():
+        return 0.1          # blank lines only: the reader says so
     lines = _text_lines(head)
     if not lines:
         return 0.0
