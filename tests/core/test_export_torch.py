@@ -33,7 +33,8 @@ def test_from_pretrained_looks_words_up_through_word_index(sample, tmp_path):
     assert not layer.weight.requires_grad
 
 
-@pytest.mark.parametrize("fmt", ["npy", "safetensors"])
+@pytest.mark.parametrize("fmt", ["npy", "npz", "safetensors", "word2vec", "word2vec-bin", "glove",
+                                 "tsv"])
 def test_usage_md_code_runs_for_these_files(fmt, sample, tmp_path, monkeypatch):
     plan = ExportPlan(sources=[TopWords(2000)], pad="<pad>", unk="<unk>", format=fmt,
                       dtype="float16" if fmt == "safetensors" else "float32")

@@ -351,24 +351,30 @@ def build_matrix(emb, plan: ExportPlan, layout: Layout) -> np.ndarray:
 
 
 # --- manifest ---------------------------------------------------------------------------------------
-def _sha256(path) -> str:
+def _sha256(path, job: Job | None = None) -> str:
+    """sha256 of a file; with a job, cancellable every 64 MiB (a source can be gigabytes)."""
     h = hashlib.sha256()
+    size = os.path.getsize(path)
+    done = 0
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        for block in iter(lambda: f.read(1 << 26), b""):
             h.update(block)
+            done += len(block)
+            if job is not None:
+                job.step(done, size, f"sha256 of {Path(path).name}")
     return h.hexdigest()
 
 
-def _source_dict(emb, hash_source: bool) -> dict:
+def _source_dict(emb, hash_source: bool, job: Job | None = None) -> dict:
     src = emb.source
     d = {"path": src.path, "format": src.format, "size": src.size,
          "sha256": None, "vocab_path": src.vocab_path, "rows": emb.rows, "dim": emb.dim,
          "tensor": src.tensor}
     if hash_source:
         if src.path and os.path.isfile(src.path):
-            d["sha256"] = _sha256(src.path)
+            d["sha256"] = _sha256(src.path, job)
         if src.vocab_path and os.path.isfile(src.vocab_path):
-            d["vocab_sha256"] = _sha256(src.vocab_path)
+            d["vocab_sha256"] = _sha256(src.vocab_path, job)
     return d
 
 
@@ -380,7 +386,8 @@ def _mapping_rule(plan: ExportPlan) -> dict:
     return {"tokenizer": corpus.tokenizer, "lowercase": corpus.lowercase}
 
 
-def manifest_for(emb, plan: ExportPlan, layout: Layout, hash_source: bool = False) -> dict:
+def manifest_for(emb, plan: ExportPlan, layout: Layout, hash_source: bool = False,
+                 job: Job | None = None) -> dict:
     """The manifest (without the output files' hashes, which only exist after writing)."""
     from .. import __version__
 
@@ -392,7 +399,7 @@ def manifest_for(emb, plan: ExportPlan, layout: Layout, hash_source: bool = Fals
     return {
         "embedscope_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "source": _source_dict(emb, hash_source),
+        "source": _source_dict(emb, hash_source, job),
         "selection": plan.to_dict(),
         "counts": {
             "rows": layout.rows,
@@ -524,7 +531,7 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
     _check_words(layout.words, plan)
     job.step(200, 1000, "building the matrix")
     matrix = build_matrix(emb, plan, layout)
-    manifest = manifest_for(emb, plan, layout, hash_source=hash_source)
+    manifest = manifest_for(emb, plan, layout, hash_source=hash_source, job=job.sub(0.2, 0.3))
     job.step(300, 1000, "writing")
 
     parent = out.parent
