@@ -74,9 +74,11 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
     if _JSON_START.match(text):
         # Looks like JSON; a plain list whose first token is "{" falls through to lines.
         try:
-            return _from_json(path, text, warnings), {}, warnings
-        except EmbeddingFormatError:
-            pass
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        if data is not None:
+            return _from_json(path, text, warnings, data), {}, warnings
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line does not start a new word
@@ -149,9 +151,9 @@ def typed_column(values: list[str]) -> list:
     return floats if nonempty else [None] * len(values)
 
 
-def _from_json(path: Path, text: str, warnings: list[str]) -> list[str]:
+def _from_json(path: Path, text: str, warnings: list[str], data=None) -> list[str]:
     try:
-        data = json.loads(text)
+        data = json.loads(text) if data is None else data
     except json.JSONDecodeError as exc:
         raise EmbeddingFormatError(path, f"line {exc.lineno}, column {exc.colno}",
                                    f"invalid JSON ({exc.msg})",
