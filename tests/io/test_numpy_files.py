@@ -245,3 +245,18 @@ def test_npz_bytes_words_with_invalid_utf8_warn_naming_rows(tmp_path, matrix):
     emb = embedscope.load(tmp_path / "e.npz")
     assert emb.words[1] == "bad\ufffd"
     assert any("rows 1, 4" in w for w in emb.source.warnings)
+
+
+def test_gzipped_npy_and_a_truncated_one(tmp_path, matrix):
+    import gzip
+
+    _npy(tmp_path, matrix)
+    raw = (tmp_path / "emb.npy").read_bytes()
+    (tmp_path / "emb.npy").unlink()
+    (tmp_path / "g.npy.gz").write_bytes(gzip.compress(raw))
+    (tmp_path / "g.vocab.txt").write_text("\n".join(WORDS) + "\n", encoding="utf-8")
+    emb = embedscope.load(tmp_path / "g.npy.gz")
+    assert emb.source.format == "npy" and np.array_equal(emb.vectors, matrix)
+    (tmp_path / "g.npy.gz").write_bytes(gzip.compress(raw[:-12]))
+    with pytest.raises(EmbeddingFormatError, match="the data ends early"):
+        embedscope.load(tmp_path / "g.npy.gz")

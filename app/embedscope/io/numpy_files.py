@@ -36,11 +36,13 @@ def vocab_beside(path: Path) -> Path | None:
     `tokenizer.json` (the last three as Hugging Face and Keras save them).
     """
     path = Path(path)
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    names = [f"{stem}.vocab.txt", f"{stem}.words.txt", f"{stem}.vocab", f"{stem}.words",
-             f"{stem}.txt", f"{stem}.tsv", f"{stem}.json", f"{stem}.vocab.json",
-             f"{stem}_vocab.txt", "vocab.txt", "words.txt", "vocab.json", "word_index.json",
-             "tokenizer.json"]
+    stems = [path.name[: -len(path.suffix)] if path.suffix else path.name]
+    if path.suffix.lower() in (".gz", ".bz2", ".xz", ".zip") and Path(stems[0]).suffix:
+        stems.append(Path(stems[0]).stem)  # emb.npy.gz pairs with emb.vocab.txt too
+    names = [f"{stem}{tail}" for stem in stems
+             for tail in (".vocab.txt", ".words.txt", ".vocab", ".words", ".txt", ".tsv", ".json",
+                          ".vocab.json", "_vocab.txt")]
+    names += ["vocab.txt", "words.txt", "vocab.json", "word_index.json", "tokenizer.json"]
     for n in names:
         cand = path.with_name(n)
         if cand.is_file() and cand != path:
@@ -203,15 +205,28 @@ def read_npy(path, *, vocab=None, job=None, allow_mismatch=False, **_):
 
     if compression_of(path) is not None:
         # vectors.npy.gz: no memory map possible, read the decompressed stream once.
-        with open_binary(path) as f:
-            shape, fortran, dtype, _ = read_npy_header(f, path)
-            check_matrix(path, shape, dtype, "header")
-        with open_binary(path) as f:
-            try:
-                matrix = np.lib.format.read_array(f, allow_pickle=False)
-            except (ValueError, EOFError, OSError) as exc:
-                raise EmbeddingFormatError(path, "data", f"cannot read the array ({exc})",
-                                           f"{shape[0]:,} × {shape[1]:,} {dtype} values") from None
+        # The data is read as it comes, never allocated from the header's claim alone.
+        need = 0
+        data = bytearray()
+        try:
+            with open_binary(path) as f:
+                shape, fortran, dtype, _ = read_npy_header(f, path)
+                check_matrix(path, shape, dtype, "header")
+                need = shape[0] * shape[1] * dtype.itemsize
+                while len(data) < need:
+                    chunk = f.read(min(16 << 20, need - len(data)))
+                    if not chunk:
+                        break
+                    data += chunk
+                    job.step(len(data), need, "decompressing")
+        except (EOFError, OSError) as exc:
+            raise EmbeddingFormatError(path, f"byte {len(data):,} of the data",
+                                       f"damaged compressed file ({exc})", "an intact file") from None
+        if len(data) < need:
+            raise EmbeddingFormatError(
+                path, f"byte {len(data):,} of the data", "the data ends early (truncated?)",
+                f"{need:,} bytes for {shape[0]:,} × {shape[1]:,} {dtype} values")
+        matrix = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
         emb = pair(path, matrix, vocab, job, allow_mismatch)
         _warn_nonfinite(emb, path)
         return emb
