@@ -260,3 +260,15 @@ def test_gzipped_npy_and_a_truncated_one(tmp_path, matrix):
     (tmp_path / "g.npy.gz").write_bytes(gzip.compress(raw[:-12]))
     with pytest.raises(EmbeddingFormatError, match="the data ends early"):
         embedscope.load(tmp_path / "g.npy.gz")
+
+
+def test_an_embedding_text_beside_the_matrix_is_not_taken_for_its_words(tmp_path, matrix):
+    """glove.npy converted from glove.txt in the same folder: glove.txt is not a words file."""
+    _npy(tmp_path, matrix, words=None, name="glove.npy")
+    (tmp_path / "glove.txt").write_text(
+        "".join(f"{w} " + " ".join("%.6g" % x for x in row) + "\n" for w, row in zip(WORDS, matrix)),
+        encoding="utf-8")
+    with pytest.raises(EmbeddingFormatError, match="no words file was found"):
+        embedscope.load(tmp_path / "glove.npy")
+    (tmp_path / "vocab.txt").write_text("\n".join(WORDS) + "\n", encoding="utf-8")
+    assert embedscope.load(tmp_path / "glove.npy").source.vocab_path.endswith("vocab.txt")

@@ -45,9 +45,28 @@ def vocab_beside(path: Path) -> Path | None:
     names += ["vocab.txt", "words.txt", "vocab.json", "word_index.json", "tokenizer.json"]
     for n in names:
         cand = path.with_name(n)
-        if cand.is_file() and cand != path:
+        if cand.is_file() and cand != path and not _holds_vectors(cand):
             return cand
     return None
+
+
+def _holds_vectors(path: Path) -> bool:
+    """True when a would-be words file is itself an embedding text (`glove.txt` beside the
+    `glove.npy` made from it): its lines end in several numbers, not in at most a count."""
+    try:
+        with open(path, "rb") as f:
+            lines = f.read(1 << 14).split(b"\n")[:3]
+    except OSError:
+        return True
+    for line in lines[:2]:
+        parts = line.split()
+        if len(parts) >= 4:
+            try:
+                [float(x) for x in parts[-3:]]
+                return True
+            except ValueError:
+                pass
+    return False
 
 
 def find_vocab(path: Path, vocab, what: str = "a bare matrix") -> Path:
