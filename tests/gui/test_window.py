@@ -238,3 +238,26 @@ def test_export_through_the_dialog(window, qtbot, tmp_path):
     with qtbot.waitSignal(dlg.write_runner.failed, timeout=30000):
         dlg.export()
     assert "Nothing was written" in dlg.result_label.text()
+
+
+def test_check_finds_a_shift_and_fixes_it(window, qtbot):
+    pytest.importorskip("embedscope.core.check")
+    from embedscope.core.embedding import Embedding
+
+    s = window.state.embedding
+    shifted = Embedding(s.words[1:3001], np.asarray(s.vectors[:3000]))
+    dock = window.panels["check"]
+    with qtbot.waitSignal(dock.runner.finished, timeout=30000):
+        window.state.set_embedding(shifted)
+    codes = [f.code for f in dock.findings()]
+    assert "vocab-shift" in codes and not dock.report.ok
+    assert dock.fix_button.isVisibleTo(dock) and "+1" in dock.fix_button.text()
+    assert dock.table.rowCount() == len(codes)
+    assert "✖" in dock.summary.text()
+    dock._show(codes.index("vocab-shift"))
+    assert window.state.highlight_kind == "finding"
+    with qtbot.waitSignal(dock.runner.finished, timeout=30000):
+        dock.fix()
+    assert dock.report.ok
+    fixed = window.state.embedding
+    assert fixed.words[0] == "," and np.array_equal(fixed.vector(","), s.vector(","))
