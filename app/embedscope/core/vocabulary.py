@@ -280,6 +280,13 @@ def lookup(emb, words, case_fallback: bool = True) -> tuple[np.ndarray, dict[str
         low = w.lower()
         r = get(low)
         if r is None:
+            # The usual other spellings first (one dict probe each), then, for an embedding
+            # that has cased words at all, every word that lowercases the same.
+            for variant in (low.capitalize(), low.upper(), low.title()):
+                r = get(variant)
+                if r is not None:
+                    break
+        if r is None:
             if cased is None:
                 cased = _cased_index(emb)
             r = cased.get(low)
@@ -300,6 +307,12 @@ def _cased_index(emb) -> dict[str, int]:
     hit = _CASED.get(emb)
     if hit is None:
         hit = {}
+        # A lowercased embedding (GloVe 6B, most fastText wiki sets) shows no capital letter
+        # among its first 10,000 words; scanning all its rows would find nothing.
+        head = emb.words[:10000]
+        if not any(w != w.lower() for w in head) and len(emb.words) > len(head):
+            _CASED[emb] = hit
+            return hit
         for i, w in enumerate(emb.words):
             if not w.islower():
                 low = w.lower()
@@ -377,9 +390,14 @@ def _resolve(emb, src, job: Job) -> _Resolved:
             rx = re.compile(src.pattern, re.IGNORECASE if src.ignore_case else 0)
         except re.error as exc:
             raise SelectionError(f"the regular expression '{src.pattern}' is not valid: {exc}") from None
-        match = rx.fullmatch
-        words, _, dup = _dedupe([w for w in emb.words if match(w)])
-        return _Resolved(words, f"regex {src.pattern}", False, duplicates=dup)
+        key = (src.pattern, src.ignore_case)
+        per_emb = _REGEX_CACHE.setdefault(emb, {})
+        if key not in per_emb:  # previews repeat the same regex on every option change
+            match = rx.fullmatch
+            per_emb.clear()
+            per_emb[key] = _dedupe([w for w in emb.words if match(w)])
+        words, _, dup = per_emb[key]
+        return _Resolved(list(words), f"regex {src.pattern}", False, duplicates=dup)
     if isinstance(src, Words):
         words, _, dup = _dedupe([w for w in src.words if w != ""])
         return _Resolved(words, src.label, True, duplicates=dup)
@@ -417,6 +435,7 @@ def _nearest(emb, word, k):
 
 
 _COUNTS_CACHE: dict = {}
+_REGEX_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _cached_counts(src: Corpus, job: Job):
