@@ -78,3 +78,26 @@ def test_appstreamcli_accepts_the_metainfo():
     r = subprocess.run(["appstreamcli", "validate", "--no-net", str(METAINFO)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_committed_icon_renders_match_the_svg(qapp):
+    """The PNGs are renders of embedscope.svg: editing the SVG without re-running
+    packaging/render_icons.py would ship the old picture."""
+    import importlib.util
+
+    from PySide6.QtGui import QImage
+
+    spec = importlib.util.spec_from_file_location("render_icons",
+                                                  ROOT / "packaging" / "render_icons.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for size in (32, 256):
+        fresh = QImage.fromData(mod.render_png(mod.SVG, size))
+        committed = QImage(str(ROOT / "resources" / "icons" / f"embedscope-{size}.png"))
+        assert fresh.size() == committed.size()
+        fresh = fresh.convertToFormat(QImage.Format.Format_RGBA8888)
+        committed = committed.convertToFormat(QImage.Format.Format_RGBA8888)
+        a = bytes(fresh.constBits())
+        b = bytes(committed.constBits())
+        diff = sum(abs(x - y) for x, y in zip(a, b)) / len(a)
+        assert diff < 2.0, f"embedscope-{size}.png differs from the SVG: re-run render_icons.py"

@@ -105,6 +105,7 @@ def test_wheel_has_every_module_the_sample_and_icons_and_no_tests(wheel):
 def test_installed_command_runs_on_the_bundled_sample_from_elsewhere(fresh_venv, tmp_path):
     env = _build_env(tmp_path)
     py, exe = fresh_venv / "bin" / "python", fresh_venv / "bin" / "embedscope"
+    assert (fresh_venv / "bin" / "embedscope-gui").is_file()  # the window's launcher script
     where = subprocess.run(
         [str(py), "-c", "import embedscope, embedscope.resources as r; "
          "print(embedscope.__file__); print(embedscope.sample_path()); print(r.icon_path())"],
