@@ -56,8 +56,22 @@ def _examples(name: str) -> list[str]:
     return list(getattr(mod, "EXAMPLES", []))
 
 
+def _text(text: str) -> str:
+    """Help text as Markdown prose: `<pad>` would otherwise vanish as an HTML tag and `*`
+    start emphasis."""
+    text = " ".join(str(text).split())
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("*", "\\*")):
+        text = text.replace(raw, escaped)
+    return text
+
+
 def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
+    """Help text safe inside a Markdown table cell."""
+    return _text(text).replace("|", "\\|")
+
+
+def _code_cell(text: str) -> str:
+    """Text inside a code span in a table cell (only `|` needs escaping there)."""
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
@@ -99,7 +113,8 @@ def _help_text(action: argparse.Action, prog: str) -> str:
         pass  # a literal % in a help string; show it as written
     default = action.default
     if (action.option_strings and action.nargs != 0 and default not in (None, "", [])
-            and default is not argparse.SUPPRESS and "default" not in text.lower()):
+            and default is not argparse.SUPPRESS and "default" not in text.lower()
+            and f"({default})" not in text):
         text = f"{text} (default: {default})".strip()
     return text
 
@@ -111,7 +126,8 @@ def _arguments_table(sub: argparse.ArgumentParser) -> list[str]:
             continue
         if action.help is argparse.SUPPRESS:
             continue
-        rows.append(f"| `{_cell(_invocation(action))}` | {_cell(_help_text(action, sub.prog))} |")
+        rows.append(f"| `{_code_cell(_invocation(action))}` | "
+                    f"{_cell(_help_text(action, sub.prog))} |")
     if not rows:
         return []
     return ["| argument | what it does |", "| --- | --- |", *rows]
@@ -133,7 +149,7 @@ def generate(parser: argparse.ArgumentParser | None = None, heading: str = "###"
             parser.format_usage().strip(),
             "```",
             "",
-            parser.description or "",
+            _text(parser.description or ""),
             "",
             "| command | what it does |",
             "| --- | --- |",
@@ -149,7 +165,7 @@ def generate(parser: argparse.ArgumentParser | None = None, heading: str = "###"
             code, _, meaning = line.strip().partition(" ")
             out.append(f"| {code} | {_cell(meaning)} |")
         for name, sub, help_ in subs:
-            out += ["", f"{heading} embedscope {name}", "", f"{help_[:1].upper()}{help_[1:]}.", "",
+            out += ["", f"{heading} embedscope {name}", "", _text(f"{help_[:1].upper()}{help_[1:]}."), "",
                     "```text", sub.format_usage().strip(), "```", ""]
             table = _arguments_table(sub)
             if table:
