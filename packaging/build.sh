@@ -43,10 +43,12 @@ unset PYTHONPATH PYTHONHOME VIRTUAL_ENV
 failures=0
 run() {  # run NAME EXPECTED_CODE CMD...: one smoke check, its output kept for the log
   local name="$1" want="$2"; shift 2
-  local code=0
+  local code=0 t0 t1
+  t0=$(date +%s.%N)
   "$@" >"$SMOKE/$name.out" 2>"$SMOKE/$name.err" || code=$?
+  t1=$(date +%s.%N)
   if [ "$code" = "$want" ]; then
-    echo "ok    $name"
+    printf 'ok    %-24s %6.2f s\n' "$name" "$(echo "$t1 - $t0" | bc)"
   else
     echo "FAIL  $name: exit $code, expected $want" >&2
     sed 's/^/      /' "$SMOKE/$name.err" | tail -20 >&2
@@ -72,7 +74,7 @@ grep -q "20,000" "$SMOKE/info.out" || { echo "FAIL  info did not report 20,000 r
 optional() {  # optional NAME CMD ARGS...
   local name="$1"; shift
   if ! has_command "$1"; then echo "skip  $name (the '$1' command is not in this build)"; return; fi
-  if ! "$PY" -m embedscope "$@" >"$SMOKE/$name.dev.out" 2>&1; then
+  if ! EMBEDSCOPE_CACHE_DIR="$SMOKE/cache-dev" "$PY" -m embedscope "$@" >"$SMOKE/$name.dev.out" 2>&1; then
     echo "skip  $name (fails in the development environment too: $(tail -1 "$SMOKE/$name.dev.out"))"
     return
   fi
@@ -90,8 +92,15 @@ optional analogy analogy "$SAMPLE" "king - man + woman"
 optional demo demo
 optional neighbours neighbours "$SAMPLE" frog
 # umap + pynndescent + numba compiled inside the frozen app, on a small slice; PCA for contrast.
-optional project-umap project "$SAMPLE" --method umap --limit 2000 --out "$SMOKE/umap.npz"
-optional project-pca project "$SAMPLE" --method pca --limit 2000 --out "$SMOKE/pca.npz"
+# --recompute: a map cached by an earlier run must not stand in for computing it here.
+optional project-pca project "$SAMPLE" --method pca --limit 2000 --recompute -o "$SMOKE/pca.tsv"
+optional project-umap project "$SAMPLE" --method umap --limit 2000 --recompute -o "$SMOKE/umap.tsv"
+optional project-tsne project "$SAMPLE" --method tsne --limit 1000 --recompute -o "$SMOKE/tsne.tsv"
+if [ -f "$SMOKE/project-umap.out" ]; then
+  rows=$(($(wc -l <"$SMOKE/umap.tsv") - 1))
+  [ "$rows" = 2000 ] && echo "ok    UMAP map of $rows words" \
+    || { echo "FAIL  UMAP map has $rows rows, expected 2000" >&2; failures=$((failures + 1)); }
+fi
 # The window's modules and Qt's offscreen platform load inside the frozen app.
 # The window itself, offscreen: it opens the bundled sample, reports when it is shown, quits.
 if EMBEDSCOPE_STARTUP_PROBE=1 timeout 120 "$PY" -m embedscope >"$SMOKE/window.dev.out" 2>&1; then
