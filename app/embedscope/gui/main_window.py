@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.state.embedding_changed.connect(self._on_embedding)
         self.state.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.resize(1400, 900)
+        self._layout_restored = False
         if restore:
             self.restore_settings()
 
@@ -124,8 +125,20 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["check"], self.docks["selection"])
         self.docks["neighbours"].raise_()
         self.docks["check"].raise_()
-        self.resizeDocks([self.docks["search"], self.docks["neighbours"]], [290, 360],
+    def showEvent(self, ev):
+        super().showEvent(ev)
+        if not self._layout_restored:
+            self._layout_restored = True
+            QTimer.singleShot(0, self._initial_layout)  # docks can be sized once laid out
+
+    def _initial_layout(self):
+        """Dock sizes for a first start (a saved layout replaces them)."""
+        self.resizeDocks([self.docks["search"], self.docks["neighbours"]], [290, 380],
                          Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["neighbours"], self.docks["check"]], [520, 330],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["search"], self.docks["projection"]], [420, 420],
+                         Qt.Orientation.Vertical)
 
     def _build_status_bar(self):
         sb = self.statusBar()
@@ -208,7 +221,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geo)
         st = s.value("window/state")
         if isinstance(st, QByteArray) and not st.isEmpty():
-            self.restoreState(st)
+            self._layout_restored = self.restoreState(st)
         mode = s.value("map/colour_mode")
         if mode:
             self.state.set_colour_mode(str(mode))

@@ -146,8 +146,10 @@ class AnalogyDock(QWidget):
 
     def _on_embedding(self, emb):
         self.results = []
+        self.evaluation = None
         self.table.setRowCount(0)
         self.sections.setRowCount(0)
+        self.status.setText("")
         self.eval_status.setText("")
         if emb is not None:
             self.field.set_words(emb.words)
@@ -200,6 +202,8 @@ class AnalogyDock(QWidget):
         self.status.setText(f"{self.field.text().strip()}  ≈  "
                             + (self.results[0].word if self.results else "(nothing)"))
         self.state.set_highlight([n.row for n in self.results], "analogy")
+        if self.results:
+            self.state.centre_requested.emit(int(self.results[0].row))
 
     def _go(self, r, _c):
         row = self.table.item(r, 0).data(Qt.ItemDataRole.UserRole)
@@ -227,6 +231,6 @@ class AnalogyDock(QWidget):
             if name == "error":
                 bits.append(f"word pairs: {res}")
             else:
-                bits.append(f"{name}: Spearman {res.spearman:.3f}, "
-                            f"{100 * res.oov_ratio:.1f}% pairs unknown")
+                bits.append(f"{name}: Spearman {res.spearman:.3f} "
+                            f"({res.oov_ratio:.1f}% of pairs have an unknown word)")
         self.eval_status.setText("\n".join(bits))

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QPushButton, QTableWidgetItem, QTextBrowser,
+                               QVBoxLayout, QWidget)
 
 from ...core.errors import EmbedscopeError
 from ..workers import JobRunner
@@ -47,8 +48,8 @@ class CheckDock(QWidget):
         self.summary = note("")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.table = make_table(["finding", "severity", "count"])
-        self.table.setWordWrap(True)
-        self.detail = note("")
+        self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
         self.run_button = QPushButton("Check again")
         self.run_button.clicked.connect(self.run)
         self.fix_button = QPushButton("Fix the shift")
@@ -97,15 +98,19 @@ class CheckDock(QWidget):
         fs = self.findings()
         self.table.setRowCount(len(fs))
         for i, f in enumerate(fs):
-            name = QTableWidgetItem(f.message)
-            name.setToolTip(f"{f.code}: {f.message}")
+            name = QTableWidgetItem(f.code.replace("-", " "))
+            name.setToolTip(f.message)
             sev = QTableWidgetItem(f.severity)
             sev.setForeground(QColor(SEVERITY_COLOUR.get(f.severity, "#555")))
             count = QTableWidgetItem(f"{int(f.count):,}" if f.count is not None else "")
             count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             for j, it in enumerate((name, sev, count)):
                 self.table.setItem(i, j, it)
-        self.table.resizeRowsToContents()
+        if not fs:
+            self.table.setRowCount(1)
+            self.table.setItem(0, 0, QTableWidgetItem("nothing to report"))
+        self.detail.setHtml("" if fs else "No duplicate words, empty or broken rows, shifted "
+                            "words file or other problems were found.")
         errors = sum(f.severity == "error" for f in fs)
         warnings = sum(f.severity == "warning" for f in fs)
         if report.ok and not warnings:
@@ -130,8 +135,8 @@ class CheckDock(QWidget):
             return
         f = fs[r]
         ex = ", ".join(f.examples[:12]) if f.examples else ""
-        self.detail.setText(f"<b>{f.code}</b> ({f.severity}): {f.message}"
-                            + (f"<br>e.g. {ex}" if ex else ""))
+        self.detail.setHtml(f"<b>{f.code}</b> ({f.severity}): {f.message}"
+                            + (f"<br><br>e.g. {ex}" if ex else ""))
         if f.rows:
             self.state.set_highlight(list(f.rows)[:5000], "finding")
             self.state.centre_requested.emit(int(f.rows[0]))

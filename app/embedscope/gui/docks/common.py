@@ -60,10 +60,10 @@ def make_table(headers, stretch_first=True) -> QTableWidget:
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setAlternatingRowColors(True)
     h = t.horizontalHeader()
-    if stretch_first:
-        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for i in range(1, len(headers)):
-            h.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
+    stretch = 0 if stretch_first else len(headers) - 1
+    for i in range(len(headers)):
+        h.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch if i == stretch
+                               else QHeaderView.ResizeMode.ResizeToContents)
     return t
 
 

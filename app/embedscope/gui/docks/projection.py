@@ -136,7 +136,8 @@ class ProjectionPanel(QWidget):
         af.addRow("x axis", self.x_axis)
         af.addRow("y axis", self.y_axis)
         self.params.addWidget(axes)
-        self.method.currentIndexChanged.connect(self.params.setCurrentIndex)
+        self.method.currentIndexChanged.connect(self._show_params)
+        self.params.hide()  # PCA has nothing to set
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
         form.addRow(self.params)
         form.addRow("Seed", self.seed)
@@ -165,6 +166,10 @@ class ProjectionPanel(QWidget):
         lay.addStretch(1)
         self.runner.busy_changed.connect(lambda busy: self.run_button.setEnabled(not busy))
         state.embedding_changed.connect(self._on_embedding)
+
+    def _show_params(self, i):
+        self.params.setCurrentIndex(i)
+        self.params.setVisible(i != 0)
 
     def _on_embedding(self, emb):
         if emb is not None:

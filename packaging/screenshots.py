@@ -1,0 +1,140 @@
+"""Render the real window in its main states and save PNGs: `make screenshots`.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/screenshots.py docs/screenshots
+
+States: the map, neighbours, an analogy with the benchmark evaluation, a check report (of a
+copy of the sample whose words file was deliberately shifted by one line), a lasso selection,
+and the export dialog. Settings and caches go to a temporary folder.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+_tmp = tempfile.mkdtemp(prefix="embedscope-shots-")
+os.environ.setdefault("EMBEDSCOPE_SETTINGS_DIR", _tmp)
+os.environ.setdefault("EMBEDSCOPE_CACHE_DIR", os.path.join(_tmp, "cache"))
+
+
+def wait(app, cond, timeout=60.0, settle=0.3):
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            raise TimeoutError("the window did not reach the state in time")
+        app.processEvents()
+        time.sleep(0.01)
+    end = time.monotonic() + settle  # let timers (labels, repaint) run
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def save(widget, out: Path, name: str):
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"wrote {path}")
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0] if argv else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    from embedscope.gui.app import make_app
+
+    app = make_app()
+    app.setStyle("Fusion")
+    from embedscope.gui.main_window import MainWindow
+
+    w = MainWindow(restore=False)
+    w.show_error = lambda title, text: print(f"error: {text}", file=sys.stderr)
+    w.resize(1400, 900)
+    w.show()
+    st = w.state
+    w.open_sample()
+    wait(app, lambda: st.projection is not None and w.panels["check"].report is not None)
+
+    # 1. the map
+    save(w, out, "map")
+
+    # 2. neighbours of a picked word
+    nb = w.panels["neighbours"]
+    w.docks["neighbours"].raise_()
+    st.pick(st.embedding.row("france"), centre=True)
+    wait(app, lambda: len(nb.results) > 0 and not nb.runner.busy, settle=0.6)
+    save(w, out, "neighbours")
+
+    # 3. an analogy, and the benchmark evaluation
+    an = w.panels["analogy"]
+    w.docks["analogy"].raise_()
+    an.field.setText("paris - france + italy")
+    an.solve()
+    wait(app, lambda: len(an.results) > 0 and not an.runner.busy)
+    an.evaluate()
+    wait(app, lambda: an.evaluation is not None, timeout=300, settle=0.6)
+    save(w, out, "analogy")
+
+    # 4. a lasso selection, coloured on the map
+    mv = w.map_view
+    mv.fit()
+    lo, hi = np.percentile(mv.coords, [55, 80], axis=0)
+    c, r = (lo + hi) / 2, (hi - lo) / 2
+    t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    poly = np.c_[c[0] + r[0] * np.cos(t) * (1 + 0.25 * np.sin(3 * t)),
+                 c[1] + r[1] * np.sin(t)]
+    mv.set_mode("lasso")
+    mv.show_shape(np.r_[poly, poly[:1]])
+    mv.select_polygon(poly)
+    st.set_colour_mode("selection")
+    w.docks["selection"].raise_()
+    wait(app, lambda: True, settle=0.5)
+    save(w, out, "selection")
+    mv.show_shape(None)
+    mv.set_mode("pan")
+
+    # 5. the export dialog, previewing the selection
+    dlg = w.export_dialog()
+    dlg.resize(1200, 760)
+    dlg.folder.setText(str(Path(_tmp) / "export"))
+    dlg.refresh_preview()
+    wait(app, lambda: dlg.last_preview is not None, settle=0.5)
+    save(dlg, out, "export")
+    dlg.export()
+    wait(app, lambda: dlg.manifest is not None, timeout=120, settle=0.5)
+    save(dlg, out, "export-done")
+    dlg.close()
+
+    # 6. a check report: the sample with its words file shifted by one line
+    st.set_colour_mode("frequency rank")
+    src = st.embedding
+    bad = Path(_tmp) / "glove-shifted"
+    bad.mkdir()
+    np.save(bad / "vectors.npy", np.asarray(src.vectors[:20000]))
+    (bad / "vocab.txt").write_text("".join(w_ + "\n" for w_ in src.words[1:]) + "zzz\n",
+                                   encoding="utf-8")
+    check = w.panels["check"]
+    check.report = None
+    w.open_file(str(bad / "vectors.npy"))
+    wait(app, lambda: check.report is not None and st.projection is not None, timeout=120)
+    w.docks["check"].raise_()
+    codes = [f.code for f in check.findings()]
+    if codes:
+        check.table.selectRow(0)
+        check._show(0)
+    st.set_colour_mode("check finding")
+    w.docks["neighbours"].raise_()
+    st.pick(st.embedding.row("paris"))
+    wait(app, lambda: not nb.runner.busy and nb.field.text() == "paris", settle=0.6)
+    save(w, out, "check")
+    w.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
