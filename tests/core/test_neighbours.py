@@ -159,3 +159,28 @@ def test_approximate_index_recall_measured_and_cancellable(sample):
         [n.row for n in nearest(sample, "france", k=10)]
     with pytest.raises(Cancelled):
         build_index(sample, should_stop=lambda: True)
+
+
+def test_pruned_cosine_search_equals_gensim(sample, monkeypatch):
+    """Large vocabularies take the principal-axes bound path; results stay gensim's, bit for
+    bit, including rows gathered from anywhere in the matrix."""
+    from gensim.models import KeyedVectors
+
+    import embedscope.core.neighbours as nb
+
+    monkeypatch.setattr(nb, "_PRUNE_MIN_ROWS", 1000)
+    emb = Embedding(sample.words, np.asarray(sample.vectors))
+    kv = KeyedVectors(emb.dim)
+    kv.add_vectors(emb.words, np.asarray(emb.vectors))
+    calls = []
+    real = nb._cosine_pruned
+    monkeypatch.setattr(nb, "_cosine_pruned", lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(7)
+    for i in rng.choice(emb.rows, 150, replace=False):
+        w = emb.words[i]
+        assert _pairs(nearest(emb, w, k=10)) == kv.most_similar(w, topn=10), w
+    assert _pairs(nearest(emb, ["paris", "rome"], k=25)) == \
+        kv.most_similar(positive=["paris", "rome"], topn=25)
+    assert _pairs(nearest(emb, "music", k=10, restrict=7000)) == \
+        kv.most_similar("music", topn=10, restrict_vocab=7000)
+    assert len(calls) >= 150 and nb.search_state(emb).prefix(emb) is not None

@@ -21,9 +21,11 @@ from .errors import UnknownWordError
 
 METRICS = ("cosine", "dot", "euclidean")
 
-# Row blocks for the matrix–vector product: small enough that a memory-mapped or very large
-# matrix is streamed (and a cancel is noticed), large enough that BLAS runs at full speed.
-_ROW_BLOCK = 1 << 18
+# Row blocks for the matrix–vector product: a very large or memory-mapped matrix is streamed
+# (and a cancel noticed) in blocks of about 512 MB. Blocks are few on purpose: each BLAS call
+# pays a thread start-up that, on a busy machine, costs as much as the product itself.
+_BLOCK_VALUES = 1 << 27
+_ROW_BLOCK = 1 << 18  # rows per block when computing norms
 # Scores are grouped in blocks of this many rows to find a threshold for the top k.
 _MAX_BLOCK = 256
 
@@ -51,8 +53,16 @@ class _SearchState:
                 np.asarray(vectors[s : s + _ROW_BLOCK]), axis=1)
         self.norms = norms
         self._sq_norms = None
+        self._prefix = None
         self._buffer = np.empty(emb.rows, dtype=np.float32)
         self._lock = threading.Lock()
+
+    def prefix(self, emb: Embedding):
+        """(rotation, leading coordinates, residual lengths) for pruned cosine search, built
+        on first use; None when the embedding is too small or too big for it to pay."""
+        if self._prefix is None:
+            self._prefix = _build_prefix(emb, self.norms) or False
+        return self._prefix or None
 
     @property
     def sq_norms(self) -> np.ndarray:
@@ -192,11 +202,12 @@ def _matvec(vectors, q: np.ndarray, out: np.ndarray, job=None) -> np.ndarray:
     matrix (and so to gensim's), because sgemv never mixes rows.
     """
     n = out.shape[0]
-    if n <= _ROW_BLOCK:
+    step = max(_ROW_BLOCK, _BLOCK_VALUES // max(1, vectors.shape[1]))
+    if n <= step:
         np.dot(vectors[:n], q, out=out)
         return out
-    for s in range(0, n, _ROW_BLOCK):
-        e = min(n, s + _ROW_BLOCK)
+    for s in range(0, n, step):
+        e = min(n, s + step)
         np.dot(np.asarray(vectors[s:e]), q, out=out[s:e])
         if job is not None:
             job.step(e, n, "scoring")
@@ -290,6 +301,100 @@ def nearest(
     return search_vector(emb, q, k, metric, exclude, restrict, job)
 
 
+# Pruned cosine search pays from this many rows on (below it one product is already quick),
+# and up to this much work building the rotated copy (rows × dim²).
+_PRUNE_MIN_ROWS = 100_000
+_PRUNE_MAX_WORK = 4e10
+_PRUNE_GIVE_UP = 0.25   # fraction of rows left after the bound at which plain search is cheaper
+
+
+def _build_prefix(emb: Embedding, norms: np.ndarray):
+    """Rotate the unit rows onto their principal axes and keep the leading half of the
+    coordinates (P) plus the length of what was dropped (r) per row.
+
+    For a unit query q (rotated: q1 leading, q2 the rest), every row's cosine is at most
+    P·q1 + r·|q2| (Cauchy–Schwarz on the dropped part). Word vectors put most of their
+    energy in the leading axes, so this bound rules out nearly all rows while reading a
+    fraction of the matrix; the rows left are then scored exactly, as gensim scores them.
+    """
+    V, D = emb.rows, emb.dim
+    if V < _PRUNE_MIN_ROWS or D < 16 or V * D * D > _PRUNE_MAX_WORK:
+        return None
+    rng = np.random.default_rng(0)
+    safe = norms.copy()
+    safe[safe == 0] = 1.0
+    sample = np.sort(rng.choice(V, size=min(V, 50_000), replace=False))
+    S = np.asarray(emb.vectors[sample], dtype=np.float64) / safe[sample, None]
+    _, vecs = np.linalg.eigh(S.T @ S)
+    rot = np.ascontiguousarray(vecs[:, ::-1], dtype=np.float32)
+    d1 = max(8, ((D * 5) // 8 + 7) // 8 * 8)
+    if d1 >= D:
+        return None
+    lead = np.empty((V, d1), dtype=np.float32)
+    resid = np.empty(V, dtype=np.float32)
+    for s in range(0, V, _ROW_BLOCK):
+        block = (np.asarray(emb.vectors[s:s + _ROW_BLOCK], dtype=np.float32)
+                 / safe[s:s + _ROW_BLOCK, None]) @ rot
+        lead[s:s + len(block)] = block[:, :d1]
+        resid[s:s + len(block)] = np.linalg.norm(block[:, d1:], axis=1)
+    # float32 rounding in P·q1 and in gensim's own score: widen the bound a little
+    resid += np.float32(1e-4)
+    return rot, lead, resid
+
+
+def _rows_dot(vectors, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """vectors[rows] @ q with the same float32 rounding as one product over all rows.
+
+    OpenBLAS's sgemv works on groups of 4 rows and rounds a leftover tail differently; padding
+    the gathered rows to a multiple of 16 keeps every row in a full group, as it is in the
+    full product.
+    """
+    m = len(rows)
+    padded = -(-m // 16) * 16
+    if padded != m:
+        rows = np.concatenate([rows, np.full(padded - m, rows[0] if m else 0, dtype=np.int64)])
+    return (np.asarray(vectors[rows]) @ q)[:m]
+
+
+def _cosine_pruned(emb, st, q, k, exclude, n, buf):
+    """Exact cosine top k via the prefix bound, or None when the bound rules out too little.
+
+    Scores of the rows kept are computed as gensim computes them (one sgemv over the rows,
+    divided by the norms), which gives the same float32 values as its full product.
+    """
+    pre = st.prefix(emb)
+    if pre is None:
+        return None
+    rot, lead, resid = pre
+    qr = q @ rot
+    d1 = lead.shape[1]
+    q1 = np.ascontiguousarray(qr[:d1])
+    q2 = float(np.linalg.norm(qr[d1:]))
+    approx = np.dot(lead[:n], q1, out=buf[:n])
+    first = top_rows(approx, k + 32, exclude)
+    if len(first) < k:
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        exact_first = _rows_dot(emb.vectors, first, q) / st.norms[first]
+    exact_first = np.where(np.isnan(exact_first), -np.inf, exact_first)
+    kth = np.partition(exact_first, len(exact_first) - k)[len(exact_first) - k]
+    if not np.isfinite(kth):
+        return None
+    # upper bound, in place: P·q1 + r·|q2|
+    approx += resid[:n] * np.float32(q2)
+    keep = np.flatnonzero(approx >= kth)
+    if len(keep) > _PRUNE_GIVE_UP * n:
+        return None
+    if len(exclude):
+        keep = keep[~np.isin(keep, np.asarray(list(exclude), dtype=np.int64))]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = _rows_dot(emb.vectors, keep, q) / st.norms[keep]
+    key = np.where(np.isnan(scores), -np.inf, scores)
+    order = np.lexsort((keep, -key.astype(np.float64)))[:k]
+    order = order[np.isfinite(key[order])]
+    return [Neighbour(emb.words[int(keep[i])], int(keep[i]), float(scores[i])) for i in order]
+
+
 def search_vector(emb: Embedding, q: np.ndarray, k: int = 10, metric: str = "cosine",
                   exclude=(), restrict: int | None = None, job=None) -> list[Neighbour]:
     """The k best rows for a ready query vector (unit length for cosine), leaving out rows
@@ -300,23 +405,34 @@ def search_vector(emb: Embedding, q: np.ndarray, k: int = 10, metric: str = "cos
     n = emb.rows if not restrict else min(int(restrict), emb.rows)
     buf, lock = st.scores_buffer(n)
     try:
-        if metric == "euclidean":
-            # Rank by 2·v·q − |v|² (same order as the distance, no square root over V), then
-            # measure the candidates' distances directly so near neighbours are not lost to
-            # cancellation in |v|² − 2·v·q + |q|².
-            _matvec(emb.vectors, np.ascontiguousarray(q, dtype=np.float32), buf, job)
-            buf *= 2.0
-            buf -= st.sq_norms[:n]
-            scale = float(np.max(st.sq_norms[:n])) + float(np.dot(q, q)) if n else 0.0
-            cand = top_rows(buf, k, exclude, tolerance=1e-5 * scale + 1e-6)
-            dist = np.linalg.norm(np.asarray(emb.vectors[np.sort(cand)]) - q, axis=1)
-            rows = np.sort(cand)
-            order = np.lexsort((rows, dist))[:k]
-            return [Neighbour(emb.words[int(rows[i])], int(rows[i]), float(dist[i]))
-                    for i in order]
-        scores = scores_for(emb, q, metric, restrict, out=buf, job=job)
-        rows = top_rows(scores, k, exclude)
-        return [Neighbour(emb.words[int(r)], int(r), float(scores[r])) for r in rows]
+        with blas_threads_for_load():
+            return _search_vector(emb, st, q, k, metric, exclude, restrict, n, buf, job)
     finally:
         if lock is not None:
             lock.release()
+
+
+def _search_vector(emb, st, q, k, metric, exclude, restrict, n, buf, job):
+    """search_vector's work, scores written into `buf`."""
+    if metric == "euclidean":
+        # Rank by 2·v·q − |v|² (same order as the distance, no square root over V), then
+        # measure the candidates' distances directly so near neighbours are not lost to
+        # cancellation in |v|² − 2·v·q + |q|².
+        _matvec(emb.vectors, np.ascontiguousarray(q, dtype=np.float32), buf, job)
+        buf *= 2.0
+        buf -= st.sq_norms[:n]
+        scale = float(np.max(st.sq_norms[:n])) + float(np.dot(q, q)) if n else 0.0
+        cand = top_rows(buf, k, exclude, tolerance=1e-5 * scale + 1e-6)
+        dist = np.linalg.norm(np.asarray(emb.vectors[np.sort(cand)]) - q, axis=1)
+        rows = np.sort(cand)
+        order = np.lexsort((rows, dist))[:k]
+        return [Neighbour(emb.words[int(rows[i])], int(rows[i]), float(dist[i]))
+                for i in order]
+    if metric == "cosine" and k <= 100:
+        pruned = _cosine_pruned(emb, st, np.ascontiguousarray(q, dtype=np.float32), k,
+                                np.unique(np.asarray(list(exclude), dtype=np.int64)), n, buf)
+        if pruned is not None:
+            return pruned
+    scores = scores_for(emb, q, metric, restrict, out=buf, job=job)
+    rows = top_rows(scores, k, exclude)
+    return [Neighbour(emb.words[int(r)], int(r), float(scores[r])) for r in rows]
