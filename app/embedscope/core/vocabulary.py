@@ -332,9 +332,13 @@ class _Resolved:
     counts: dict[str, int] | None = None
     tokens: int | None = None
     duplicates: int = 0
+    members: frozenset | None = None   # set(words), when a cache already holds it
 
 
 def _dedupe(words, indices=None):
+    if indices is None:  # dict keeps the first of each word, in order, at C speed
+        out = list(dict.fromkeys(words))
+        return out, None, len(words) - len(out)
     seen: set[str] = set()
     out, out_idx, dup = [], [], 0
     for j, w in enumerate(words):
@@ -395,9 +399,11 @@ def _resolve(emb, src, job: Job) -> _Resolved:
         if key not in per_emb:  # previews repeat the same regex on every option change
             match = rx.fullmatch
             per_emb.clear()
-            per_emb[key] = _dedupe([w for w in emb.words if match(w)])
-        words, _, dup = per_emb[key]
-        return _Resolved(list(words), f"regex {src.pattern}", False, duplicates=dup)
+            words, _, dup = _dedupe([w for w in emb.words if match(w)])
+            per_emb[key] = (words, dup, frozenset(words))
+        words, dup, members = per_emb[key]
+        return _Resolved(list(words), f"regex {src.pattern}", False, duplicates=dup,
+                         members=members)
     if isinstance(src, Words):
         words, _, dup = _dedupe([w for w in src.words if w != ""])
         return _Resolved(words, src.label, True, duplicates=dup)
@@ -487,25 +493,23 @@ def select_words(emb, sources, case_fallback: bool = True, order: str = "asked",
 
     chosen: list[str] = []
     chosen_set: set[str] = set()
-    first = True
-    for s, res in resolved:
-        comb = s.combine if not first else "union"
-        if comb == "exclude" and first:
-            comb = "union"
+    for n_done, (s, res) in enumerate(resolved):
+        comb = "union" if n_done == 0 else s.combine
         if comb == "union":
-            for w in res.words:
-                if w not in chosen_set:
-                    chosen_set.add(w)
-                    chosen.append(w)
-        elif comb == "intersect":
-            other = set(res.words)
-            chosen = [w for w in chosen if w in other]
-            chosen_set = set(chosen)
+            if not chosen:
+                chosen = list(res.words)
+                chosen_set = set(chosen)
+            else:
+                new = [w for w in res.words if w not in chosen_set]
+                chosen.extend(new)
+                chosen_set.update(new)
         else:
-            other = set(res.words)
-            chosen = [w for w in chosen if w not in other]
+            other = res.members if res.members is not None else set(res.words)
+            if comb == "intersect":
+                chosen = [w for w in chosen if w in other]
+            else:
+                chosen = [w for w in chosen if w not in other]
             chosen_set = set(chosen)
-        first = False
 
     rows, fallback = lookup(emb, chosen, case_fallback)
     file_indices = resolved[0][1].indices if keep else None
