@@ -100,6 +100,10 @@ def test_keep_indices_keeps_the_file_order_and_refuses_gaps_and_mixing(tmp_path,
     gap.write_text(json.dumps({"cat": 0, "dog": 2}), encoding="utf-8")
     with pytest.raises(EmbeddingFormatError, match="index 1"):
         select_words(small, [WordsFile(str(gap), keep_indices=True)])
+    twice = tmp_path / "twice.json"
+    twice.write_text(json.dumps({"cat": 0, "dog": 0, "cow": 1}), encoding="utf-8")
+    with pytest.raises(EmbeddingFormatError, match="index 0: used by both 'cat' and 'dog'"):
+        select_words(small, [WordsFile(str(twice), keep_indices=True)])
     with pytest.raises(SelectionError, match="cannot be combined"):
         select_words(small, [WordsFile(str(jmap), keep_indices=True), TopWords(2)])
 

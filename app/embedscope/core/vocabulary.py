@@ -368,6 +368,13 @@ def _resolve(emb, src, job: Job) -> _Resolved:
                                                f"listed twice (indices {seen[w]} and {i})",
                                                "each word once, to keep the file's indices")
                 seen[w] = i
+            by_index: dict[int, str] = {}
+            for w, i in zip(words, indices):
+                if i in by_index:
+                    raise EmbeddingFormatError(src.path, f"index {i}",
+                                               f"used by both '{by_index[i]}' and '{w}'",
+                                               "each index used once, to keep them")
+                by_index[i] = w
             expected = list(range(len(indices)))
             if indices != expected:
                 gap = next(k for k, i in enumerate(indices) if i != k)
@@ -377,8 +384,6 @@ def _resolve(emb, src, job: Job) -> _Resolved:
         words, _, dup = _dedupe(words)
         return _Resolved(words, Path(src.path).name, True, duplicates=dup)
     if isinstance(src, Corpus):
-        from .corpus import count_corpus
-
         counts = src.counts
         if counts is None or not counts.matches(src.path, src.tokenizer, src.lowercase):
             counts = _cached_counts(src, job)
