@@ -111,6 +111,17 @@ def test_keep_indices_of_a_bert_vocab_uses_its_pad_and_unk(sample, tmp_path):
     assert np.array_equal(mat[1], sample.vector("the"))
     assert np.array_equal(mat[3], sample.vector("paris"))
     assert np.array_equal(mat[5], sample.vector("cat"))
+    usage = (tmp_path / "o" / "USAGE.md").read_text(encoding="utf-8")
+    assert "UNK = 2" in usage and "padding_idx=0" in usage and "vocab.txt`: the ids" in usage
+    # a vocabulary without a padding token gets one after its last row, and USAGE.md says so
+    nopad = tmp_path / "nopad.txt"
+    nopad.write_text("the\ncat\n", encoding="utf-8")
+    m = write_export(sample, ExportPlan(sources=[WordsFile(str(nopad), keep_indices=True)],
+                                        pad="<pad>"), tmp_path / "q")
+    assert m["pad_index"] == 2 and any("after its last row" in w for w in m["warnings"])
+    usage = (tmp_path / "q" / "USAGE.md").read_text(encoding="utf-8")
+    assert "padding_idx=2" in usage and "mask_zero" not in usage
+    assert not np.load(tmp_path / "q" / "embeddings.npy")[2].any()
     with pytest.raises(Exception, match="shift the rows"):
         write_export(sample, ExportPlan(sources=[WordsFile(str(vocab), keep_indices=True)],
                                         oov="drop"), tmp_path / "p")

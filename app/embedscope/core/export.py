@@ -744,6 +744,14 @@ def usage_text(plan: ExportPlan, layout: Layout, manifest: dict) -> str:
         + (f" Words not in `word_index.json` map to `{words[unk]}` (row {unk})." if unk is not None
            else " There is no unknown-word row: words not in `word_index.json` are skipped."),
         "",
+    ]
+    kept = next((src for src in plan.sources if isinstance(src, WordsFile) and src.keep_indices),
+                None)
+    if kept is not None:
+        lines += [f"Rows follow the indices of `{Path(kept.path).name}`: the ids your tokenizer "
+                  "gives for that vocabulary index these rows directly. The sentence mapping "
+                  "below is a plain stand-in for it.", ""]
+    lines += [
         "Run the blocks below in order, in this folder.",
         "",
         "## Map a sentence to row indices",
