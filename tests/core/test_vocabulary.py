@@ -145,6 +145,10 @@ def test_corpus_counts_can_be_passed_in(tmp_path, sample):
     counts.counts = {"of": 5, "the": 1}  # precomputed counts are used as given
     counts.tokens = 6
     assert select_words(sample, [Corpus(str(path), counts=counts)]).words == ["of", "the"]
+    path.unlink()  # not read again
+    assert select_words(sample, [Corpus(str(path), counts=counts)]).words == ["of", "the"]
+    with pytest.raises(EmbeddingFormatError, match="corpus.txt"):  # counted another way
+        select_words(sample, [Corpus(str(path), counts=counts, lowercase=True)])
 
 
 def test_neighbours_source_starts_with_the_word(sample):

@@ -385,7 +385,9 @@ def _resolve(emb, src, job: Job) -> _Resolved:
         return _Resolved(words, Path(src.path).name, True, duplicates=dup)
     if isinstance(src, Corpus):
         counts = src.counts
-        if counts is None or not counts.matches(src.path, src.tokenizer, src.lowercase):
+        # Counts the caller passed are trusted when they were made the same way (the export
+        # dialog counts once, in the background); otherwise count, or reuse the last count.
+        if counts is None or (counts.tokenizer, counts.lowercase) != (src.tokenizer, src.lowercase):
             counts = _cached_counts(src, job)
         if src.min_count < 1:
             raise SelectionError(f"--min-count takes a number ≥ 1, not {src.min_count}")
