@@ -241,6 +241,15 @@ def test_refuses_a_non_empty_folder_without_force_and_replaces_it_with_force(sam
     assert _listing(tmp_path) == ["o"]  # no temporary or set-aside folder left
 
 
+def test_the_folder_gets_the_usual_permissions(sample, tmp_path):
+    import os
+
+    write_export(sample, ExportPlan(sources=[TopWords(3)]), tmp_path / "o")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "o").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
 def test_an_empty_folder_is_fine_and_a_file_is_refused(sample, tmp_path):
     (tmp_path / "empty").mkdir()
     write_export(sample, ExportPlan(sources=[TopWords(3)]), tmp_path / "empty")

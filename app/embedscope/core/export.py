@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 import uuid
 import weakref
@@ -541,7 +540,10 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
         made_parents.append(p)
         p = p.parent
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.writing-", dir=parent))
+    # Our own name rather than mkdtemp: mkdtemp's folder is private (0700) and would stay so
+    # after the rename; mkdir gives the user's usual permissions.
+    tmp = parent / f".{out.name}.writing-{uuid.uuid4().hex[:12]}"
+    tmp.mkdir()
     try:
         files = _write_files(tmp, plan, layout, matrix, manifest, job.sub(0.3, 0.7))
         job.step(700, 1000, "reading back")
@@ -570,6 +572,12 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
 def _move_into_place(tmp: Path, out: Path) -> None:
     if out.is_dir() and not any(out.iterdir()):
         out.rmdir()
+        try:
+            os.rename(tmp, out)
+        except BaseException:
+            out.mkdir(exist_ok=True)  # the user's empty folder stays as it was
+            raise
+        return
     if not out.exists():
         os.rename(tmp, out)
         return
