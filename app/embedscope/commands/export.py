@@ -225,6 +225,9 @@ def _print_summary(m: dict) -> None:
         print(line, file=out)
         if cov["missing_examples"]:
             print("              missing: " + ", ".join(cov["missing_examples"][:10]), file=out)
+        if cov["case_fallback_examples"]:
+            print("              by case fallback: " + ", ".join(
+                f"{a} → {b}" for a, b in cov["case_fallback_examples"][:10]), file=out)
     for w in m["warnings"]:
         print(f"  warning     {w}", file=out)
     for f in m["files"]:
