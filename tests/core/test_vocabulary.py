@@ -71,6 +71,7 @@ def test_words_file_forms(tmp_path, small):
     plain.write_text("cat\r\nParis\n\nnope\ncat\n", encoding="utf-8")
     words, idx, kind = read_word_list(plain)
     assert words == ["cat", "Paris", "nope", "cat"] and kind == "lines"
+    assert idx == [0, 1, 3, 4]  # line numbers: the empty line is a gap, not a shift
     counted = tmp_path / "counts.txt"
     counted.write_text("cat\t12\ndog\t7\n", encoding="utf-8")
     assert read_word_list(counted)[0] == ["cat", "dog"]

@@ -193,8 +193,8 @@ class Selection:
 # --- reading word lists -----------------------------------------------------------------------
 def read_word_list(path) -> tuple[list[str], list[int] | None, str]:
     """(words, indices or None, kind) of a words file; kind is "lines", "json-map" or
-    "tokenizer.json". Indices are given for JSON files and line numbers for plain files
-    (empty lines do not count). Raises EmbeddingFormatError naming the file and place."""
+    "tokenizer.json". Indices are given for JSON files and line numbers (from 0) for plain
+    files; empty lines hold no word. Raises EmbeddingFormatError naming the file and place."""
     path = Path(path)
     if not path.is_file():
         raise EmbeddingFormatError(path, None, "no such file" if not path.exists() else
@@ -219,8 +219,10 @@ def read_word_list(path) -> tuple[list[str], list[int] | None, str]:
         lines = [ln.split("\t", 1)[0] for ln in lines]
     elif head and all(re.fullmatch(r"\S+ \d+", ln) for ln in head):
         lines = [ln.rsplit(" ", 1)[0] if re.fullmatch(r"\S+ \d+", ln) else ln for ln in lines]
-    words = [ln for ln in lines if ln != ""]
-    return words, list(range(len(words))), "lines"
+    # A word's index is its line number, so an empty line in a tokenizer's vocab.txt shows up
+    # as a gap (refused when keeping indices) instead of silently shifting every later row.
+    kept = [(i, ln) for i, ln in enumerate(lines) if ln != ""]
+    return [ln for _, ln in kept], [i for i, _ in kept], "lines"
 
 
 def _read_json_words(path: Path, text: str):
