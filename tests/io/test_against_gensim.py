@@ -58,10 +58,53 @@ def test_broken_utf8_words_are_replaced_as_gensim_does_and_named(gensim_data):
     assert warning.startswith("5 word(s)") and "line 284 'clich\ufffds'" in warning
 
 
-def test_fasttext_native_bin_is_refused_with_a_reason(gensim_data):
-    with pytest.raises(embedscope.core.errors.EmbeddingFormatError, match="fastText"):
+@pytest.mark.parametrize("name", ["crime-and-punishment.bin", "lee_fasttext_new.bin"])
+def test_native_fasttext_word_vectors_equal_gensims(gensim_data, name):
+    """A fastText .bin: each word's vector is composed from its n-gram buckets, bit for bit as
+    gensim's load_facebook_vectors does."""
+    from gensim.models.fasttext import load_facebook_vectors
+
+    emb = embedscope.load(gensim_data / name, use_cache=False)
+    assert emb.source.format == "fasttext-bin"
+    kv = load_facebook_vectors(str(gensim_data / name))
+    assert emb.words == list(kv.index_to_key)
+    assert _same_bits(emb.vectors, kv.vectors)
+
+
+def test_native_fasttext_python_fallback_is_identical(gensim_data, monkeypatch):
+    from embedscope.io import fasttext_bin
+
+    path = gensim_data / "crime-and-punishment.bin"
+    ref = embedscope.load(path, use_cache=False)
+    monkeypatch.setattr(fasttext_bin, "_compiled", fasttext_bin._word_vectors)
+    emb = embedscope.load(path, use_cache=False)
+    assert emb.words == ref.words and _same_bits(emb.vectors, ref.vectors)
+
+
+def test_a_fasttext_classifier_gives_its_word_vectors_matching_its_vec_file(gensim_data):
+    # gensim refuses supervised models; their word vectors are still what the .vec holds
+    emb = embedscope.load(gensim_data / "pang_lee_polarity_fasttext.bin", use_cache=False)
+    vec = embedscope.load(gensim_data / "pang_lee_polarity_fasttext.vec", use_cache=False)
+    assert emb.words == vec.words
+    np.testing.assert_allclose(emb.vectors, vec.vectors, atol=1e-4, rtol=1e-3)
+    assert emb.source.warnings[0].startswith("the model also has 2 labels (a classifier)")
+
+
+def test_fasttext_bin_read_as_word2vec_binary_says_what_it_is(gensim_data):
+    with pytest.raises(embedscope.core.errors.EmbeddingFormatError,
+                       match="native fastText model"):
         embedscope.load(gensim_data / "crime-and-punishment.bin", format="word2vec-bin",
                         use_cache=False)
+
+
+def test_a_cut_fasttext_model_names_the_place(gensim_data, tmp_path):
+    raw = (gensim_data / "crime-and-punishment.bin").read_bytes()
+    for keep, where in ((200, "the dictionary ends early"), (len(raw) // 2, "an input matrix")):
+        p = tmp_path / "cut.bin"
+        p.write_bytes(raw[:keep])
+        with pytest.raises(embedscope.core.errors.EmbeddingFormatError,
+                           match=rf"cut.bin, byte [\d,]+: {where}"):
+            embedscope.load(p, use_cache=False)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from ..core.jobs import Job
 FORMAT_MODULES = [
     "embedscope.io.word2vec_binary",
     "embedscope.io.word2vec_text",
+    "embedscope.io.fasttext_bin",
     "embedscope.io.numpy_files",
     "embedscope.io.projector",
     "embedscope.io.checkpoint",

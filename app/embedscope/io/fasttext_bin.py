@@ -1,0 +1,167 @@
+"""Native fastText models (`.bin` as written by fastText's `save_model`): the word vectors.
+
+A fastText word's vector is not a row of the file: it is the mean of the word's own input row
+and the rows of its character n-grams (hashed into `bucket` rows with 32-bit FNV-1a over the
+UTF-8 bytes of "<word>", bytes taken as signed chars — fastText's own quirk). This reader
+computes exactly that, in fastText's (and gensim's) order of float32 additions, so values are
+bit-identical to gensim's `load_facebook_vectors`. The n-gram hashing runs compiled (numba,
+imported only when such a file is opened); without numba the same function runs in Python.
+
+Only the dictionary and the input matrix are read; the file is memory-mapped, so the 7 GB
+Common Crawl models open without reading the output matrix. Quantized `.ftz` models are
+refused with a reason. Words that are not valid UTF-8 are hashed from their bytes (as fastText
+does) and shown with U+FFFD.
+"""
+from __future__ import annotations
+
+import mmap
+import re
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from ..core.embedding import Embedding, Source
+from ..core.errors import EmbeddingFormatError
+from ..core.jobs import Job
+from .parsing import common_warnings, decode_tokens
+from .registry import reader
+
+MAGIC = 793712314
+_ARGS = struct.Struct("<2i12id")   # magic, version, dim … lr_update_rate, t
+_ENTRY = re.compile(rb"([^\x00]*)\x00(.{9})", re.S)   # word, NUL, int64 count, int8 type
+
+
+def _sniff(head) -> float:
+    return 1.0 if head.data[:4] == struct.pack("<i", MAGIC) else 0.0
+
+
+def _word_vectors(blob, starts, ends, first, nwords, dim, inp, bucket, minn, maxn, out):
+    """out[w] = mean of inp[first + w] and inp[nwords + hash(ngram) % bucket] over the
+    character n-grams of blob[starts[w]:ends[w]] (which holds "<word>"), summed in fastText's
+    order."""
+    acc = np.empty(dim, np.float32)
+    for w in range(starts.shape[0]):
+        s = starts[w]
+        e = ends[w]
+        for d in range(dim):
+            acc[d] = inp[first + w, d]
+        count = 0
+        if bucket > 0:
+            for i in range(s, e):
+                if (blob[i] & 0xC0) == 0x80:      # inside a multi-byte character
+                    continue
+                h = np.uint64(2166136261)       # 64-bit arithmetic, kept to 32 bits
+                j = i
+                n = 1
+                while j < e and n <= maxn:
+                    b = blob[j]
+                    x = np.uint64(b) | (np.uint64(0xFFFFFF00) if b >= 128 else np.uint64(0))
+                    h = ((h ^ x) * np.uint64(16777619)) & np.uint64(0xFFFFFFFF)
+                    j += 1
+                    while j < e and (blob[j] & 0xC0) == 0x80:
+                        b = blob[j]
+                        x = np.uint64(b) | (np.uint64(0xFFFFFF00) if b >= 128 else np.uint64(0))
+                        h = ((h ^ x) * np.uint64(16777619)) & np.uint64(0xFFFFFFFF)
+                        j += 1
+                    if n >= minn and not (n == 1 and (i == s or j == e)):
+                        row = nwords + np.int64(h % np.uint64(bucket))
+                        for d in range(dim):
+                            acc[d] = acc[d] + inp[row, d]
+                        count += 1
+                    n += 1
+        div = np.float32(count + 1)
+        for d in range(dim):
+            out[w, d] = acc[d] / div
+
+
+_compiled = None
+
+
+def _kernel():
+    global _compiled
+    if _compiled is None:
+        try:
+            import numba
+        except ImportError:
+            _compiled = _word_vectors
+        else:
+            _compiled = numba.njit(cache=True, nogil=True)(_word_vectors)
+    return _compiled
+
+
+def _fail(path, where, problem, expected=None):
+    return EmbeddingFormatError(path, where, problem, expected)
+
+
+@reader("fasttext-bin", "fastText native model (.bin)", extensions=(".bin",), sniff=_sniff,
+        cacheable=True)
+def read_fasttext_bin(path, *, job=None, **_):
+    path = Path(path)
+    job = job or Job()
+    from .compressed import compression_of
+
+    if compression_of(path) is not None:
+        raise _fail(path, None, "a compressed fastText model cannot be memory-mapped",
+                    "the uncompressed .bin file")
+    with open(path, "rb") as f:
+        try:
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:
+            raise _fail(path, None, "the file is empty", "a fastText model") from None
+    size = len(mm)
+    if size < _ARGS.size + 24:
+        raise _fail(path, "header", f"only {size} bytes", "a fastText model header")
+    (magic, version, dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn,
+     maxn, lr_update, t) = _ARGS.unpack_from(mm, 0)
+    if magic != MAGIC:
+        raise _fail(path, "byte 0", "not a fastText model", "fastText's magic number 793712314")
+    pos = _ARGS.size
+    vocab_size, nwords, nlabels = struct.unpack_from("<3i", mm, pos)
+    ntokens, prune_size = struct.unpack_from("<2q", mm, pos + 12)
+    pos += 28
+    if not (0 < nwords <= vocab_size) or dim <= 0:
+        raise _fail(path, "dictionary header", f"{nwords} words of {vocab_size}, dimension {dim}",
+                    "a positive number of words and dimensions")
+    # dictionary: entries are word bytes, NUL, count (int64), type (int8)
+    words_raw: list[bytes] = []
+    while len(words_raw) < vocab_size:
+        window_end = min(size, pos + (16 << 20))
+        found = _ENTRY.findall(mm, pos, window_end)[: vocab_size - len(words_raw)]
+        if not found:
+            raise _fail(path, f"byte {pos:,}", "the dictionary ends early",
+                        f"{vocab_size:,} dictionary entries")
+        words_raw.extend(w for w, _ in found)
+        pos += sum(len(w) + 10 for w, _ in found)
+        job.step(pos, size, "reading the dictionary")
+    pos += 8 * max(0, prune_size)
+    if mm[pos] != 0:
+        raise _fail(path, f"byte {pos:,}", "this is a quantized (.ftz) model",
+                    "an unquantized fastText .bin model")
+    rows, cols = struct.unpack_from("<2q", mm, pos + 1)
+    pos += 17
+    if cols != dim or rows != nwords + bucket or pos + rows * cols * 4 > size:
+        raise _fail(path, f"byte {pos - 16:,}", f"an input matrix of {rows:,} × {cols}",
+                    f"{nwords + bucket:,} × {dim} float32 values (words + hash buckets)")
+    inp = np.frombuffer(mm, dtype="<f4", count=rows * cols, offset=pos).reshape(rows, cols)
+
+    words_raw = words_raw[:nwords]
+    blob = b"".join(b"<" + w + b">" for w in words_raw)
+    lens = np.fromiter(map(len, words_raw), np.int64, nwords) + 2
+    ends = np.cumsum(lens)
+    starts = ends - lens
+    out = np.empty((nwords, dim), np.float32)
+    kernel = _kernel()
+    step = 1 << 16
+    arr = np.frombuffer(blob, np.uint8)
+    for s in range(0, nwords, step):       # in blocks, for progress and cancel
+        e = min(nwords, s + step)
+        kernel(arr, starts[s:e], ends[s:e], s, nwords, dim, inp, bucket, minn, maxn, out[s:e])
+        job.step(e, nwords, "composing word vectors from n-grams")
+    words, bad = decode_tokens(words_raw)
+    del inp
+    src = Source(warnings=common_warnings(words, out, bad), body_rows=nwords)
+    src.warnings[:0] = ([f"the model also has {nlabels:,} labels (a classifier); only its "
+                         f"{nwords:,} words were read"] if nlabels else [])
+    return Embedding(words, out, source=src)
+
