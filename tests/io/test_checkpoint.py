@@ -262,3 +262,15 @@ def test_damaged_torch_file(folder):
     (folder / "m.pt").write_bytes(b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19garbage")
     with pytest.raises(EmbeddingFormatError, match="not a readable PyTorch checkpoint"):
         embedscope.load(folder / "m.pt")
+
+
+def test_ambiguity_carries_the_candidates_and_list_tensors_shows_all(folder, emb_matrix):
+    from embedscope.io.checkpoint import list_tensors
+
+    path = folder / "model.safetensors"
+    write_safetensors(path, _model(emb_matrix, **{"lm_head.weight": emb_matrix * 2}))
+    with pytest.raises(EmbeddingFormatError) as err:
+        embedscope.load(path)
+    assert sorted(err.value.candidates) == ["embeddings.word_embeddings.weight", "lm_head.weight"]
+    shapes = {t.name: t.shape for t in list_tensors(path)}
+    assert shapes["lm_head.weight"] == (6, 8) and shapes["encoder.layer.0.dense.bias"] == (8,)

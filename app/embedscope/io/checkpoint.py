@@ -93,13 +93,31 @@ def choose_tensor(path: Path, tensors: list[TensorInfo], tensor: str | None,
     if len(unique) == 1:
         return unique[0]
     if unique:
-        raise EmbeddingFormatError(
+        err = EmbeddingFormatError(
             path, None, f"several tensors have one row per word ({vocab_size:,} rows): "
             + "; ".join(t.describe() for t in unique), "--tensor NAME to choose one")
-    raise EmbeddingFormatError(
+        err.candidates = [t.name for t in unique]  # the window offers these as a choice
+        raise err
+    err = EmbeddingFormatError(
         path, None, f"no 2-D tensor has {vocab_size:,} rows, one per word of "
         f"{Path(vocab_label).name if vocab_label else 'the words file'}; 2-D tensors: {listing}",
         "--tensor NAME to choose one (with a words file of matching length)")
+    err.candidates = [t.name for t in two_d if t.is_float]
+    raise err
+
+
+def list_tensors(path) -> list[TensorInfo]:
+    """Every tensor of a safetensors file or PyTorch checkpoint, for a chooser in the window.
+    (A PyTorch file is loaded with weights_only, as `load` does.)"""
+    path = Path(path)
+    from .registry import read_head
+
+    if _sniff_safetensors(read_head(path)):
+        return read_safetensors_header(path)[0]
+    found: dict = {}
+    _flatten(_torch_load(path, trust_pickle=False), "", found)
+    return [TensorInfo(n, str(t.dtype).replace("torch.", ""), tuple(t.shape))
+            for n, t in found.items()]
 
 
 def _words_for(path: Path, vocab, tensors: list[TensorInfo]):
