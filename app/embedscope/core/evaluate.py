@@ -11,6 +11,7 @@ steps), so the verdicts — and the accuracy — are gensim's.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ import numpy as np
 from .embedding import Embedding
 from .errors import EmbedscopeError
 from .jobs import Job
-from .neighbours import blas_threads_for_load, gensim_norms
+from .neighbours import _one_blas_thread, gensim_norms
 
 # Scores closer than this are re-checked exactly: far above the float32 rounding difference
 # between a blocked sgemm over unit rows and gensim's sgemv over raw rows divided by norms
@@ -322,38 +323,59 @@ def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
 
     chunks = [(c0, min(n, c0 + _ROW_CHUNK)) for c0 in range(0, n, _ROW_CHUNK)]
     blocks = list(range(0, m, _QUESTION_BLOCK))
-    with blas_threads_for_load():
-        for bi, q0 in enumerate(blocks):
-            q1 = min(m, q0 + _QUESTION_BLOCK)
-            QbT = np.ascontiguousarray(Q[q0:q1].T)
-            bq = ex_q[qstarts[q0]:qstarts[q1]] - q0
-            br = ex_r[qstarts[q0]:qstarts[q1]]
-            border = np.argsort(br, kind="stable")
-            bq, br = bq[border], br[border]
-            vq = var_q[vstarts[q0]:vstarts[q1]] - q0
-            vr = var_r[vstarts[q0]:vstarts[q1]]
-            vidx = np.arange(vstarts[q0], vstarts[q1])
-            b1, b2, r1 = best1[q0:q1], best2[q0:q1], row1[q0:q1]
-            for c0, c1 in chunks:
-                # (rows × questions): BLAS is twice as fast this way round than transposed.
-                S = np.asarray(unit[c0:c1]) @ QbT
-                if len(vr):
-                    sel = (vr >= c0) & (vr < c1)
-                    if sel.any():
-                        var_score[vidx[sel]] = S[vr[sel] - c0, vq[sel]]
-                lo, hi = np.searchsorted(br, [c0, c1])
-                if hi > lo:
-                    S[br[lo:hi] - c0, bq[lo:hi]] = -np.inf
-                i1, v1 = _column_argmax(S)
-                found = i1 >= 0
-                S[i1[found], np.flatnonzero(found)] = -np.inf
-                v2 = S.max(axis=0)
-                better = v1 > b1
-                new_b2 = np.where(better, np.maximum(b1, v2), np.maximum(b2, v1))
-                b1[:] = np.where(better, v1, b1)
-                r1[:] = np.where(better, i1 + c0, r1)
-                b2[:] = new_b2
-            job.step(bi + 1, len(blocks), "answering analogy questions")
+
+    def answer_block(q0):
+        q1 = min(m, q0 + _QUESTION_BLOCK)
+        QbT = np.ascontiguousarray(Q[q0:q1].T)
+        bq = ex_q[qstarts[q0]:qstarts[q1]] - q0
+        br = ex_r[qstarts[q0]:qstarts[q1]]
+        border = np.argsort(br, kind="stable")
+        bq, br = bq[border], br[border]
+        vq = var_q[vstarts[q0]:vstarts[q1]] - q0
+        vr = var_r[vstarts[q0]:vstarts[q1]]
+        vidx = np.arange(vstarts[q0], vstarts[q1])
+        b1, b2, r1 = best1[q0:q1], best2[q0:q1], row1[q0:q1]
+        for c0, c1 in chunks:
+            job.check()
+            # (rows × questions): BLAS is twice as fast this way round than transposed.
+            S = np.asarray(unit[c0:c1]) @ QbT
+            if len(vr):
+                sel = (vr >= c0) & (vr < c1)
+                if sel.any():
+                    var_score[vidx[sel]] = S[vr[sel] - c0, vq[sel]]
+            lo, hi = np.searchsorted(br, [c0, c1])
+            if hi > lo:
+                S[br[lo:hi] - c0, bq[lo:hi]] = -np.inf
+            i1, v1 = _column_argmax(S)
+            found = i1 >= 0
+            S[i1[found], np.flatnonzero(found)] = -np.inf
+            v2 = S.max(axis=0)
+            better = v1 > b1
+            new_b2 = np.where(better, np.maximum(b1, v2), np.maximum(b2, v1))
+            b1[:] = np.where(better, v1, b1)
+            r1[:] = np.where(better, i1 + c0, r1)
+            b2[:] = new_b2
+
+    # One BLAS thread per worker and one worker per core: blocks of questions are independent
+    # (each writes its own slice), and OpenBLAS's own threads spin-wait badly when the cores
+    # are shared with other programs.
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    workers = max(1, min(os.cpu_count() or 1, len(blocks)))
+    with _one_blas_thread(), ThreadPoolExecutor(workers) as pool:
+        pending = {pool.submit(answer_block, q0) for q0 in blocks}
+        done_count = 0
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    fut.result()  # re-raises Cancelled or any error from the worker
+                    done_count += 1
+                job.step(done_count, len(blocks), "answering analogy questions")
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
 
     exact = (best1 - best2) <= _TIE_MARGIN
     if len(var_q):
