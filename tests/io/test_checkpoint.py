@@ -245,16 +245,52 @@ def test_torch_checkpoint_with_code_is_refused_and_does_not_run(folder, emb_matr
     assert not marker.exists()
 
 
-def test_torch_missing_says_pip_install_torch(folder, emb_matrix, monkeypatch):
-    import zipfile
-
-    # A minimal stand-in zip with archive/data.pkl, detected as a torch checkpoint by content.
-    with zipfile.ZipFile(folder / "m.pt", "w") as z:
-        z.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
-        z.writestr("archive/version", b"3\n")
+def _without_torch(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+
+
+def test_legacy_torch_file_without_torch_says_pip_install_torch(folder, emb_matrix, monkeypatch):
+    torch = pytest.importorskip("torch")
+    torch.save({"w": torch.from_numpy(emb_matrix)}, folder / "m.pt",
+               _use_new_zipfile_serialization=False)
+    _without_torch(monkeypatch)
     with pytest.raises(EmbeddingFormatError, match="pip install torch"):
         embedscope.load(folder / "m.pt")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float16"])
+def test_state_dicts_read_without_torch_equal_torchs_own_reading(folder, emb_matrix, monkeypatch,
+                                                                 dtype):
+    """The frozen app has no torch: a zip state dict is still read, memory-mapped."""
+    torch = pytest.importorskip("torch")
+    m = torch.nn.Embedding(6, 8)
+    with torch.no_grad():
+        m.weight.copy_(torch.from_numpy(emb_matrix))
+    sd = {"embed": m.to(getattr(torch, dtype)).state_dict(), "pos": torch.zeros(4, 8),
+          "transposed": torch.arange(48, dtype=torch.float32).reshape(8, 6).t(),
+          "step": torch.tensor(3)}
+    torch.save(sd, folder / "m.pt")
+    expected = sd["embed"]["weight"].to(torch.float32).numpy()
+    _without_torch(monkeypatch)
+    # Two 6-row tensors (the embedding and a transposed view): the user must choose.
+    with pytest.raises(EmbeddingFormatError, match=r"embed.weight \(6 × 8, " + dtype):
+        embedscope.load(folder / "m.pt")
+    emb = embedscope.load(folder / "m.pt", tensor="embed.weight")
+    assert emb.words == WORDS and np.array_equal(emb.vectors, expected)
+    if dtype == "float32":
+        assert _is_mapped(emb.vectors)
+    emb_t = embedscope.load(folder / "m.pt", tensor="transposed")
+    assert np.array_equal(emb_t.vectors, sd["transposed"].numpy())
+
+
+def test_code_in_a_checkpoint_is_refused_without_torch_too(folder, emb_matrix, monkeypatch):
+    torch = pytest.importorskip("torch")
+    marker = folder / "RAN"
+    torch.save({"w": torch.from_numpy(emb_matrix), "evil": _Payload(str(marker))}, folder / "m.pt")
+    _without_torch(monkeypatch)
+    with pytest.raises(EmbeddingFormatError, match="Unsupported global: GLOBAL io.open"):
+        embedscope.load(folder / "m.pt")
+    assert not marker.exists()
 
 
 def test_damaged_torch_file(folder):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.embedding import Source
+from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
 from .numpy_files import (ZIP_MAGIC, as_float32, attach_words, check_matrix, find_vocab,
@@ -328,6 +328,170 @@ def _torch_load(path: Path, trust_pickle: bool):
                                    "a file written by torch.save") from None
 
 
+# --- PyTorch zip checkpoints without torch ----------------------------------------------------
+# The frozen app ships without torch (1 GB), yet most `.pt`/`.bin` state dicts are a zip of a
+# small pickle (the dict and how to rebuild each tensor) plus one raw little-endian file per
+# storage. This reader allows exactly the few names a state dict's pickle uses — the same
+# idea as torch's own weights_only unpickler — and memory-maps the chosen tensor's storage.
+
+TORCH_STORAGES = {
+    "FloatStorage": ("<f4", "float32"), "HalfStorage": ("<f2", "float16"),
+    "DoubleStorage": ("<f8", "float64"), "BFloat16Storage": ("<u2", "bfloat16"),
+    "LongStorage": ("<i8", "int64"), "IntStorage": ("<i4", "int32"),
+    "ShortStorage": ("<i2", "int16"), "CharStorage": ("i1", "int8"),
+    "ByteStorage": ("u1", "uint8"), "BoolStorage": ("?", "bool"),
+}
+
+
+@dataclass
+class _StorageRef:
+    kind: str   # "FloatStorage"…
+    key: str    # the member data/<key> holding its bytes
+    numel: int
+
+
+@dataclass
+class _TensorRef:
+    storage: _StorageRef
+    offset: int
+    shape: tuple
+    stride: tuple
+
+
+class _StorageType:
+    def __init__(self, name):
+        self.name = name
+
+
+def _rebuild_tensor(storage, storage_offset, size, stride, *_ignored):
+    return _TensorRef(storage, int(storage_offset), tuple(size), tuple(stride))
+
+
+def _rebuild_parameter(data, *_ignored):
+    return data
+
+
+class _StateDictUnpickler(pickle.Unpickler):
+    """Unpickles a state dict's data.pkl and nothing else: any other name is refused before
+    it could be called."""
+
+    def find_class(self, module, name):
+        import collections
+
+        allowed = {
+            ("collections", "OrderedDict"): collections.OrderedDict,
+            ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+            ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+            ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+        }
+        if (module, name) in allowed:
+            return allowed[(module, name)]
+        if module == "torch" and name in TORCH_STORAGES:
+            return _StorageType(name)
+        raise pickle.UnpicklingError(f"Unsupported global: GLOBAL {module}.{name}")
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"
+                and isinstance(pid[1], _StorageType)):
+            raise pickle.UnpicklingError(f"unexpected storage reference {pid!r:.80}")
+        return _StorageRef(pid[1].name, str(pid[2]), int(pid[4]))
+
+
+def _flatten_refs(obj, prefix: str, out: dict) -> None:
+    if isinstance(obj, _TensorRef):
+        out[prefix or "tensor"] = obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            _flatten_refs(v, f"{prefix}.{k}" if prefix else str(k), out)
+
+
+def _torch_zip_without_torch(path: Path, z: zipfile.ZipFile):
+    """(prefix, name → _TensorRef, big_endian) of a torch zip checkpoint, read with no torch."""
+    pkl = next((n for n in z.namelist() if n.endswith("/data.pkl") or n == "data.pkl"), None)
+    if pkl is None:
+        raise EmbeddingFormatError(path, None, "a zip without data.pkl",
+                                   "a PyTorch checkpoint written by torch.save")
+    prefix = pkl[: -len("data.pkl")]
+    big = False
+    if f"{prefix}byteorder" in z.namelist():
+        big = z.read(f"{prefix}byteorder").strip() == b"big"
+    import io
+
+    try:
+        obj = _StateDictUnpickler(io.BytesIO(z.read(pkl))).load()
+    except pickle.UnpicklingError as exc:
+        raise EmbeddingFormatError(
+            path, None, "the checkpoint holds more than a state dict of tensors, and the torch "
+            f"package that could read it is not installed ({str(exc)[:160]})", TORCH_INSTALL
+        ) from None
+    except Exception as exc:  # truncated or damaged pickle
+        raise EmbeddingFormatError(path, prefix + "data.pkl", f"unreadable ({exc})",
+                                   "a file written by torch.save") from None
+    refs: dict = {}
+    _flatten_refs(obj, "", refs)
+    return prefix, refs, big
+
+
+def _map_torch_tensor(path: Path, z: zipfile.ZipFile, prefix: str, ref: _TensorRef,
+                      name: str, big: bool) -> np.ndarray:
+    """A tensor's values memory-mapped from its storage member (stored uncompressed)."""
+    from .numpy_files import _data_offset
+
+    code, _ = TORCH_STORAGES[ref.storage.kind]
+    dtype = np.dtype(code).newbyteorder(">") if big and code[0] == "<" else np.dtype(code)
+    member = f"{prefix}data/{ref.storage.key}"
+    try:
+        info = z.getinfo(member)
+    except KeyError:
+        raise EmbeddingFormatError(path, f"tensor '{name}'", f"its storage {member} is missing",
+                                   "a complete checkpoint") from None
+    need = ref.storage.numel * dtype.itemsize
+    if info.compress_type != zipfile.ZIP_STORED or info.file_size < need:
+        raise EmbeddingFormatError(path, f"tensor '{name}'",
+                                   f"its storage {member} holds {info.file_size:,} bytes "
+                                   f"({'compressed' if info.compress_type else 'stored'})",
+                                   f"{need:,} stored bytes")
+    last = ref.offset + sum((n - 1) * st for n, st in zip(ref.shape, ref.stride) if n)
+    if any(st < 0 for st in ref.stride) or (math.prod(ref.shape) and last >= ref.storage.numel):
+        raise EmbeddingFormatError(path, f"tensor '{name}'", "its shape and strides reach past "
+                                   "its storage", f"at most {ref.storage.numel:,} values")
+    start = _data_offset(path, info)
+    if start + need > path.stat().st_size:
+        raise EmbeddingFormatError(path, f"tensor '{name}'", "its storage is cut short "
+                                   "(truncated file?)", f"{need:,} bytes")
+    base = np.memmap(path, dtype=dtype, mode="r", offset=start, shape=(ref.storage.numel,))
+    return np.lib.stride_tricks.as_strided(
+        base[ref.offset:], shape=ref.shape,
+        strides=tuple(st * dtype.itemsize for st in ref.stride), writeable=False)
+
+
+def _read_torch_without_torch(path: Path, vocab, tensor, allow_mismatch, job) -> Embedding:
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise EmbeddingFormatError(path, None, "reading this PyTorch checkpoint (the pre-1.6 "
+                                   "format) needs the torch package, which is not installed",
+                                   TORCH_INSTALL) from None
+    with z:
+        prefix, refs, big = _torch_zip_without_torch(path, z)
+        infos = [TensorInfo(n, TORCH_STORAGES[r.storage.kind][1], r.shape) for n, r in refs.items()]
+        for info, r in zip(infos, refs.values()):
+            if r.shape and math.prod(r.shape):  # shared storage: tied weights are one candidate
+                info.start = hash((r.storage.key, r.offset, r.stride, r.shape)) & ((1 << 62) - 1)
+                info.end = info.start + 1
+        if tensor is not None:
+            choose_tensor(path, infos, tensor, None, None)
+        words, attrs, warnings, vpath = _words_for(path, vocab, infos)
+        info = choose_tensor(path, infos, tensor, len(words), str(vpath))
+        check_matrix(path, info.shape, np.float32, f"tensor '{info.name}'")
+        matrix = _map_torch_tensor(path, z, prefix, refs[info.name], info.name, big)
+    if info.dtype == "bfloat16":
+        matrix = _bf16_to_float32(matrix, job)
+    src = Source(vocab_path=str(vpath), tensor=info.name)
+    return attach_words(path, matrix, words, attrs, warnings, str(vpath), allow_mismatch, src,
+                        job)
+
+
 def _weights_only_reason(message: str) -> str:
     """The one useful sentence of torch's long weights_only error ("Unsupported global: …")."""
     tail = message.split("WeightsUnpickler error:", 1)[-1].strip()
@@ -342,6 +506,10 @@ def read_torch(path, *, vocab=None, tensor=None, trust_pickle=False, job=None,
                allow_mismatch=False, **_):
     path = Path(path)
     job = job or Job()
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return _read_torch_without_torch(path, vocab, tensor, allow_mismatch, job)
     obj = _torch_load(path, trust_pickle)
     found: dict = {}
     _flatten(obj, "", found)
