@@ -95,6 +95,7 @@ def test_specials_initialisations_and_clash_with_a_word(sample, tmp_path):
     assert np.array_equal(mat[2], mean.astype(np.float32))
     assert [s["token"] for s in m["special_tokens"]] == ["<pad>", "<unk>", "<s>", "</s>"]
     assert any("special" in w for w in m["warnings"])
+    assert m["missing_words"] == [] and m["counts"]["missing"] == 0  # <s> has its special row
 
 
 def test_keep_indices_of_a_bert_vocab_uses_its_pad_and_unk(sample, tmp_path):

@@ -211,10 +211,10 @@ def _print_summary(m: dict) -> None:
     out = sys.stdout
     print(f"wrote {m['output_dir']}", file=out)
     print(f"  rows        {c['rows']:,} × {c['dim']} ({m['dtype']}, {m['format']})", file=out)
-    print(f"  words       {c['words']:,} ({c['from_embedding']:,} from the embedding, "
-          f"{c['by_case_fallback']:,} by case fallback, {c['missing_initialised']:,} missing "
-          f"and initialised {m['initialisation']['missing_words']}, {c['dropped']:,} dropped)",
-          file=out)
+    print(f"  words       {c['words']:,}: {c['from_embedding']:,} from the embedding "
+          f"({c['by_case_fallback']:,} of them by case fallback), {c['missing_initialised']:,} "
+          f"missing and initialised {m['initialisation']['missing_words']}; "
+          f"{c['dropped']:,} missing and dropped", file=out)
     for s in m["special_tokens"]:
         print(f"  special     {s['token']} = row {s['row']} ({s['init']})", file=out)
     for cov in m["coverage"]:

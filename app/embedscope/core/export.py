@@ -393,7 +393,9 @@ def manifest_for(emb, plan: ExportPlan, layout: Layout, hash_source: bool = Fals
     sel = layout.selection
     origin = layout.origin
     n_words = int(np.isin(origin, [FROM_SOURCE, FROM_FALLBACK, OOV_ROW]).sum())
-    missing = [w for w, r in zip(sel.words, sel.rows) if r < 0]
+    special_tokens = {sp["token"] for sp in layout.specials}
+    # Words that became special tokens have their own rows: not "missing".
+    missing = [w for w, r in zip(sel.words, sel.rows) if r < 0 and w not in special_tokens]
     mean_std = SPECIAL_INIT_HELP["random"]
     return {
         "embedscope_version": __version__,
