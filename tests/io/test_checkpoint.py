@@ -216,12 +216,16 @@ def test_torch_nested_bf16_and_legacy_format(folder, emb_matrix):
     assert np.array_equal(emb.vectors, t.to(torch.float32).numpy())
 
 
-def test_torch_tied_weights_sharing_storage_are_one_candidate(folder, emb_matrix):
+@pytest.mark.parametrize("with_torch", [True, False])
+def test_torch_tied_weights_sharing_storage_are_one_candidate(folder, emb_matrix, monkeypatch,
+                                                              with_torch):
     torch = pytest.importorskip("torch")
     w = torch.from_numpy(emb_matrix.copy())
     torch.save({"wte.weight": w, "lm_head.weight": w}, folder / "m.pt")
-    assert np.array_equal(embedscope.load(folder / "m.pt").vectors, emb_matrix)
     torch.save({"wte.weight": w, "lm_head.weight": w.clone()}, folder / "m2.pt")
+    if not with_torch:
+        monkeypatch.setitem(sys.modules, "torch", None)
+    assert np.array_equal(embedscope.load(folder / "m.pt").vectors, emb_matrix)
     with pytest.raises(EmbeddingFormatError, match="lm_head.weight.*--tensor"):
         embedscope.load(folder / "m2.pt")
 
