@@ -5,7 +5,9 @@ The embedding is the 2-D tensor whose row count matches the vocabulary; when sev
 (tied input/output embeddings) or none is, the error lists the 2-D tensors with their shapes
 and asks for `--tensor NAME`. safetensors is parsed here (8-byte little-endian header length,
 JSON header, raw little-endian data) so a float32 tensor is memory-mapped straight from the
-file; torch is optional and only imported to read a `.pt`/`.bin`.
+file. torch is optional: when installed it reads `.pt`/`.bin` (weights_only, memory-mapped);
+without it, zip state dicts are still read by a small allow-list unpickler (see below) and only
+pre-1.6 files ask for `pip install torch`.
 """
 from __future__ import annotations
 
