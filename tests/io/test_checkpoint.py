@@ -314,3 +314,15 @@ def test_ambiguity_carries_the_candidates_and_list_tensors_shows_all(folder, emb
     assert sorted(err.value.candidates) == ["embeddings.word_embeddings.weight", "lm_head.weight"]
     shapes = {t.name: t.shape for t in list_tensors(path)}
     assert shapes["lm_head.weight"] == (6, 8) and shapes["encoder.layer.0.dense.bias"] == (8,)
+
+
+def test_list_tensors_of_a_torch_file_with_and_without_torch(folder, emb_matrix, monkeypatch):
+    torch = pytest.importorskip("torch")
+    from embedscope.io.checkpoint import list_tensors
+
+    torch.save({"w": torch.from_numpy(emb_matrix), "b": torch.zeros(3, dtype=torch.float16)},
+               folder / "m.pt")
+    with_torch = {(t.name, t.dtype, t.shape) for t in list_tensors(folder / "m.pt")}
+    monkeypatch.setitem(sys.modules, "torch", None)
+    without = {(t.name, t.dtype, t.shape) for t in list_tensors(folder / "m.pt")}
+    assert with_torch == without == {("w", "float32", (6, 8)), ("b", "float16", (3,))}

@@ -116,6 +116,15 @@ def list_tensors(path) -> list[TensorInfo]:
 
     if _sniff_safetensors(read_head(path)):
         return read_safetensors_header(path)[0]
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        if not _is_torch_zip(path):
+            raise EmbeddingFormatError(path, None, "reading this PyTorch checkpoint needs the "
+                                       "torch package, which is not installed", TORCH_INSTALL) from None
+        with zipfile.ZipFile(path) as z:
+            refs = _torch_zip_without_torch(path, z)[1]
+        return [TensorInfo(n, TORCH_STORAGES[r.storage.kind][1], r.shape) for n, r in refs.items()]
     found: dict = {}
     _flatten(_torch_load(path, trust_pickle=False), "", found)
     return [TensorInfo(n, str(t.dtype).replace("torch.", ""), tuple(t.shape))
