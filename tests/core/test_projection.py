@@ -218,7 +218,7 @@ def test_pca_progress_and_cancel(sample):
 
 # --- UMAP and t-SNE, in the worker process --------------------------------------------------
 def test_tsne_is_repeatable_for_a_seed(sample):
-    params = {"n_iter": 60, "early_exaggeration_iter": 30, "perplexity": 20}
+    params = {"n_iter": 15, "early_exaggeration_iter": 10, "perplexity": 20}
     a = project(sample, "tsne", limit=600, params=params, seed=3, use_cache=False)
     b = project(sample, "tsne", limit=600, params=params, seed=3, use_cache=False)
     assert a.coords.shape == (600, 2) and np.isfinite(a.coords).all()

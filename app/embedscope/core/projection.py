@@ -393,6 +393,20 @@ def last_projection(emb: Embedding) -> Projection | None:
     return projection_cache.last(emb)
 
 
+def coords_lines(words: Sequence[str], coords: np.ndarray):
+    """The lines of a coordinates TSV: a header row, then word<TAB>x<TAB>y. A tab or line
+    break inside a word would break the columns, so those are written as \\t and \\n."""
+    coords = np.asarray(coords)
+    if len(words) != len(coords):
+        raise ValueError(f"{len(words)} words for {len(coords)} points")
+    yield "word\tx\ty\n"
+    for w, (x, y) in zip(words, coords.tolist()):
+        if "\t" in w or "\n" in w or "\r" in w:
+            w = (w.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+                 .replace("\r", "\\r"))
+        yield f"{w}\t{x:.6g}\t{y:.6g}\n"
+
+
 def write_coords_tsv(path, words: Sequence[str], coords: np.ndarray) -> None:
     """word<TAB>x<TAB>y lines under a header row, UTF-8; written whole or not at all."""
     import os
@@ -400,18 +414,11 @@ def write_coords_tsv(path, words: Sequence[str], coords: np.ndarray) -> None:
     from pathlib import Path
 
     path = Path(path)
-    coords = np.asarray(coords)
-    if len(words) != len(coords):
-        raise ValueError(f"{len(words)} words for {len(coords)} points")
-    bad = [w for w in words if "\t" in w or "\n" in w]
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    lines = coords_lines(words, coords)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write("word\tx\ty\n")
-            for w, (x, y) in zip(words, coords.tolist()):
-                if bad and ("\t" in w or "\n" in w):  # would break the columns: escape
-                    w = w.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-                f.write(f"{w}\t{x:.6g}\t{y:.6g}\n")
+            f.writelines(lines)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

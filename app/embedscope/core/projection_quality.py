@@ -33,27 +33,21 @@ def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, s
     best_sim = np.full((m, k), -np.inf, dtype=np.float32)
     best_idx = np.zeros((m, k), dtype=np.int64)
     contiguous = rows[0] == 0 and rows[-1] == n - 1 and n == emb.rows
-    step = 1 << 15
-    for s in range(0, n, step):
+    # A small first block sets each sampled point's k-th best similarity; after that only
+    # the few entries above it are merged, so 1,000 points × 400,000 rows stays under a second.
+    bounds = [0, min(n, 4096)]
+    while bounds[-1] < n:
+        bounds.append(min(n, bounds[-1] + (1 << 15)))
+    for s, e in zip(bounds[:-1], bounds[1:]):
         if contiguous:
-            block = np.asarray(emb.vectors[s:s + step], dtype=np.float32)
+            block = np.asarray(emb.vectors[s:e], dtype=np.float32)
         else:
-            block = np.asarray(emb.vectors[rows[s:s + step]], dtype=np.float32)
+            block = np.asarray(emb.vectors[rows[s:e]], dtype=np.float32)
         sims = queries @ _unit(block).T
-        own = (picks >= s) & (picks < s + len(block))
+        own = (picks >= s) & (picks < e)
         sims[np.nonzero(own)[0], picks[own] - s] = -np.inf  # a point is not its own neighbour
-        # Only columns that beat some row's current k-th best can enter its top-k: on big
-        # inputs most blocks offer few, so the expensive partition runs on a thin slice.
-        floor = best_sim.min(axis=1)
-        cols = np.nonzero((sims > floor[:, None]).any(axis=0))[0]
-        if len(cols):
-            cand_sim = np.concatenate([best_sim, sims[:, cols]], axis=1)
-            cand_idx = np.concatenate([best_idx, np.broadcast_to(cols + s, (m, len(cols)))],
-                                      axis=1)
-            top = np.argpartition(-cand_sim, k - 1, axis=1)[:, :k]
-            best_sim = np.take_along_axis(cand_sim, top, axis=1)
-            best_idx = np.take_along_axis(cand_idx, top, axis=1)
-        job.step(min(n, s + step), 2 * n, "measuring quality")
+        best_sim, best_idx = _merge(best_sim, best_idx, sims, s, k)
+        job.step(e, 2 * n, "measuring quality")
 
     # The map: k nearest by Euclidean distance in 2D (a k-d tree; ties broken by the tree).
     from scipy.spatial import cKDTree
@@ -66,6 +60,25 @@ def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, s
         kept += len(np.intersect1d(mine, best_idx[i], assume_unique=True))
     job.step(1, 1, "quality measured")
     return kept / (m * k)
+
+
+def _merge(best_sim, best_idx, sims, offset, k):
+    """Each row's k best of (its current best, this block's entries above its k-th best)."""
+    m = len(best_sim)
+    if offset == 0:  # the first block: a plain top-k
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        return np.take_along_axis(sims, top, axis=1), top.astype(np.int64)
+    r, c = np.nonzero(sims > best_sim.min(axis=1)[:, None])
+    if not len(r):
+        return best_sim, best_idx
+    all_r = np.concatenate([np.repeat(np.arange(m), k), r])
+    all_v = np.concatenate([best_sim.ravel(), sims[r, c]])
+    all_i = np.concatenate([best_idx.ravel(), c.astype(np.int64) + offset])
+    order = np.lexsort((-all_v, all_r))
+    all_r, all_v, all_i = all_r[order], all_v[order], all_i[order]
+    pos = np.arange(len(all_r)) - np.searchsorted(all_r, all_r, side="left")
+    keep = pos < k  # every row has at least k entries (its current best), in order
+    return all_v[keep].reshape(m, k), all_i[keep].reshape(m, k)
 
 
 def _unit(a: np.ndarray) -> np.ndarray:
