@@ -2,8 +2,8 @@
 opens FILE. Heavy libraries (umap, numba, sklearn, openTSNE, gensim, torch) are imported only
 by the jobs that use them, so the window shows fast.
 
-EMBEDSCOPE_STARTUP_PROBE=1 makes the app print `shown <seconds since process start>` once the
-window is on screen and quit — bench/startup.py reads it.
+EMBEDSCOPE_STARTUP_PROBE=1 makes the app print `shown <epoch seconds> heavy=<libraries>` once
+the window is on screen, then quit — bench/startup.py subtracts its launch time.
 """
 from __future__ import annotations
 
@@ -13,18 +13,6 @@ import sys
 import time
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # pyqtgraph would try PyQt6 first
-
-
-def _process_start() -> float:
-    """Seconds since the epoch at which this process started (Linux), else now."""
-    try:
-        with open("/proc/self/stat") as f:
-            ticks = int(f.read().rsplit(")", 1)[1].split()[19])
-        with open("/proc/stat") as f:
-            btime = next(int(line.split()[1]) for line in f if line.startswith("btime"))
-        return btime + ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, StopIteration, AttributeError):
-        return time.time()
 
 
 def parse_args(argv):
@@ -69,7 +57,9 @@ def main(argv=None) -> int:
         from PySide6.QtCore import QTimer
 
         def probe():
-            print(f"shown {time.time() - _process_start():.3f}", flush=True)
+            heavy = [m for m in ("umap", "numba", "sklearn", "openTSNE", "gensim", "torch")
+                     if m in sys.modules]
+            print(f"shown {time.time():.4f} heavy={','.join(heavy) or '-'}", flush=True)
             app.quit()
 
         QTimer.singleShot(0, probe)  # runs once the event loop has painted the window

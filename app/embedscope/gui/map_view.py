@@ -563,7 +563,24 @@ class MapView(QWidget):
 
         item = self.plot.getPlotItem()
         if str(path).lower().endswith(".svg"):
-            exporters.SVGExporter(item).export(str(path))
+            # pyqtgraph's SVGExporter cannot parse the paths Qt 6.12 writes; Qt's own SVG
+            # generator draws the same scene directly.
+            from PySide6.QtCore import QRectF, QSize
+            from PySide6.QtGui import QPainter
+            from PySide6.QtSvg import QSvgGenerator
+
+            rect = item.sceneBoundingRect()
+            gen = QSvgGenerator()
+            gen.setFileName(str(path))
+            gen.setSize(QSize(int(rect.width()), int(rect.height())))
+            gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+            gen.setTitle("Embedscope map")
+            painter = QPainter(gen)
+            try:
+                self.plot.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()),
+                                         rect)
+            finally:
+                painter.end()
         else:
             ex = exporters.ImageExporter(item)
             ex.parameters()["width"] = max(1200, int(self.plot.width()))

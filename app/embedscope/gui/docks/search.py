@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
 
+from ..workers import JobRunner
 from .common import note
 
 SHOWN = 500  # matches listed; the count says how many there are in all
@@ -24,6 +25,10 @@ class WordIndex:
         lower = [w.lower() for w in words]
         self.order = np.argsort(np.asarray(lower, dtype=object), kind="stable")
         self.keys = [lower[i] for i in self.order]
+
+    @classmethod
+    def build(cls, words, progress=None, should_stop=None):
+        return cls(words)
 
     def prefix(self, text: str) -> np.ndarray:
         t = text.lower()
@@ -38,8 +43,11 @@ def find_words(words, index: WordIndex | None, text: str, mode: str) -> np.ndarr
     if not text:
         return np.empty(0, dtype=np.int64)
     if mode == "prefix":
-        idx = index or WordIndex(words)
-        return idx.prefix(text)
+        if index is not None:
+            return index.prefix(text)
+        t = text.lower()  # the index is still being built: a plain scan meanwhile
+        return np.fromiter((i for i, w in enumerate(words) if w.lower().startswith(t)),
+                           dtype=np.int64)
     if mode == "contains":
         t = text.lower()
         return np.fromiter((i for i, w in enumerate(words) if t in w.lower()), dtype=np.int64)
@@ -52,6 +60,9 @@ class SearchDock(QWidget):
         super().__init__(parent)
         self.state = state
         self.index: WordIndex | None = None
+        # Sorting 400,000 words takes a moment: done on a worker thread after each load.
+        self.index_runner = JobRunner("word index", self)
+        self.index_runner.finished.connect(self._indexed)
         self.matches = np.empty(0, dtype=np.int64)
         self.field = QLineEdit(placeholderText="Search words…  (Ctrl+F)")
         self.field.setClearButtonEnabled(True)
@@ -79,8 +90,14 @@ class SearchDock(QWidget):
         self.results.itemClicked.connect(self._choose)
         state.embedding_changed.connect(self._on_embedding)
 
+    def _indexed(self, index):
+        if self.state.embedding is not None and len(index.keys) == self.state.embedding.rows:
+            self.index = index
+
     def _on_embedding(self, emb):
-        self.index = None  # built on the first prefix search
+        self.index = None
+        if emb is not None:
+            self.index_runner.start(WordIndex.build, emb.words, label="indexing words")
         self.results.clear()
         self.matches = np.empty(0, dtype=np.int64)
         self.count.setText("")
@@ -93,8 +110,6 @@ class SearchDock(QWidget):
         if emb is None:
             return self.matches
         mode = self.mode.currentText()
-        if mode == "prefix" and self.index is None and text:
-            self.index = WordIndex(emb.words)
         try:
             self.matches = find_words(emb.words, self.index, text, mode)
         except re.error as exc:

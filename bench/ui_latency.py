@@ -1,0 +1,154 @@
+"""The longest stall of the window's UI thread while a 400,000-word file loads and a
+20,000-point UMAP runs, against the same work done the naive way on the UI thread.
+
+    .venv/bin/python bench/ui_latency.py
+
+A QTimer ticks every 10 ms on the UI thread and records the gap between ticks: any work the
+UI thread does (or any lock it waits on) shows up as a long gap, which is what a user feels
+as a frozen window. Embedscope: the window opens glove.6B.50d.txt (400,000 × 50 text,
+171 MB, parsed afresh: a private, empty cache), maps and checks it, then runs a UMAP of
+its 20,000 most frequent words from the Map panel. Peer: the same file read with gensim's
+`KeyedVectors.load_word2vec_format` called from the UI thread, as a simple app would.
+Target (issue 7): longest stall ≤ 100 ms. Runs offscreen; one run, the machine is shared.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+_tmp = tempfile.mkdtemp(prefix="embedscope-latency-")
+os.environ["EMBEDSCOPE_SETTINGS_DIR"] = _tmp
+os.environ["EMBEDSCOPE_CACHE_DIR"] = os.path.join(_tmp, "cache")
+
+from load import GLOVE_TXT, build_glove_files  # noqa: E402  (bench/load.py builds the file)
+
+
+class Ticker:
+    """Records the gaps between 10 ms timer ticks, per named phase."""
+
+    def __init__(self):
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer(interval=10)
+        self.timer.timeout.connect(self._tick)
+        self.last = None
+        self.phase = "idle"
+        self.gaps: dict[str, list[float]] = {}
+
+    def start(self, phase):
+        self.phase = phase
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def _tick(self):
+        now = time.perf_counter()
+        self.gaps.setdefault(self.phase, []).append(now - self.last)
+        self.last = now
+
+    def stop(self):
+        self.timer.stop()
+
+
+def pump(app, cond, timeout):
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            raise TimeoutError("timed out")
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def embedscope_run(app) -> dict:
+    from embedscope.gui.main_window import MainWindow
+
+    w = MainWindow(restore=False)
+    w.show_error = lambda title, text: print("error:", text, file=sys.stderr)
+    w.resize(1400, 900)
+    w.show()
+    st = w.state
+    check = w.panels["check"]
+    pump(app, lambda: True, 0.2)
+    tick = Ticker()
+    times = {}
+    t0 = time.perf_counter()
+    tick.start("load, map, check")
+    w.open_file(str(GLOVE_TXT))
+    pump(app, lambda: st.embedding is not None and st.projection is not None
+         and check.report is not None, timeout=900)
+    times["load, map, check"] = time.perf_counter() - t0
+    panel = w.projection_panel
+    panel.method.setCurrentIndex(1)  # UMAP
+    panel.limit.setValue(20000)
+    tick.phase = "UMAP of 20,000 words"
+    t0 = time.perf_counter()
+    panel.run()
+    pump(app, lambda: st.projection is not None and st.projection.method == "umap"
+         and len(st.projection.rows) == 20000, timeout=1800)
+    times["UMAP of 20,000 words"] = time.perf_counter() - t0
+    pump(app, lambda: True, 0.3)
+    tick.stop()
+    w.close()
+    return {k: (times[k], tick.gaps.get(k, [0.0])) for k in times}
+
+
+def peer_run(app) -> dict:
+    """gensim's reader called on the UI thread, the way a plain Qt app would call it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel("peer")
+    label.show()
+    tick = Ticker()
+    done = {}
+
+    def load():
+        from gensim.models import KeyedVectors
+
+        t0 = time.perf_counter()
+        kv = KeyedVectors.load_word2vec_format(str(GLOVE_TXT), binary=False, no_header=True)
+        done["t"] = time.perf_counter() - t0
+        done["rows"] = len(kv.index_to_key)
+
+    tick.start("load (gensim, UI thread)")
+    QTimer.singleShot(20, load)
+    pump(app, lambda: "t" in done, timeout=900)
+    pump(app, lambda: True, 0.1)
+    tick.stop()
+    return {"load (gensim, UI thread)": (done["t"], tick.gaps["load (gensim, UI thread)"])}
+
+
+def main() -> int:
+    build_glove_files()
+    from embedscope.gui.app import make_app
+
+    app = make_app()
+    print(f"file: {GLOVE_TXT.name}, {GLOVE_TXT.stat().st_size / 1e6:.0f} MB; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    ours = embedscope_run(app)
+    peer = peer_run(app)
+    print(f"\n{'phase':34}{'took s':>9}{'ticks':>8}{'p99 gap ms':>12}{'longest ms':>12}")
+    worst = 0.0
+    for who, res in (("embedscope", ours), ("peer", peer)):
+        for phase, (took, gaps) in res.items():
+            g = sorted(gaps)
+            p99 = g[min(len(g) - 1, int(0.99 * len(g)))] * 1000
+            longest = g[-1] * 1000
+            if who == "embedscope":
+                worst = max(worst, longest)
+            print(f"{who + ': ' + phase:34}{took:9.1f}{len(g):8d}{p99:12.1f}{longest:12.1f}")
+    peer_worst = max(max(g) for _, g in peer.values()) * 1000
+    print(f"\nlongest UI stall: embedscope {worst:.0f} ms, peer {peer_worst:.0f} ms "
+          f"(ratio {peer_worst / max(worst, 1e-9):.0f}× shorter)")
+    print(f"target ≤ 100 ms: {'met' if worst <= 100 else 'MISSED'} ({worst:.0f} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

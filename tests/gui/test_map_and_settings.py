@@ -1,0 +1,149 @@
+"""The map's colours, saving and hover; background jobs; what the window remembers."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from embedscope.gui.map_view import COLOUR_MODES
+
+
+def test_every_colour_mode_colours_every_point_and_has_a_legend(window, qtbot):
+    mv, st = window.map_view, window.state
+    st.select_add(mv.rows[:25], "lasso")
+    st.set_highlight(mv.rows[:7], "search")
+    for mode in COLOUR_MODES:
+        st.set_colour_mode(mode)
+        if mode == "cluster":
+            qtbot.waitUntil(lambda: mv._cluster_labels is not None, timeout=20000)
+        cols, idx, legend = mv.colour_indices(mode)
+        assert len(idx) == len(mv.rows) and idx.max() < len(cols)
+        assert legend and mv.legend.isVisible()
+        assert len(mv.scatter.data) == len(mv.rows)
+    st.set_colour_mode("selection")
+    _, idx, legend = mv.colour_indices("selection")
+    assert (idx == 1).sum() == 25 and "25" in legend[0][1]
+    st.set_colour_mode("cluster")
+    _, idx, _ = mv.colour_indices("cluster")
+    assert len(set(idx.tolist())) == 8
+
+
+def test_save_plot_and_coordinates(window, tmp_path):
+    mv = window.map_view
+    png, svg, tsv = tmp_path / "map.png", tmp_path / "map.svg", tmp_path / "map.tsv"
+    mv.save_image(str(png))
+    mv.save_image(str(svg))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in svg.read_text(encoding="utf-8")[:2000]
+    mv.write_coordinates(str(tsv))
+    lines = tsv.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "word\tx\ty\trow" and len(lines) == len(mv.rows) + 1
+    word, x, y, row = lines[1].split("\t")
+    assert word == window.state.embedding.words[int(row)]
+    assert np.allclose([float(x), float(y)], mv.coords[0], rtol=1e-5)
+
+
+def test_mouse_over_a_point_shows_its_word(window, qtbot):
+    from PySide6.QtCore import QPoint
+
+    mv, emb = window.map_view, window.state.embedding
+    row = emb.row("paris")
+    window.state.centre_requested.emit(row)
+    qtbot.wait(50)
+    pos = mv.coords[mv.pos_of_row[row]]
+    from PySide6.QtCore import QPointF
+
+    scene = mv.viewbox.mapViewToScene(QPointF(*pos))
+    view_pt = mv.plot.mapFromScene(scene)
+    qtbot.mouseMove(mv.plot.viewport(), QPoint(view_pt.x(), view_pt.y()))
+    qtbot.waitUntil(lambda: mv.hover_row >= 0, timeout=3000)
+    near = mv.coords[mv.pos_of_row[mv.hover_row]]
+    px = np.abs((near - pos) / np.array(mv.viewbox.viewPixelSize()))
+    assert (px <= 8.5).all()
+    assert emb.words[mv.hover_row] in mv.hover_text.textItem.toPlainText()
+
+
+def test_a_newer_job_replaces_the_older_ones_result(qtbot):
+    from embedscope.gui.workers import JobRunner
+
+    runner = JobRunner("test")
+    release = threading.Event()
+
+    def slow(progress=None, should_stop=None):
+        release.wait(5)
+        return "old"
+
+    def fast(progress=None, should_stop=None):
+        return "new"
+
+    got = []
+    runner.finished.connect(got.append)
+    runner.start(slow)
+    with qtbot.waitSignal(runner.finished, timeout=5000):
+        runner.start(fast)
+    release.set()
+    qtbot.wait(100)
+    assert got == ["new"]
+
+
+def test_failures_and_progress_arrive_on_the_ui_thread(qtbot):
+    from embedscope.core.jobs import Job
+    from embedscope.core.errors import EmbedscopeError
+    from embedscope.gui.workers import JobRunner
+
+    runner = JobRunner("test")
+    seen = []
+    runner.progress.connect(lambda d, t, m: seen.append((d, t, m)))
+
+    def work(progress=None, should_stop=None):
+        job = Job(progress, should_stop)
+        job.step(5, 10, "half")
+        raise EmbedscopeError("bad input")
+
+    with qtbot.waitSignal(runner.failed, timeout=5000) as sig:
+        runner.start(work)
+    assert str(sig.args[0]) == "bad input"
+    assert seen and seen[0] == (500, 1000, "half")
+    assert not runner.busy
+
+
+def test_layout_colour_mode_and_recent_files_are_remembered(window, qtbot, tmp_path):
+    from embedscope.gui.main_window import MainWindow
+    from embedscope.gui.settings import recent_files
+
+    window.state.set_colour_mode("vector norm")
+    window.docks["search"].hide()
+    window.close()
+    again = MainWindow(restore=True)
+    qtbot.addWidget(again)
+    assert again.state.colour_mode == "vector norm"
+    assert again.docks["search"].isHidden()
+    assert recent_files()[0].endswith("glove.6B.50d.20k.npy")
+    assert (tmp_path / "settings" / "embedscope.ini").is_file()
+
+
+def test_about_names_the_versions(window):
+    import PySide6
+
+    import embedscope
+
+    text = window.about_text()
+    assert embedscope.__version__ in text and PySide6.__version__ in text
+
+
+def test_a_projection_run_from_the_panel_replaces_the_map(window, qtbot):
+    panel, st = window.projection_panel, window.state
+    panel.method.setCurrentIndex(3)  # word axes
+    panel.x_axis.setText("man:woman")
+    panel.y_axis.setText("bad:good")
+    with qtbot.waitSignal(panel.runner.finished, timeout=30000):
+        panel.run()
+    assert st.projection.method == "axes"
+    assert len(window.map_view.rows) == 10000
+    assert "AXES" in panel.status.text()
+    panel.y_axis.setText("bad:goodd_not_a_word")
+    with qtbot.waitSignal(panel.runner.failed, timeout=30000):
+        panel.run()
+    assert "goodd_not_a_word" in panel.status.text()
+    assert st.projection.method == "axes"  # the old map stays
