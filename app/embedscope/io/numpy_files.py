@@ -94,7 +94,8 @@ def _gensim_parent(path: Path) -> Path | None:
     """`model.kv` for gensim's sidecar `model.kv.vectors.npy` (and `.wv.vectors`, `.syn1neg`...)."""
     name = path.name
     for tail in (".wv.vectors.npy", ".vectors.npy", ".vectors_vocab.npy", ".vectors_ngrams.npy",
-                 ".syn1neg.npy"):
+                 ".wv.syn0.npy", ".syn0.npy", ".syn1neg.npy", ".syn0_lockf.npy",
+                 ".vectors_lockf.npy"):
         if name.endswith(tail):
             parent = path.with_name(name[: -len(tail)])
             if parent.is_file():
