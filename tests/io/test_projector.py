@@ -154,3 +154,10 @@ def test_round_trip_is_bit_identical_for_awkward_floats(tmp_path):
     write_projector_tsv(tmp_path / "v.tsv", tmp_path / "v_metadata.tsv", words, m)
     emb = embedscope.load(tmp_path / "v.tsv")
     assert np.array_equal(emb.vectors.view(np.uint32), m.view(np.uint32))
+
+
+def test_single_column_metadata_with_a_title_line_still_pairs(tmp_path):
+    path = _pair(tmp_path, "1\t2\n3\t4\n", "word\ncat\ndog\n")
+    emb = embedscope.load(path)
+    assert emb.words == ["cat", "dog"]
+    assert any("first line 'word' for a header" in w for w in emb.source.warnings)

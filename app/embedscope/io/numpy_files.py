@@ -24,6 +24,7 @@ MATRIX_NAMES = ("vectors", "embeddings", "embedding", "weights", "weight", "emb"
                 "syn0", "W", "E", "arr_0")
 WORDS_NAMES = ("words", "vocab", "tokens", "vocabulary", "index_to_key", "labels", "keys")
 CHUNK_ROWS = 1 << 16
+HEADER_WORDS = ("word", "words", "token", "tokens", "label", "vocab", "term")
 
 
 # --- finding and attaching the words -------------------------------------------------------
@@ -114,6 +115,12 @@ def attach_words(matrix_path: Path, matrix: np.ndarray, words: list[str], attrs:
     src = source or Source()
     src.warnings.extend(warnings)
     rows = matrix.shape[0]
+    if len(words) == rows + 1 and words and words[0].strip().lower() in HEADER_WORDS:
+        # A one-column list with a title line ("word"), as spreadsheets write them.
+        src.warnings.append(f"{Path(words_label).name}: took the first line '{words[0]}' for a "
+                            "header, not a word (the rest matched the rows one to one)")
+        words = words[1:]
+        attrs = {k: v[1:] for k, v in attrs.items()}
     if len(words) != rows:
         if not allow_mismatch:
             raise EmbeddingFormatError(
