@@ -38,7 +38,7 @@ def check(emb: Embedding, progress=None, should_stop=None) -> AlignmentReport:
     findings: list[Finding] = []
 
     job.step(0, 1000, "checking the words")
-    findings.extend(token_findings(emb.words))
+    findings.extend(token_findings(emb.words, emb.word_to_row))
     if src.words_in_file is not None and len(src.words_in_file) > len(emb.words):
         # Words past the matrix's end are not in emb.words; their tokens still matter.
         tail = token_findings(src.words_in_file[len(emb.words):])

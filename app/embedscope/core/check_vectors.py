@@ -158,25 +158,29 @@ def space_measures(vectors, scan: RowScan, seed: int = 0, job: Job | None = None
     m: dict = {}
     if ok.size < 50:
         return m
-    sample = np.sort(rng.choice(ok, size=min(ok.size, 20000), replace=False))
-    u = np.asarray(vectors[sample], dtype=np.float64) / scan.norms[sample, None]
+    sample = _pick(ok, 20000, rng)
+    u = np.asarray(vectors[sample], dtype=np.float32) / scan.norms[sample, None]
     n = len(u)
-    s = u.sum(0)
+    s = u.sum(0, dtype=np.float64)
     # Mean cosine over all distinct pairs of the sample, exactly, without forming the pairs.
     m["mean_cosine"] = float((s @ s - n) / (n * (n - 1)))
-    sub = u[: min(n, 5000)]
-    sv = np.linalg.svd(sub - sub.mean(0), compute_uv=False)
-    m["pc1_share"] = float(sv[0] ** 2 / np.sum(sv ** 2)) if sv.size and sv[0] > 0 else 0.0
+    sub = u[: min(n, 5000)].astype(np.float64)
+    sub -= sub.mean(0)
+    ev = np.linalg.eigvalsh(sub.T @ sub)  # D × D: cheaper than an SVD of the sample
+    m["pc1_share"] = float(ev[-1] / ev.sum()) if ev.sum() > 0 else 0.0
     job.check()
-    hub = np.sort(rng.choice(ok, size=min(ok.size, HUB_SAMPLE), replace=False))
+    hub = _pick(ok, HUB_SAMPLE, rng)
     if hub.size > 4 * HUB_K:
         x = (np.asarray(vectors[hub], dtype=np.float32) / scan.norms[hub, None]).astype(np.float32)
-        g = x @ x.T
-        np.fill_diagonal(g, -np.inf)
-        # Each row's k-th largest similarity, then count per column who clears it: cheaper
-        # than sorting out the neighbours' indices (argpartition), same counts barring ties.
-        kth = np.partition(g, hub.size - HUB_K, axis=1)[:, hub.size - HUB_K]
-        occ = (g >= kth[:, None]).sum(0).astype(np.float64)
+        occ = np.zeros(hub.size, np.float64)
+        step = 512  # similarities in row blocks: a few MB at a time instead of n × n at once
+        for b in range(0, hub.size, step):
+            g = x[b:b + step] @ x.T
+            g[np.arange(g.shape[0]), np.arange(b, b + g.shape[0])] = -np.inf  # not oneself
+            # Each row's k-th largest similarity, then who clears it: cheaper than sorting
+            # out the neighbours' indices (argpartition), the same counts barring ties.
+            kth = np.partition(g, hub.size - HUB_K, axis=1)[:, hub.size - HUB_K]
+            occ += (g >= kth[:, None]).sum(0)
         sd = occ.std()
         m["hubness_skew"] = float(((occ - occ.mean()) ** 3).mean() / sd ** 3) if sd > 0 else 0.0
         top = np.sort(occ)[::-1]
@@ -185,6 +189,13 @@ def space_measures(vectors, scan: RowScan, seed: int = 0, job: Job | None = None
         m["hubness_sample"] = int(hub.size)
         m["hub_rows"] = [int(hub[i]) for i in np.argsort(-occ)[:20]]
     return m
+
+
+def _pick(rows: np.ndarray, n: int, rng) -> np.ndarray:
+    """About n distinct rows at random, sorted (kind to a memory-map); all when fewer."""
+    if rows.size <= n:
+        return rows
+    return rows[np.sort(rng.choice(rows.size, size=n, replace=False))]
 
 
 def space_findings(words, m: dict) -> list[Finding]:

@@ -33,8 +33,9 @@ def mojibake_fix(word: str) -> str | None:
     return None
 
 
-def token_findings(words: list[str]) -> list[Finding]:
-    """empty-token, whitespace-token, encoding, duplicate-token and case-duplicates."""
+def token_findings(words: list[str], word_to_row: dict | None = None) -> list[Finding]:
+    """empty-token, whitespace-token, encoding, duplicate-token and case-duplicates.
+    `word_to_row` (Embedding.word_to_row, when already built) saves hashing the words again."""
     empty, spaced, broken, moji = [], [], [], []
     # Most words are printable ASCII without edge spaces: one comprehension of C-level calls
     # keeps them out of the slower per-word look below.
@@ -79,13 +80,13 @@ def token_findings(words: list[str]) -> list[Finding]:
             "encoding", "warning",
             f"{len(rows):,} word(s) were damaged by a wrong text encoding: " + "; ".join(parts),
             len(rows), examples, capped(rows)))
-    out.extend(_duplicates(words))
+    out.extend(_duplicates(words, word_to_row))
     return out
 
 
-def _duplicates(words: list[str]) -> list[Finding]:
+def _duplicates(words: list[str], word_to_row: dict | None = None) -> list[Finding]:
     out = []
-    distinct = set(words)
+    distinct = word_to_row if word_to_row is not None else set(words)
     if len(distinct) < len(words):
         counts = Counter(words)
         seen: set[str] = set()
@@ -101,7 +102,8 @@ def _duplicates(words: list[str]) -> list[Finding]:
             f"{len(dup_words):,} word(s) appear more than once ({len(later):,} extra rows); "
             "a lookup finds only the first row of each",
             len(later), [f"{quoted(w)} ×{counts[w]}" for w in dup_words[:8]], capped(later)))
-    if len({w.lower() for w in distinct}) == len(distinct):
+    joined = "\n".join(distinct)
+    if joined == joined.lower() or len(set(joined.lower().split("\n"))) == len(distinct):
         return out  # no word in two capitalisations (a lower-cased vocabulary, say)
     first: dict[str, int] = {}
     groups: dict[str, list[int]] = {}
