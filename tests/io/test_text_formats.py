@@ -192,3 +192,32 @@ def test_info_on_text_files(tmp_path, gensim_data, capsys):
     assert cli_main(["info", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.txt, line 3: found a word and 2 value(s)" in err and "Traceback" not in err
+
+
+def test_written_text_is_the_shortest_exact_decimal(tmp_path, sample):
+    """GloVe's values came from '%.6g' text; writing them back gives that very text, so a
+    GloVe export is byte-identical to the published file for the rows it keeps."""
+    words, vals = sample.words[:2000], np.asarray(sample.vectors[:2000])
+    path = tmp_path / "g.txt"
+    write_glove_text(path, words, vals)
+    fmt = " ".join(["%.6g"] * vals.shape[1])
+    expected = "".join(w + " " + fmt % tuple(r) + "\n" for w, r in zip(words, vals.tolist()))
+    assert path.read_text(encoding="utf-8") == expected
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_writers_round_trip_every_kind_of_float32(tmp_path, monkeypatch, compiled):
+    rng = np.random.default_rng(11)
+    bits = rng.integers(0, 2**32, size=(400, 50), dtype=np.uint64).astype(np.uint32)
+    vals = bits.view(np.float32).copy()          # every exponent, subnormals, nan, ±inf
+    vals[0, :8] = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-45, 3.4028235e38, 1e16]
+    if not compiled:
+        monkeypatch.setattr(word2vec_text, "_formatter", False)
+    path = tmp_path / "r.txt"
+    write_word2vec_text(path, [f"w{i}" for i in range(400)], vals)
+    lines = path.read_text(encoding="utf-8").splitlines()[1:]
+    with np.errstate(over="ignore"):
+        back = np.array([[np.float32(float(t)) for t in ln.split(" ")[1:]] for ln in lines])
+    nan = np.isnan(vals)
+    assert np.array_equal(np.isnan(back), nan)
+    assert np.array_equal(back.view(np.uint32)[~nan], vals.view(np.uint32)[~nan])

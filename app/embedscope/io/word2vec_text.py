@@ -12,6 +12,7 @@ Python: slower, same values.
 """
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -556,24 +557,169 @@ def _check_words(words, kind: str) -> list[bytes]:
     return enc
 
 
+_P10_UP = np.array([10.0 ** k for k in range(61)], dtype=np.float64)   # exact up to 1e22
+
+
+def _put(out, pos, digits, n):
+    """Write the n decimal digits of the integer `digits` at out[pos:]; return the new pos."""
+    for i in range(n - 1, -1, -1):
+        out[pos + i] = 48 + digits % 10
+        digits //= 10
+    return pos + n
+
+
+def _format_value(x, out, pos, p10):
+    """The shortest decimal (at most 9 significant digits) that reads back, through a double
+    as gensim and Embedscope read it, as exactly the float32 `x`; written at out[pos:].
+    Plain notation between 1e-4 and 1e16, else d.ddde±XX, like Python's repr."""
+    xd = np.float64(x)
+    if xd != xd:
+        out[pos] = 110
+        out[pos + 1] = 97
+        out[pos + 2] = 110
+        return pos + 3
+    if math.copysign(1.0, xd) < 0:
+        out[pos] = 45
+        pos += 1
+        xd = -xd
+    if xd == np.inf:
+        out[pos] = 105
+        out[pos + 1] = 110
+        out[pos + 2] = 102
+        return pos + 3
+    if xd == 0.0:
+        out[pos] = 48
+        return pos + 1
+    target = np.float32(xd)
+    e10 = int(math.floor(math.log10(xd)))
+    if e10 >= 0 and p10[e10] > xd:
+        e10 -= 1
+    elif e10 < 0 and xd * p10[-e10] < 1.0:
+        e10 -= 1
+    if e10 + 1 >= 0 and xd >= p10[e10 + 1]:
+        e10 += 1
+    m = 0.0
+    k = 0
+    for p in range(1, 10):
+        k = e10 - p + 1
+        if k >= 0:
+            m = np.rint(xd / p10[k])
+        else:
+            m = np.rint(xd * p10[-k])
+        if m >= p10[p]:               # rounded up to one digit more: 9.99… → 10…
+            m = p10[p - 1]
+            k += 1
+        if p == 9:
+            break
+        if -22 <= k <= 22:            # exact check (Clinger's fast path) of the candidate
+            y = m * p10[k] if k >= 0 else m / p10[-k]
+            if np.float32(y) == target:
+                break
+    digits = np.int64(m)
+    n = 1
+    while digits >= p10[n]:
+        n += 1
+    while n > 1 and digits % 10 == 0:
+        digits //= 10
+        n -= 1
+        k += 1
+    e = k + n - 1                     # value = d.ddd × 10^e
+    if -4 <= e < 16:
+        if e >= n - 1:                # an integer: digits then zeros
+            pos = _put(out, pos, digits, n)
+            for _ in range(e - n + 1):
+                out[pos] = 48
+                pos += 1
+        elif e >= 0:                  # digits with a point inside
+            head = digits // np.int64(p10[n - 1 - e])
+            pos = _put(out, pos, head, e + 1)
+            out[pos] = 46
+            pos = _put(out, pos + 1, digits - head * np.int64(p10[n - 1 - e]), n - 1 - e)
+        else:                         # 0.000ddd
+            out[pos] = 48
+            out[pos + 1] = 46
+            pos += 2
+            for _ in range(-e - 1):
+                out[pos] = 48
+                pos += 1
+            pos = _put(out, pos, digits, n)
+    else:
+        lead = digits // np.int64(p10[n - 1])
+        out[pos] = 48 + lead
+        pos += 1
+        if n > 1:
+            out[pos] = 46
+            pos = _put(out, pos + 1, digits - lead * np.int64(p10[n - 1]), n - 1)
+        out[pos] = 101
+        out[pos + 1] = 45 if e < 0 else 43
+        pos += 2
+        ae = -e if e < 0 else e
+        pos = _put(out, pos, ae, 3 if ae >= 100 else 2)
+    return pos
+
+
+def _format_rows(vals, tokblob, tokstart, toklen, p10, out):
+    """'word v1 … vD\\n' for each row of `vals` into `out`; returns the bytes written."""
+    pos = 0
+    for r in range(vals.shape[0]):
+        for q in range(toklen[r]):
+            out[pos] = tokblob[tokstart[r] + q]
+            pos += 1
+        for d in range(vals.shape[1]):
+            out[pos] = 32
+            pos = _format_value_jit(vals[r, d], out, pos + 1, p10)
+        out[pos] = 10
+        pos += 1
+    return pos
+
+
+_formatter = None
+
+
+def _format_kernel():
+    """The compiled row formatter, or None without numba (then '%.9g' per value, also exact)."""
+    global _formatter
+    if _formatter is None:
+        try:
+            import numba
+        except ImportError:
+            _formatter = False
+        else:
+            g = globals()
+            g["_put"] = numba.njit(cache=True, nogil=True)(_put)
+            g["_format_value_jit"] = numba.njit(cache=True, nogil=True)(_format_value)
+            _formatter = numba.njit(cache=True, nogil=True)(_format_rows)
+    return _formatter or None
+
+
 def _write_text(path, words, vectors, header: bool) -> None:
     vectors = np.asarray(vectors)
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise ValueError(f"{len(words)} words for vectors of shape {vectors.shape}")
-    dim = vectors.shape[1]
+    count, dim = vectors.shape
     enc = _check_words(words, "a text embedding file")
-    # '%.9g' keeps every float32 exact when read back through a double (as gensim and we do);
-    # one C-level format call per row, no Python loop over the numbers.
+    kernel = _format_kernel()
+    # Without numba: '%.9g' keeps every float32 exact when read back through a double (as
+    # gensim and we do); one C-level format call per row, no Python loop over the numbers.
     fmt = (" ".join(["%.9g"] * dim) + "\n").encode()
     with open(path, "wb") as f:
         if header:
-            f.write(f"{vectors.shape[0]} {dim}\n".encode())
-        step = 4096
-        for s in range(0, vectors.shape[0], step):
-            block = np.asarray(vectors[s: s + step], dtype=np.float32).astype(np.float64)
-            lines = [w + b" " + fmt % tuple(row) for w, row in zip(enc[s: s + step],
-                                                                     block.tolist())]
-            f.write(b"".join(lines))
+            f.write(f"{count} {dim}\n".encode())
+        step = max(1, min(8192, (32 << 20) // (16 * max(dim, 1) + 64)))
+        for s in range(0, count, step):
+            block = np.ascontiguousarray(vectors[s: s + step], dtype=np.float32)
+            words_block = enc[s: s + step]
+            if kernel is not None:
+                lens = np.fromiter(map(len, words_block), np.int64, len(words_block))
+                starts = np.cumsum(lens) - lens
+                blob = np.frombuffer(b"".join(words_block) or b"\0", np.uint8)
+                out = np.empty(int(lens.sum()) + block.shape[0] * (16 * dim + 2), np.uint8)
+                used = kernel(block, blob, starts, lens, _P10_UP, out)
+                f.write(out[:used].data)
+            else:
+                with np.errstate(invalid="ignore"):      # signalling NaNs stay NaN
+                    rows = block.astype(np.float64).tolist()
+                f.write(b"".join(w + b" " + fmt % tuple(r) for w, r in zip(words_block, rows)))
 
 
 def write_word2vec_text(path, words, vectors) -> None:
