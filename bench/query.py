@@ -11,8 +11,8 @@ over 100 words) with identical top-10; analogy evaluation accuracy identical to 
 
 The 2,000,000 × 300 matrix is synthetic and clustered, not Gaussian noise (on which no
 approximate index has structure to use): 2,000 cluster centres drawn around 100 topic centres,
-each row a centre plus a 32-dimensional low-rank offset plus small isotropic noise, rows
-shuffled — roughly how real embedding vocabularies are grouped.
+each row a centre plus a 32-dimensional low-rank offset plus small isotropic noise (rows
+in random cluster order) — roughly how real embedding vocabularies are grouped.
 """
 from __future__ import annotations
 
@@ -97,8 +97,8 @@ def clustered_matrix(rows=2_000_000, dim=300, clusters=2000, topics=100, seed=0)
     for s in range(0, rows, step):
         n = min(step, rows - s)
         z = rng.standard_normal((n, 32), dtype=np.float32)
-        out[s:s + n] = centres[labels[s:s + n]] + 0.5 * (z @ basis)
-        out[s:s + n] += 0.1 * rng.standard_normal((n, dim), dtype=np.float32)
+        out[s:s + n] = centres[labels[s:s + n]] + 1.0 * (z @ basis)
+        out[s:s + n] += 0.2 * rng.standard_normal((n, dim), dtype=np.float32)
     return out
 
 
