@@ -184,3 +184,9 @@ def test_pruned_cosine_search_equals_gensim(sample, monkeypatch):
     assert _pairs(nearest(emb, "music", k=10, restrict=7000)) == \
         kv.most_similar("music", topn=10, restrict_vocab=7000)
     assert len(calls) >= 150 and nb.search_state(emb).prefix(emb) is not None
+
+
+def test_expression_as_a_query(sample):
+    got = nearest(sample, "king - man + woman", k=5)
+    assert got == nearest(sample, [(1.0, "king"), (-1.0, "man"), (1.0, "woman")], k=5)
+    assert got[0].word == "queen"

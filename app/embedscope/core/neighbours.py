@@ -138,12 +138,17 @@ def _unitvec64(vec64: np.ndarray) -> np.ndarray:
 
 
 def query_terms(emb: Embedding, query) -> list[tuple[float, object]]:
-    """Normalise a query (word, list of words, list of (weight, word) pairs, or a vector)
-    into (weight, word-or-vector) terms; unknown words raise UnknownWordError listing all."""
+    """Normalise a query (word, expression such as "king - man + woman", list of words, list
+    of (weight, word) pairs, or a vector) into (weight, word-or-vector) terms; unknown words raise UnknownWordError listing all."""
     if isinstance(query, np.ndarray) and query.ndim == 1:
         terms = [(1.0, query)]
     elif isinstance(query, str):
-        terms = [(1.0, query)]
+        if query not in emb.word_to_row and any(c in query for c in "+-* "):
+            from .analogy import parse_expression  # "king - man + woman" as one query
+
+            terms = parse_expression(query, emb.word_to_row)
+        else:
+            terms = [(1.0, query)]
     else:
         terms = []
         for item in query:
