@@ -178,7 +178,8 @@ def test_vocab_from_tokenizer_json_or_word_index(tmp_path, emb_matrix):
     tok = {"model": {"vocab": {w: i for i, w in enumerate(WORDS)}}}
     (tmp_path / "tokenizer.json").write_text(json.dumps(tok), encoding="utf-8")
     assert embedscope.load(tmp_path / "model.safetensors").words == WORDS
-    (tmp_path / "word_index.json").write_text(json.dumps({w: i + 1 for i, w in enumerate(WORDS[:5])}))
+    index = {w: i + 1 for i, w in enumerate(WORDS[:5])}
+    (tmp_path / "word_index.json").write_text(json.dumps(index))
     emb = embedscope.load(tmp_path / "model.safetensors", vocab=tmp_path / "word_index.json")
     assert emb.words == ["<row 0>"] + WORDS[:5]
 
@@ -212,7 +213,8 @@ def test_torch_nested_bf16_and_legacy_format(folder, emb_matrix):
     torch.save({"epoch": 3, "state_dict": {"encoder.embedding.weight": t}}, folder / "ckpt.pt",
                _use_new_zipfile_serialization=False)
     emb = embedscope.load(folder / "ckpt.pt")
-    assert emb.source.format == "torch" and emb.source.tensor == "state_dict.encoder.embedding.weight"
+    assert emb.source.format == "torch"
+    assert emb.source.tensor == "state_dict.encoder.embedding.weight"
     assert np.array_equal(emb.vectors, t.to(torch.float32).numpy())
 
 
@@ -299,7 +301,9 @@ def test_code_in_a_checkpoint_is_refused_without_torch_too(folder, emb_matrix, m
 
 def test_damaged_torch_file(folder):
     pytest.importorskip("torch")
-    (folder / "m.pt").write_bytes(b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19garbage")
+    from embedscope.io.checkpoint import TORCH_LEGACY_MAGIC
+
+    (folder / "m.pt").write_bytes(TORCH_LEGACY_MAGIC + b"garbage")
     with pytest.raises(EmbeddingFormatError, match="not a readable PyTorch checkpoint"):
         embedscope.load(folder / "m.pt")
 

@@ -266,7 +266,8 @@ def test_an_embedding_text_beside_the_matrix_is_not_taken_for_its_words(tmp_path
     """glove.npy converted from glove.txt in the same folder: glove.txt is not a words file."""
     _npy(tmp_path, matrix, words=None, name="glove.npy")
     (tmp_path / "glove.txt").write_text(
-        "".join(f"{w} " + " ".join("%.6g" % x for x in row) + "\n" for w, row in zip(WORDS, matrix)),
+        "".join(f"{w} " + " ".join("%.6g" % x for x in row) + "\n"
+                for w, row in zip(WORDS, matrix)),
         encoding="utf-8")
     with pytest.raises(EmbeddingFormatError, match="no words file was found"):
         embedscope.load(tmp_path / "glove.npy")

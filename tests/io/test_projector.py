@@ -133,7 +133,8 @@ def test_writer_single_column_has_no_header(tmp_path):
 
 def test_writer_with_attributes_writes_a_header_row(tmp_path):
     write_projector_tsv(tmp_path / "v.tsv", tmp_path / "m.tsv", ["the", "of"],
-                        np.full((2, 3), 0.5, np.float32), {"count": [9, None], "pos": ["DET", "ADP"]})
+                        np.full((2, 3), 0.5, np.float32),
+                        {"count": [9, None], "pos": ["DET", "ADP"]})
     assert (tmp_path / "m.tsv").read_text() == "word\tcount\tpos\nthe\t9\tDET\nof\t\tADP\n"
     emb = embedscope.load(tmp_path / "v.tsv", vocab=tmp_path / "m.tsv")
     assert emb.attributes == {"count": [9, None], "pos": ["DET", "ADP"]}

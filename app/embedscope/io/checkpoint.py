@@ -121,7 +121,8 @@ def list_tensors(path) -> list[TensorInfo]:
     except ImportError:
         if not _is_torch_zip(path):
             raise EmbeddingFormatError(path, None, "reading this PyTorch checkpoint needs the "
-                                       "torch package, which is not installed", TORCH_INSTALL) from None
+                                       "torch package, which is not installed",
+                                       TORCH_INSTALL) from None
         with zipfile.ZipFile(path) as z:
             refs = _torch_zip_without_torch(path, z)[1]
         return [TensorInfo(n, TORCH_STORAGES[r.storage.kind][1], r.shape) for n, r in refs.items()]
@@ -188,8 +189,8 @@ def read_safetensors_header(path) -> tuple[list[TensorInfo], dict, int]:
     tensors = []
     for name, d in header.items():
         try:
-            dtype, shape, (start, end) = d["dtype"], tuple(int(s) for s in d["shape"]), d["data_offsets"]
-            start, end = int(start), int(end)
+            dtype, shape = d["dtype"], tuple(int(s) for s in d["shape"])
+            start, end = (int(x) for x in d["data_offsets"])
         except (KeyError, TypeError, ValueError):
             raise EmbeddingFormatError(path, f"header, tensor '{name}'", "incomplete description",
                                        "dtype, shape and data_offsets [start, end]") from None

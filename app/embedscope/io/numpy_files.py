@@ -131,7 +131,8 @@ def attach_words(matrix_path: Path, matrix: np.ndarray, words: list[str], attrs:
         src.words_in_file = list(words)
         src.warnings.append(
             f"{Path(words_label).name} has {len(words):,} words but {Path(matrix_path).name} has "
-            f"{rows:,} rows: paired the first {n:,} (run `embedscope check` to see which end is off)")
+            f"{rows:,} rows: paired the first {n:,} "
+            "(run `embedscope check` to see which end is off)")
         words = words[:n]
         attrs = {k: v[:n] for k, v in attrs.items()}
         matrix = matrix[:n]
@@ -248,7 +249,8 @@ def read_npy(path, *, vocab=None, job=None, allow_mismatch=False, **_):
                     job.step(len(data), need, "decompressing")
         except (EOFError, OSError) as exc:
             raise EmbeddingFormatError(path, f"byte {len(data):,} of the data",
-                                       f"damaged compressed file ({exc})", "an intact file") from None
+                                       f"damaged compressed file ({exc})",
+                                       "an intact file") from None
         if len(data) < need:
             raise EmbeddingFormatError(
                 path, f"byte {len(data):,} of the data", "the data ends early (truncated?)",

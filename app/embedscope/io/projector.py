@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.embedding import Embedding, Source
+from ..core.embedding import Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
 from .numpy_files import attach_words, nonfinite_warning
@@ -235,6 +235,7 @@ def write_projector_tsv(vectors_path, metadata_path, words, vectors, attributes=
         for s in range(0, vectors.shape[0], step):
             block = np.asarray(vectors[s: s + step], dtype=np.float32)
             # One %-format over the whole block: C speed, and float32 → float64 is exact.
-            f.write((row_format * block.shape[0]) % tuple(block.astype(np.float64).ravel().tolist()))
+            values = tuple(block.astype(np.float64).ravel().tolist())
+            f.write((row_format * block.shape[0]) % values)
     with open(metadata_path, "w", encoding="utf-8", newline="\n") as f:
         f.write("".join(meta_lines))

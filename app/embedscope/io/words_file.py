@@ -67,7 +67,8 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise EmbeddingFormatError(path, None, f"cannot read the words file ({exc.strerror})") from None
+        raise EmbeddingFormatError(path, None,
+                                   f"cannot read the words file ({exc.strerror})") from None
     text, warnings = decode_text(path, raw)
     if path.suffix.lower() == ".json":
         return _from_json(path, text, warnings), {}, warnings
