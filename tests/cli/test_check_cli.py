@@ -148,3 +148,17 @@ def test_help_lists_examples(capsys):
     assert main(["check", "--help"]) == 0
     out = capsys.readouterr().out
     assert "embedscope check" in out and "--json" in out and "--fix-shift" in out
+
+
+def test_cut_off_glove_text_without_header(capsys, files, tmp_path):
+    from embedscope.io.word2vec_text import write_glove_text
+
+    path = tmp_path / "cut.txt"
+    write_glove_text(path, files["words"][:300], files["vecs"][:300])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 200])
+    code, out, _ = run(capsys, path, "--json")
+    d = json.loads(out)
+    assert code == 1
+    f = next(f for f in d["findings"] if f["code"] == "truncated")
+    assert "cut off" in f["message"]

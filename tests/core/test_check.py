@@ -366,3 +366,20 @@ def test_check_does_not_modify_the_embedding(base):
     check(emb)
     assert emb.words == words and np.array_equal(emb.vectors, vecs)
     assert dataclasses.asdict(emb.source)["words_in_file"] is None
+
+
+@pytest.mark.parametrize("n", [1, 2, 7])
+def test_tiny_embeddings_do_not_break_the_check(n):
+    rng = np.random.default_rng(n)
+    r = check(Embedding([f"w{i}" for i in range(n)], rng.standard_normal((n, 4))))
+    assert r.ok and r.rows == n
+
+
+def test_cached_norms_match_the_embedding(base):
+    words, vecs = base
+    vecs[3, 1] = np.inf
+    emb = Embedding(words, vecs)
+    check(emb)
+    cached = emb.norms
+    del emb.__dict__["norms"]
+    assert np.array_equal(cached, emb.norms, equal_nan=True)

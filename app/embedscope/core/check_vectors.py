@@ -30,7 +30,7 @@ HUB_K = 10
 
 @dataclass
 class RowScan:
-    norms: np.ndarray     # float32 (V,), NaN for rows with NaN/Inf
+    norms: np.ndarray     # float32 (V,), as Embedding.norms (NaN/Inf for non-finite rows)
     finite: np.ndarray    # bool (V,)
     hashes: np.ndarray    # uint64 (V,): equal rows have equal hashes
 
@@ -48,8 +48,8 @@ def scan_rows(vectors: np.ndarray, job: Job) -> RowScan:
         block = np.asarray(vectors[s:e], dtype=np.float32)
         fin = np.isfinite(block).all(1)
         finite[s:e] = fin
+        # The same sums Embedding.norms makes (the check hands them over as its cache).
         norms[s:e] = np.sqrt(np.einsum("ij,ij->i", block, block))
-        norms[s:e][~fin] = np.nan
         # Adding +0.0 turns −0.0 into +0.0, so equal values always have equal bits. Integer
         # arithmetic (wrapping in uint64) is exact, unlike a float dot product whose rounding
         # could differ between two copies of the same row.
