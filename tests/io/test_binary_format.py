@@ -127,3 +127,15 @@ def test_info_json_on_binary(tmp_path, data, capsys):
     d = json.loads(capsys.readouterr().out)
     assert (d["format"], d["rows"], d["dim"], d["warnings"], d["header"]) == \
         ("word2vec-bin", 400, 7, [], [400, 7])
+
+
+def test_a_fasttext_dictionary_claiming_too_many_words_is_refused(gensim_data, tmp_path):
+    import struct
+
+    raw = bytearray((gensim_data / "crime-and-punishment.bin").read_bytes())
+    struct.pack_into("<3i", raw, 64, 2_000_000_000, 291, 0)   # vocab_size, nwords, nlabels
+    p = tmp_path / "lying.bin"
+    p.write_bytes(bytes(raw))
+    with pytest.raises(embedscope.core.errors.EmbeddingFormatError,
+                       match=r"lying.bin, dictionary header: it claims 2,000,000,000 entries"):
+        embedscope.load(p, use_cache=False)

@@ -123,6 +123,9 @@ def read_fasttext_bin(path, *, job=None, **_):
     if not (0 < nwords <= vocab_size) or dim <= 0:
         raise _fail(path, "dictionary header", f"{nwords} words of {vocab_size}, dimension {dim}",
                     "a positive number of words and dimensions")
+    if vocab_size > (size - pos) // 10:     # each entry takes at least 10 bytes
+        raise _fail(path, "dictionary header", f"it claims {vocab_size:,} entries",
+                    f"at most {(size - pos) // 10:,} in a file of {size:,} bytes")
     # dictionary: entries are word bytes, NUL, count (int64), type (int8)
     words_raw: list[bytes] = []
     while len(words_raw) < vocab_size:
