@@ -16,6 +16,17 @@ from embedscope.io.word2vec_binary import write_word2vec_binary
 from embedscope.io.word2vec_text import write_glove_text, write_word2vec_text
 
 
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def reader_kind(request, monkeypatch):
+    """Every case through both the compiled scanner (big files) and the line reader (small)."""
+    from embedscope.io import word2vec_text
+
+    monkeypatch.setattr(word2vec_text, "SMALL_FILE", 0 if request.param == "compiled" else 1 << 40)
+    if request.param == "python":
+        monkeypatch.setattr(word2vec_text, "_compiled", False)
+    return request.param
+
+
 @pytest.fixture
 def emb_data():
     rng = np.random.default_rng(1)

@@ -20,6 +20,13 @@ from embedscope.io.word2vec_text import write_glove_text, write_word2vec_text
 WORDS = ["the", ",", "naïve", "日本", "x"]
 
 
+@pytest.fixture(autouse=True)
+def _compiled_scanner(monkeypatch):
+    """These small files would take the Python line reader; test the compiled scanner, which
+    big files use (the Python reader has its own equivalence test below)."""
+    monkeypatch.setattr(word2vec_text, "SMALL_FILE", 0)
+
+
 @pytest.fixture
 def vals():
     return np.random.default_rng(3).standard_normal((5, 4)).astype(np.float32)
@@ -70,11 +77,21 @@ def test_python_fallback_reads_the_same_values(tmp_path, gensim_data, monkeypatc
     files.append(spaced)
     compiled = [embedscope.load(f, use_cache=False) for f in files]
     monkeypatch.setattr(word2vec_text, "_compiled", False)
+    monkeypatch.setattr(word2vec_text, "SMALL_FILE", 1 << 40)
     for f, ref in zip(files, compiled):
         emb = embedscope.load(f, use_cache=False)
         assert emb.words == ref.words
         assert np.array_equal(emb.vectors.view(np.uint32), ref.vectors.view(np.uint32))
         assert emb.source.warnings == ref.source.warnings
+
+
+def test_a_small_file_loads_without_the_compiled_scanner(gensim_data):
+    import subprocess
+    import sys
+
+    code = ("import sys, embedscope; e = embedscope.load(sys.argv[1], use_cache=False); "
+            "assert e.rows == 76; assert 'numba' not in sys.modules, 'numba imported'")
+    subprocess.run([sys.executable, "-c", code, str(gensim_data / "test_glove.txt")], check=True)
 
 
 def test_words_with_spaces_take_the_last_d_fields(tmp_path):

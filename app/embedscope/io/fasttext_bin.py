@@ -154,7 +154,8 @@ def read_fasttext_bin(path, *, job=None, **_):
     ends = np.cumsum(lens)
     starts = ends - lens
     out = np.empty((nwords, dim), np.float32)
-    kernel = _kernel()
+    # a small model composes faster in Python than numba loads the compiled kernel
+    kernel = _kernel() if nwords * dim > 5000 or _compiled is not None else _word_vectors
     step = 1 << 16
     arr = np.frombuffer(blob, np.uint8)
     for s in range(0, nwords, step):       # in blocks, for progress and cancel

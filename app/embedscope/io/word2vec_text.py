@@ -27,6 +27,7 @@ from .registry import reader
 
 BOM = b"\xef\xbb\xbf"
 MAX_LINE = 64 << 20   # a longer "line" is not an embedding row (random bytes, a binary file)
+SMALL_FILE = 1 << 20  # below this the Python line reader beats loading the compiled scanner
 _HEADER = re.compile(rb"\s*(\d+)[ \t]+(\d+)[ \t\r]*\Z")
 _P10 = np.array([10.0 ** k for k in range(23)], dtype=np.float64)
 
@@ -360,7 +361,8 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
         estimate = header[0] if header is not None and header[0] <= bound else guess
         rows = RowBuffer(dim, min(estimate, bound))
 
-        kernel = _kernel()
+        # A small file parses faster line by line than numba loads its compiled scanner.
+        kernel = _kernel() if total > SMALL_FILE or _compiled else None
         token_parts: list[bytes] = []
         line_numbers: list[np.ndarray] = []
         spaced: list[int] = []
