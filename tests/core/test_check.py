@@ -383,3 +383,21 @@ def test_cached_norms_match_the_embedding(base):
     cached = emb.norms
     del emb.__dict__["norms"]
     assert np.array_equal(cached, emb.norms, equal_nan=True)
+
+
+def test_partial_shift_a_line_lost_in_the_middle(sample):
+    words = sample.words[:8000] + sample.words[8001:] + ["<extra>"]
+    r = check(Embedding(words, sample.vectors))
+    f = r.get("partial-shift")
+    assert f is not None and f.severity == "error" and f.offset is None
+    assert "missing" in f.message and "vocab-shift" not in r.codes
+    assert abs(f.rows[0] - 8000) < 1000
+
+
+def test_count_mismatch_a_line_lost_in_the_middle(sample):
+    words = sample.words[:8000] + sample.words[8001:]
+    emb = Embedding(words, sample.vectors[: len(words)], source=Source(words_in_file=words))
+    r = check(emb)
+    f = r.get("count-mismatch")
+    assert f is not None and "about row" in f.message and f.offset is None
+    assert "partial-shift" not in r.codes  # one finding for one cause

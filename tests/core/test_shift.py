@@ -249,3 +249,22 @@ def test_tiny_embeddings_are_not_judged():
 def test_cancel(sample):
     with pytest.raises(Cancelled):
         detect_shift(sample, should_stop=lambda: True)
+
+
+# --- a words list that goes out of step part-way down ------------------------------------------
+
+@pytest.mark.parametrize("at", [5000, 12000])
+def test_finds_where_a_line_went_missing(sample, at):
+    words = sample.words[:at] + sample.words[at + 1:] + ["<extra>"]
+    r = detect_shift(Embedding(words, sample.vectors))
+    brk = r.evidence["break"]
+    assert (brk["before"], brk["after"]) == (0, 1)
+    assert abs(brk["around_row"] - at) < 1000
+    assert r.offset == 0  # no single offset fixes it, so none is offered
+
+
+def test_no_break_on_aligned_or_random(sample):
+    assert "break" not in detect_shift(sample).evidence
+    rng = np.random.default_rng(5)
+    emb = Embedding(sample.words, rng.standard_normal((sample.rows, 50)).astype(np.float32))
+    assert "break" not in detect_shift(emb).evidence

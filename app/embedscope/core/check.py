@@ -5,7 +5,8 @@ they do not.
     report.ok, [f.code for f in report.findings]
 
 Codes (stable; the GUI, scripts and tests key on them):
-count-mismatch, vocab-shift, header-mismatch, dim-mismatch, truncated, non-finite (errors);
+count-mismatch, vocab-shift, partial-shift, header-mismatch, dim-mismatch, truncated,
+non-finite (errors);
 duplicate-token, empty-token, whitespace-token, encoding, zero-vector, identical-vectors,
 norm-outliers (warnings); case-duplicates, not-frequency-ordered, anisotropy, hubness (info).
 The work lives in check_words (the words alone), check_vectors (the matrix), check_source
@@ -62,7 +63,11 @@ def check(emb: Embedding, progress=None, should_stop=None) -> AlignmentReport:
     count = count_finding(emb, shift)
     if count is not None:
         findings.append(count)
-    if shift.found and (count is None or count.offset != shift.offset):
+    brk = shift.evidence.get("break")
+    if brk is not None:
+        if count is None or brk["after"] - brk["before"] != rows - vocab_size:
+            findings.append(_partial_finding(brk, rows))  # else the count finding says it
+    elif shift.found and (count is None or count.offset != shift.offset):
         findings.append(_shift_finding(shift))
     findings.extend(header_findings(emb))
     findings.extend(warning_findings(emb, {f.code for f in findings}))
@@ -93,3 +98,17 @@ def _shift_finding(shift) -> Finding:
            f"--fix-shift reloads with the corrected pairing")
     return Finding("vocab-shift", "error", msg, abs(k), list(ev.get("examples", []))[:5],
                    list(range(min(abs(k), MAX_ROWS))), offset=k)
+
+
+def _partial_finding(brk, rows) -> Finding:
+    d = brk["after"] - brk["before"]
+    at = brk["around_row"]
+    what = (f"{d} line(s) seem missing from the words list" if d > 0 else
+            f"{-d} extra line(s) seem to be in the words list")
+    msg = (f"the words fit the rows (offset {brk['before']:+d}) down to about row {at:,}, then "
+           f"are off by {brk['after']:+d}: {what} around there, so every word after it has "
+           "the wrong vector (moving the whole list cannot fix this; repair the words file)")
+    return Finding("partial-shift", "error", msg, max(0, rows - at),
+                   [f"fits {brk['before']:+d} up to row {brk['last_row_fitting']:,}",
+                    f"fits {brk['after']:+d} from row {brk['from_row']:,}"],
+                   list(range(at, min(rows, at + MAX_ROWS))))

@@ -46,6 +46,15 @@ def count_finding(emb, shift) -> Finding | None:
     diff = abs(n_words - rows)
     fits_at = shift.offset if (shift is not None and shift.evidence.get("fits")) else None
     head = f"the words list has {n_words:,} words but the matrix has {rows:,} rows"
+    brk = shift.evidence.get("break") if shift is not None else None
+    if brk is not None and brk["after"] - brk["before"] == rows - n_words:
+        at = brk["around_row"]
+        side = "missing from" if n_words < rows else "extra in"
+        return Finding("count-mismatch", "error",
+                       f"{head}: the words fit their rows down to about row {at:,} and are off "
+                       f"by {brk['after'] - brk['before']:+d} after it, so {diff:,} line(s) look "
+                       f"{side} the words list around there", diff,
+                       [f"around row {at:,}"], [at])
     if n_words > rows:
         extra_top, extra_end = words[:diff], words[n_words - diff:]
         if all(not w.strip() for w in extra_end):

@@ -50,6 +50,8 @@ class ShiftResult:
 
     `offset` is 0 when the words fit the rows as loaded or the evidence is too weak to say;
     otherwise the offset k (word i's vector is at row i + k) that fits clearly better.
+    When the words go out of step part-way down (a line lost in the middle of the list),
+    offset stays 0 and `evidence["break"]` says where: {"before", "after", "around_row", …}.
     `scores` maps each tried offset to the mean cosine of the related pairs under it.
     `evidence` holds the numbers behind the verdict: pairs per signal and their scores,
     the z-score and gain of each offset against 0, and the random-pair baseline.
@@ -317,8 +319,85 @@ def detect_shift(emb: Embedding, progress=None, should_stop=None, offsets=OFFSET
     spread = float(cos[offset].std(ddof=1)) / np.sqrt(len(pairs)) or 1.0
     evidence["fits"] = bool((scores[offset] - baseline) / spread >= MIN_Z
                             and scores[offset] - baseline >= MIN_GAIN)
+    segments = _segments(pairs, cos, offsets)
+    if segments:
+        evidence["segments"] = segments
+        brk = _break(segments)
+        if brk is not None:
+            brk["around_row"] = _locate_break(pairs, cos, brk)
+            evidence["break"] = brk
+            # No single offset fits: moving the whole list would only break the other part.
+            offset = 0
+            evidence["verdict"] = (
+                f"the words fit at offset {brk['before']:+d} down to about row "
+                f"{brk['around_row']:,} and at {brk['after']:+d} after it: they go out of step "
+                "part-way down, which no single offset fixes")
     job.step(4, 4, "done")
     return ShiftResult(offset, scores, evidence)
+
+
+SEGMENT_PAIRS = 300  # at least this many pairs per stretch of rows judged on its own
+MAX_SEGMENTS = 8
+
+
+def _segments(pairs, cos, offsets) -> list[dict]:
+    """The verdict stretch by stretch of rows (pairs ordered by their lower row): a line
+    missing or extra in the middle of a words list leaves the top fitting at one offset and
+    the rest at another."""
+    n = min(MAX_SEGMENTS, len(pairs) // SEGMENT_PAIRS)
+    if n < 2:
+        return []
+    pos = pairs.min(1)
+    out = []
+    for idx in np.array_split(np.argsort(pos, kind="stable"), n):
+        sc = {k: float(cos[k][idx].mean()) for k in offsets}
+        best = max(sc, key=sc.get)
+        others = [k for k in offsets if k != best]
+        # How clearly `best` beats the runner-up over the same pairs.
+        second = max(others, key=sc.get)
+        d = cos[best][idx] - cos[second][idx]
+        sd = float(d.std(ddof=1)) or 1.0
+        zb = float(d.mean() / (sd / np.sqrt(len(idx))))
+        clear = zb >= MIN_Z and sc[best] - sc[second] >= MIN_GAIN
+        out.append({"rows": [int(pos[idx].min()), int(pos[idx].max())], "pairs": int(len(idx)),
+                    "offset": int(best) if clear else None, "score": sc[best], "z": zb})
+    return out
+
+
+def _locate_break(pairs, cos, brk) -> int:
+    """The row m that best splits the pairs into 'fits before' (lower row < m) and 'fits
+    after' (≥ m), searched between the last stretch that fit and the first that did not."""
+    pos = pairs.min(1)
+    lo = brk["last_row_fitting"]
+    hi = brk["from_row"]
+    sel = np.flatnonzero((pos >= min(lo, hi) - 5000) & (pos <= hi + 5000))
+    if sel.size == 0:
+        return int(hi)
+    sel = sel[np.argsort(pos[sel], kind="stable")]
+    before, after = cos[brk["before"]][sel], cos[brk["after"]][sel]
+    # split after j pairs: before-sum of the first j, after-sum of the rest
+    total = np.concatenate([[0.0], np.cumsum(before)]) + (
+        after.sum() - np.concatenate([[0.0], np.cumsum(after)]))
+    j = int(np.argmax(total))
+    return int(pos[sel][j]) if j < sel.size else int(pos[sel][-1]) + 1
+
+
+def _break(segments) -> dict | None:
+    """Where the words go out of step part-way down: the top stretches fit one offset, every
+    later one another (stretches with no clear verdict, such as the one holding the break,
+    are skipped)."""
+    clear = [s for s in segments if s["offset"] is not None]
+    if len(clear) < 2 or len(clear) < len(segments) // 2:
+        return None
+    first = clear[0]["offset"]
+    for i, s in enumerate(clear):
+        if s["offset"] != first:
+            rest = {t["offset"] for t in clear[i:]}
+            if len(rest) != 1:
+                return None
+            return {"before": first, "after": s["offset"],
+                    "last_row_fitting": clear[i - 1]["rows"][1], "from_row": s["rows"][0]}
+    return None
 
 
 def _examples(emb, pairs, cos_k, k, n=5) -> list[str]:
