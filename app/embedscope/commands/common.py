@@ -114,6 +114,9 @@ def _fix_shift(emb, allow_mismatch, bar):
     if shift.found:
         emb = apply_shift(emb, shift.offset)
         print(f"embedscope: --fix-shift: {emb.source.warnings[-1]}", file=sys.stderr)
+    elif "break" in shift.evidence:
+        print(f"embedscope: --fix-shift: {shift.evidence['verdict']}; nothing moved",
+              file=sys.stderr)
     elif emb.source.words_in_file is not None and not allow_mismatch:
         raise CommandFailed(
             f"the words file has {len(emb.source.words_in_file):,} words for a different number "
