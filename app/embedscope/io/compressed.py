@@ -98,6 +98,14 @@ class _Guarded:
         self._done += len(data)
         return data
 
+    def readinto(self, view) -> int:
+        try:
+            n = self._inner.readinto(view) or 0
+        except _DECOMPRESS_ERRORS as exc:
+            raise _damaged(self._path, self._comp, self._done, exc) from None
+        self._done += n
+        return n
+
     def __iter__(self):
         while True:
             line = self.readline()
@@ -159,6 +167,15 @@ class Stream:
             raise _damaged(self.path, self.compression or "file", self.decompressed, exc) from None
         self.decompressed += len(data)
         return data
+
+    def readinto(self, view) -> int:
+        """Fill `view` (a writable buffer) as far as one read goes; 0 at the end."""
+        try:
+            n = self._inner.readinto(view) or 0
+        except _DECOMPRESS_ERRORS as exc:
+            raise _damaged(self.path, self.compression or "file", self.decompressed, exc) from None
+        self.decompressed += n
+        return n
 
     def close(self) -> None:
         self._inner.close()

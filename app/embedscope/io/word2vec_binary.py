@@ -19,7 +19,7 @@ from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError, ExportRefusedError
 from ..core.jobs import Job
 from .compressed import Stream
-from .parsing import CHUNK_BYTES, RowBuffer, common_warnings, decode_tokens
+from .parsing import CHUNK_BYTES, ChunkBuffer, RowBuffer, common_warnings, decode_tokens
 from .registry import reader
 
 _HEADER = re.compile(rb"\s*(\d+)[ \t]+(\d+)[ \t\r]*\Z")
@@ -132,12 +132,12 @@ def read_binary(path, *, job: Job | None = None) -> Embedding:
             fit = fit * 4 + 16
         rows = RowBuffer(dim, min(claimed, fit))
         words_bytes: list[bytes] = []
-        pending = data[nl + 1:]
-        offset = nl + 1          # byte offset (decompressed) of pending[0]
+        chunks = ChunkBuffer(stream, CHUNK_BYTES, data[nl + 1:])
+        offset = nl + 1          # byte offset (decompressed) of chunks.buf[0]
         del data
-        eof = False
         while True:
-            toks = entry.findall(pending)
+            buf = chunks.buf
+            toks = entry.findall(buf, 0, chunks.have)
             if toks:
                 n = len(toks)
                 lens = np.fromiter(map(len, toks), np.int64, n)
@@ -150,30 +150,31 @@ def read_binary(path, *, job: Job | None = None) -> Embedding:
                         "— is the header's dimension right?")
                 ends = np.cumsum(lens + (1 + nb))
                 out = rows.reserve(n)
-                _gather(pending, ends - nb, dim, out)
+                _gather(buf, ends - nb, dim, out)
                 rows.commit(n)
-                if b"\n" in b"".join(toks):   # a newline after each vector (word2vec C)
-                    toks = [t.lstrip(b"\n") for t in toks]
+                blob = b"".join(toks)
+                if b"\n" in blob:            # a newline after each vector (word2vec C)
+                    toks = [bytes(t).lstrip(b"\n") for t in toks]
+                elif type(toks[0]) is not bytes:
+                    toks = [bytes(t) for t in toks]
                 words_bytes.extend(toks)
                 consumed = int(ends[-1])
-                pending = pending[consumed:]
+                chunks.consume(consumed)
                 offset += consumed
-            if eof:
+            del buf
+            if chunks.eof:
                 break
             job.step(stream.position(), total, "reading")
-            more = stream.read(CHUNK_BYTES)
-            if not more:
-                eof = True
-            else:
-                pending = pending + more if pending else more
-            if not eof and len(pending) > MAX_WORD + nb + CHUNK_BYTES:
+            chunks.fill()
+            if not chunks.eof and chunks.have > MAX_WORD + nb + CHUNK_BYTES:
                 raise EmbeddingFormatError(
                     path, f"byte {offset:,}", "no word followed by a space within 1 MB",
                     f"entries of a word, a space and {nb:,} bytes ({dim} float32 values)")
-        if pending.strip(b"\n\r \t"):
+        rest = bytes(chunks.buf[: chunks.have])
+        if rest.strip(b"\n\r \t"):
             warnings.append(
                 f"the file ends in the middle of entry {rows.rows + 1:,} (byte {offset:,}): "
-                f"{len(pending):,} bytes left where a word, a space and {nb:,} bytes of vector "
+                f"{len(rest):,} bytes left where a word, a space and {nb:,} bytes of vector "
                 "were expected; it looks cut short, and that entry was left out")
     vectors = rows.result()
     if vectors.shape[0] == 0:
