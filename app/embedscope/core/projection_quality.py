@@ -10,6 +10,8 @@ import numpy as np
 
 from .jobs import Job
 
+STEP = 1 << 13  # columns per block: small enough that a block of similarities stays in cache
+
 
 def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, seed=0,
                            job: Job | None = None) -> float | None:
@@ -37,7 +39,7 @@ def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, s
     # the few entries above it are merged, so 1,000 points × 400,000 rows stays under a second.
     bounds = [0, min(n, 4096)]
     while bounds[-1] < n:
-        bounds.append(min(n, bounds[-1] + (1 << 15)))
+        bounds.append(min(n, bounds[-1] + STEP))
     for s, e in zip(bounds[:-1], bounds[1:]):
         if contiguous:
             block = np.asarray(emb.vectors[s:e], dtype=np.float32)

@@ -92,8 +92,10 @@ def shutdown() -> None:
     if _worker is not None:
         if _worker.alive():
             try:
+                # A clean exit lets the worker release its semaphores; a terminated one leaves
+                # multiprocessing's resource tracker to warn about them at exit.
                 _worker.conn.send(("quit",))
-                _worker.proc.join(1)
+                _worker.proc.join(5)
             except (OSError, ValueError):
                 pass
         _worker.stop()
@@ -310,7 +312,7 @@ def _warm(method: str, report: _Report) -> None:
     if method == "umap":
         data = rng.standard_normal((4200, 16)).astype(np.float32)
         _fit("umap", data, {"n_neighbors": 15, "min_dist": 0.1, "metric": "cosine",
-                            "n_epochs": 5}, 0, report)
+                            "n_epochs": 10}, 0, report)
     elif method == "tsne":
         data = rng.standard_normal((1200, 16)).astype(np.float32)
         _fit("tsne", data, {"perplexity": 30.0, "metric": "cosine", "n_iter": 10,
@@ -339,7 +341,8 @@ def _fit_umap(data, params, seed, report):
         random_state=seed,
         n_jobs=1 if seed is not None else -1,
         low_memory=True,
-        verbose=True,
+        # Verbose gives the phase lines; umap-learn divides by n_epochs // 10 when verbose.
+        verbose=params.get("n_epochs") is None or int(params["n_epochs"]) >= 10,
         tqdm_kwds={"disable": False, "file": report, "bar_format": "EPOCHS {n}/{total}\n",
                    "mininterval": 0.2},
     )
