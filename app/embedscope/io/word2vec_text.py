@@ -7,8 +7,11 @@ word with spaces, like GloVe 840B's ". . .", stays whole — and turns each numb
 with the exact fast path of Clinger's algorithm (an integer mantissa below 2**53 times or
 divided by an exact power of ten ≤ 1e22 is correctly rounded), then into float32, exactly as
 gensim's `np.float32(str)` does. The rare number outside that path (17+ digits, nan, inf) is
-handed to Python's own `float`. Without numba the same lines are parsed line by line in
-Python: slower, same values.
+handed to Python's own `float`. Files under 1 MB, and machines without numba, use a Python
+line reader instead: same words, values and warnings.
+
+The writers print each float32 as the shortest decimal that reads back to exactly that
+float32 (so GloVe's values write back as the published text), compiled the same way.
 """
 from __future__ import annotations
 
