@@ -162,3 +162,19 @@ def test_cut_off_glove_text_without_header(capsys, files, tmp_path):
     assert code == 1
     f = next(f for f in d["findings"] if f["code"] == "truncated")
     assert "cut off" in f["message"]
+
+
+def test_fix_shift_works_for_other_commands(capsys, files):
+    code = main(["info", str(files["matrix"]), "--vocab", str(files["header"]), "--fix-shift",
+                 "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0 and json.loads(out)["rows"] == 5000 and "moved by -1" in err
+
+
+def test_fix_shift_refuses_a_mismatch_it_cannot_fix(capsys, files, tmp_path):
+    words = files["words"]
+    vocab = tmp_path / "lost.txt"
+    vocab.write_text("".join(w + "\n" for w in words[:2500] + words[2501:]), encoding="utf-8")
+    code = main(["info", str(files["matrix"]), "--vocab", str(vocab), "--fix-shift"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "part-way" in err

@@ -114,17 +114,15 @@ def _fix_shift(emb, allow_mismatch, bar):
     if shift.found:
         emb = apply_shift(emb, shift.offset)
         print(f"embedscope: --fix-shift: {emb.source.warnings[-1]}", file=sys.stderr)
-    elif "break" in shift.evidence:
-        print(f"embedscope: --fix-shift: {shift.evidence['verdict']}; nothing moved",
-              file=sys.stderr)
-    elif emb.source.words_in_file is not None and not allow_mismatch:
+        return emb
+    why = (shift.evidence["verdict"] if "break" in shift.evidence
+           else "no offset makes the words fit the rows")
+    if emb.source.words_in_file is not None and not allow_mismatch:
         raise CommandFailed(
             f"the words file has {len(emb.source.words_in_file):,} words for a different number "
-            "of rows, and no offset makes them fit (run 'embedscope check' for details)",
-            EXIT_UNLOADABLE)
-    else:
-        print("embedscope: --fix-shift: no shift found; words and rows paired as loaded",
-              file=sys.stderr)
+            f"of rows, and {why} (run 'embedscope check' for details)", EXIT_UNLOADABLE)
+    print(f"embedscope: --fix-shift: {why if 'break' in shift.evidence else 'no shift found'}; "
+          "words and rows paired as loaded", file=sys.stderr)
     return emb
 
 

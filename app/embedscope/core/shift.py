@@ -336,7 +336,7 @@ def detect_shift(emb: Embedding, progress=None, should_stop=None, offsets=OFFSET
     return ShiftResult(offset, scores, evidence)
 
 
-SEGMENT_PAIRS = 300  # at least this many pairs per stretch of rows judged on its own
+SEGMENT_PAIRS = 150  # at least this many pairs per stretch of rows judged on its own
 MAX_SEGMENTS = 8
 
 
