@@ -56,6 +56,13 @@ class Ticker:
         self.timer.stop()
 
 
+def spin(app, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.001)
+
+
 def pump(app, cond, timeout):
     end = time.monotonic() + timeout
     while not cond():
@@ -74,7 +81,7 @@ def embedscope_run(app) -> dict:
     w.show()
     st = w.state
     check = w.panels["check"]
-    pump(app, lambda: True, 0.2)
+    spin(app, 0.2)
     tick = Ticker()
     times = {}
     t0 = time.perf_counter()
@@ -92,7 +99,7 @@ def embedscope_run(app) -> dict:
     pump(app, lambda: st.projection is not None and st.projection.method == "umap"
          and len(st.projection.rows) == 20000, timeout=1800)
     times["UMAP of 20,000 words"] = time.perf_counter() - t0
-    pump(app, lambda: True, 0.3)
+    spin(app, 0.3)
     tick.stop()
     w.close()
     return {k: (times[k], tick.gaps.get(k, [0.0])) for k in times}
@@ -119,7 +126,7 @@ def peer_run(app) -> dict:
     tick.start("load (gensim, UI thread)")
     QTimer.singleShot(20, load)
     pump(app, lambda: "t" in done, timeout=900)
-    pump(app, lambda: True, 0.1)
+    spin(app, 0.1)
     tick.stop()
     return {"load (gensim, UI thread)": (done["t"], tick.gaps["load (gensim, UI thread)"])}
 

@@ -20,7 +20,7 @@ def test_every_colour_mode_colours_every_point_and_has_a_legend(window, qtbot):
         cols, idx, legend = mv.colour_indices(mode)
         assert len(idx) == len(mv.rows) and idx.max() < len(cols)
         assert legend and mv.legend.isVisible()
-        assert len(mv.scatter.data) == len(mv.rows)
+        assert mv.scatter.count() == len(mv.rows)
     st.set_colour_mode("selection")
     _, idx, legend = mv.colour_indices("selection")
     assert (idx == 1).sum() == 25 and "25" in legend[0][1]
@@ -147,3 +147,27 @@ def test_a_projection_run_from_the_panel_replaces_the_map(window, qtbot):
         panel.run()
     assert "goodd_not_a_word" in panel.status.text()
     assert st.projection.method == "axes"  # the old map stays
+
+
+def test_the_map_follows_a_dark_palette(window, qtbot):
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    old = app.palette()
+    dark = QPalette(old)
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.ColorRole.Window, QColor("#2b2b2b"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    try:
+        app.setPalette(dark)
+        mv = window.map_view
+        qtbot.waitUntil(lambda: mv.plot.backgroundBrush().color().name() == "#1e1e1e",
+                        timeout=3000)
+        assert mv._dark()
+        # points outside the coloured set are drawn in the dark theme's grey
+        window.state.set_colour_mode("selection")
+        cols, _, _ = mv.colour_indices("selection")
+        assert cols[0] == "#5a5a5a"
+    finally:
+        app.setPalette(old)

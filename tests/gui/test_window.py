@@ -13,7 +13,7 @@ def test_sample_opens_with_its_map_and_status(window):
     assert window.shape_label.text().startswith("20,000 × 50")
     assert "glove.6B.50d.20k.npy" in window.file_label.text()
     assert len(window.map_view.rows) == 10000
-    assert window.map_view.scatter.data.size == 10000
+    assert window.map_view.scatter.count() == 10000
     assert "points" in window.projection_panel.status.text()
 
 

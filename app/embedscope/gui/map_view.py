@@ -1,7 +1,8 @@
 """The map: a pyqtgraph scatter of the current projection, with hover, pick, box and lasso.
 
-One `ScatterPlotItem` holds every point, filled once per projection with brushes from a small
-palette; the word under the mouse comes from a k-d tree (core.spatial), never a scan; picked,
+One `DotsItem` holds every point, filled once per projection with colours from a small
+palette (pyqtgraph's ScatterPlotItem keeps Python objects per point: ~1 s per 100,000 points
+on the UI thread, see gui/dots.py); the word under the mouse comes from a k-d tree (core.spatial), never a scan; picked,
 highlighted and selected words are small overlay items drawn on top, so changing them never
 restyles 400,000 points. Labels are capped so the map stays readable.
 """
@@ -22,6 +23,7 @@ import pyqtgraph as pg
 from ..core.selection import polygon_mask, rect_mask
 from ..core.spatial import PointIndex
 from . import palette as pal
+from .dots import DotsItem
 
 pg.setConfigOptions(useOpenGL=False, antialias=False)
 
@@ -127,7 +129,7 @@ class MapView(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.showGrid(x=False, y=False)
-        self.scatter = pg.ScatterPlotItem(pxMode=True, pen=None, size=4)
+        self.scatter = DotsItem(size=4)
         self.plot.addItem(self.scatter)
         self.selection_item = pg.ScatterPlotItem(pxMode=True, size=7, brush=None,
                                                  pen=pg.mkPen(pal.SELECTION, width=1.3))
@@ -338,10 +340,12 @@ class MapView(QWidget):
         if not len(self.rows) or self.state.embedding is None:
             return
         cols, idx, legend = self.colour_indices(self.state.colour_mode)
-        brushes = np.empty(len(cols), dtype=object)
-        brushes[:] = [_brush(c) for c in cols]
-        self.scatter.setData(pos=self.coords, brush=brushes[idx])
-        self.scatter.setPen(None)
+        qcols = []
+        for c in cols:
+            q = QColor(c)
+            q.setAlpha(215)
+            qcols.append(q)
+        self.scatter.setData(self.coords, idx, qcols)
         self._legend_entries = legend
         self.legend.setText("<br>".join(
             f"<span style='color:{c}; font-size:14px'>&#9632;</span>&nbsp;{t}"

@@ -21,10 +21,21 @@ SHOWN = 500  # matches listed; the count says how many there are in all
 class WordIndex:
     """Case-insensitive prefix lookup over all words by bisection of a sorted copy."""
 
+    CHUNK = 20000
+
     def __init__(self, words):
+        import heapq
+
         lower = [w.lower() for w in words]
-        self.order = np.argsort(np.asarray(lower, dtype=object), kind="stable")
-        self.keys = [lower[i] for i in self.order]
+        # Sorted in chunks and merged: one sort of 400,000 strings is a single C call that
+        # holds the GIL for seconds, freezing the window; chunks of 20,000 let it breathe.
+        runs = []
+        for s in range(0, len(lower), self.CHUNK):
+            rows = sorted(range(s, min(s + self.CHUNK, len(lower))), key=lower.__getitem__)
+            runs.append([(lower[i], i) for i in rows])
+        merged = list(heapq.merge(*runs))
+        self.order = np.fromiter((i for _, i in merged), dtype=np.int64, count=len(merged))
+        self.keys = [k for k, _ in merged]
 
     @classmethod
     def build(cls, words, progress=None, should_stop=None):
