@@ -329,7 +329,14 @@ def _fit(method: str, data: np.ndarray, params: dict, seed, report: _Report) -> 
 
 def _fit_umap(data, params, seed, report):
     report.send(0, 1000, "UMAP: loading umap-learn", force=True)
+    import threading
+
+    import tqdm
     import umap
+
+    # tqdm otherwise makes a multiprocessing lock, whose semaphore outlives a terminated
+    # worker and has the resource tracker warn at exit; one process needs only a thread lock.
+    tqdm.tqdm.set_lock(threading.RLock())
 
     report.send(50, 1000, "UMAP: finding nearest neighbours", force=True)
     model = umap.UMAP(
