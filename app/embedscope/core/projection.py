@@ -124,7 +124,9 @@ def _nearest_rows(emb: Embedding, row: int, n: int) -> np.ndarray:
 
 # --- semantic axes -------------------------------------------------------------------------
 def parse_axes(text: str) -> list[tuple[str, str]]:
-    """"man:woman,bad:good" → [("man", "woman"), ("bad", "good")]; a pole may be "a+b+c"."""
+    """Axes from text: "man:woman,bad:good" → [("man", "woman"), ("bad", "good")].
+
+    An end may average several words: "he+him:she+her"."""
     axes = []
     for part in text.split(","):
         part = part.strip()
