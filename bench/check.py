@@ -103,6 +103,11 @@ def bench_glove():
         f"ours: offset {r0.offset}; gensim accuracy {peer_acc:.1%}")
     row("shift detection (−1 line)", shape, t_shift1, "gensim evaluate_word_analogies", t_peer1,
         f"ours: offset {r1.offset:+d}; gensim accuracy {peer_acc1:.1%}")
+    lost = Embedding(words[:300000] + words[300001:] + ["<extra>"], vectors)
+    r2, t_shift2 = timed(detect_shift, lost)
+    brk = r2.evidence.get("break")
+    row("line lost at row 300,000", shape, t_shift2, "", None,
+        f"ours: out of step from about row {brk['around_row']:,}" if brk else "ours: not seen")
     return t_check
 
 

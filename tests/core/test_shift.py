@@ -268,3 +268,13 @@ def test_no_break_on_aligned_or_random(sample):
     rng = np.random.default_rng(5)
     emb = Embedding(sample.words, rng.standard_normal((sample.rows, 50)).astype(np.float32))
     assert "break" not in detect_shift(emb).evidence
+
+
+def test_scan_windows_cover_a_big_vocabulary():
+    from embedscope.core.shift import SCAN_WORDS, scan_windows
+
+    assert scan_windows(20000) == [(0, 20000)]
+    wins = scan_windows(2_000_000)
+    assert wins[0][0] == 0 and wins[-1][1] == 2_000_000
+    assert sum(b - a for a, b in wins) <= SCAN_WORDS
+    assert all(a1 >= b0 for (_, b0), (a1, _) in zip(wins, wins[1:]))

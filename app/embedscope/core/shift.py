@@ -38,7 +38,7 @@ MAX_PAIRS_PER_SIGNAL = 6000
 MAX_USES_PER_WORD = 3
 # Words considered by the structural signals: the most frequent rows carry the best vectors,
 # and scanning 2 million words in Python would cost seconds for no extra evidence.
-SCAN_WORDS = 50_000
+SCAN_WORDS = 200_000
 PREFIX_LEN = 6
 
 _PIECE_MARKERS = ("##", "\u2581", "\u0120")  # BERT "##ing", SentencePiece "▁the", GPT-2 "Ġthe"
@@ -181,17 +181,31 @@ def _english_pairs(w2r) -> list[tuple[int, int]]:
     return out
 
 
+def scan_windows(rows: int, limit: int = SCAN_WORDS) -> list[tuple[int, int]]:
+    """Stretches of rows whose words the spelling signals read: all of them up to `limit`
+    words; beyond that the top half of the budget plus four equal windows spread over the
+    rest, so a words list that goes out of step far down is still seen."""
+    if rows <= limit:
+        return [(0, rows)]
+    head = limit // 2
+    width = (limit - head) // 4
+    starts = np.linspace(head, rows - width, 4).astype(int)
+    return [(0, head)] + [(int(a), int(a) + width) for a in starts]
+
+
 def related_pairs(emb: Embedding, words_limit: int = SCAN_WORDS) -> dict[str, np.ndarray]:
     """Signal name → (n, 2) int64 rows of word pairs expected to be near each other."""
-    words = emb.words[:words_limit]
     w2r = emb.word_to_row
-    raw = {
-        "case variants": _case_pairs(words),
-        "shared prefixes": _prefix_pairs(words),
-        "word pieces": _piece_pairs(words, w2r),
-        "consecutive numbers": _number_pairs(words, w2r),
-        "related English words": _english_pairs(w2r),
-    }
+    raw: dict[str, list] = {"case variants": [], "shared prefixes": [], "word pieces": [],
+                            "consecutive numbers": []}
+    for a, b in scan_windows(emb.rows, words_limit):
+        words = emb.words[a:b]
+        # Pairs within a window are found by local index; partners looked up by word are global.
+        raw["case variants"] += [(i + a, j + a) for i, j in _case_pairs(words)]
+        raw["shared prefixes"] += [(i + a, j + a) for i, j in _prefix_pairs(words)]
+        raw["word pieces"] += [(j, i + a) for j, i in _piece_pairs(words, w2r)]
+        raw["consecutive numbers"] += [(i + a, j) for i, j in _number_pairs(words, w2r)]
+    raw["related English words"] = _english_pairs(w2r)
     return {name: np.asarray(p, dtype=np.int64).reshape(-1, 2) for name, p in raw.items()}
 
 
@@ -259,7 +273,15 @@ def detect_shift(emb: Embedding, progress=None, should_stop=None, offsets=OFFSET
     rng = np.random.default_rng(seed)
     job.step(0, 4, "finding related word pairs")
     lo, hi = max(0, -min(offsets)), emb.rows - max(0, max(offsets))
-    signals = {name: _select(p, lo, hi, rng) for name, p in related_pairs(emb).items()}
+    windows = scan_windows(emb.rows)
+    cuts = np.array([a for a, _ in windows[1:]], dtype=np.int64)
+    signals = {}
+    for name, p in related_pairs(emb).items():
+        # Capped window by window, so the few pairs far down are not sampled away.
+        where = np.searchsorted(cuts, p.min(1), side="right") if len(p) else np.empty(0, int)
+        signals[name] = np.concatenate(
+            [_select(p[where == w], lo, hi, rng) for w in range(len(windows))]
+            or [np.empty((0, 2), np.int64)])
     signals = {name: p for name, p in signals.items() if len(p)}
     job.step(1, 4, "scoring offsets")
     evidence: dict = {"signals": {}, "offsets": offsets}
@@ -319,7 +341,7 @@ def detect_shift(emb: Embedding, progress=None, should_stop=None, offsets=OFFSET
     spread = float(cos[offset].std(ddof=1)) / np.sqrt(len(pairs)) or 1.0
     evidence["fits"] = bool((scores[offset] - baseline) / spread >= MIN_Z
                             and scores[offset] - baseline >= MIN_GAIN)
-    segments = _segments(pairs, cos, offsets)
+    segments = _segments(pairs, cos, offsets, cuts)
     if segments:
         evidence["segments"] = segments
         brk = _break(segments)
@@ -340,16 +362,27 @@ SEGMENT_PAIRS = 150  # at least this many pairs per stretch of rows judged on it
 MAX_SEGMENTS = 8
 
 
-def _segments(pairs, cos, offsets) -> list[dict]:
-    """The verdict stretch by stretch of rows (pairs ordered by their lower row): a line
+def _segments(pairs, cos, offsets, cuts) -> list[dict]:
+    """The verdict stretch by stretch of rows (pairs placed by their lower row): a line
     missing or extra in the middle of a words list leaves the top fitting at one offset and
-    the rest at another."""
-    n = min(MAX_SEGMENTS, len(pairs) // SEGMENT_PAIRS)
-    if n < 2:
-        return []
+    the rest at another. Stretches: equal shares of the pairs in the top window, then each
+    further window on its own."""
     pos = pairs.min(1)
+    top = pos < (cuts[0] if len(cuts) else np.iinfo(np.int64).max)
+    n_top = int(min(MAX_SEGMENTS, top.sum() // SEGMENT_PAIRS))
+    groups = []
+    if n_top >= 1:
+        top_idx = np.flatnonzero(top)
+        groups += np.array_split(top_idx[np.argsort(pos[top_idx], kind="stable")], n_top)
+    far = np.searchsorted(cuts, pos, side="right")
+    for w in range(1, len(cuts) + 1):
+        idx = np.flatnonzero(far == w)
+        if len(idx) >= SEGMENT_PAIRS:
+            groups.append(idx[np.argsort(pos[idx], kind="stable")])
+    if len(groups) < 2:
+        return []
     out = []
-    for idx in np.array_split(np.argsort(pos, kind="stable"), n):
+    for idx in groups:
         sc = {k: float(cos[k][idx].mean()) for k in offsets}
         best = max(sc, key=sc.get)
         others = [k for k in offsets if k != best]
