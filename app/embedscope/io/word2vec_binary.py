@@ -131,7 +131,8 @@ def read_binary(path, *, job: Job | None = None) -> Embedding:
         if stream.compression:
             fit = fit * 4 + 16
         rows = RowBuffer(dim, min(claimed, fit))
-        words_bytes: list[bytes] = []
+        words: list[str] = []
+        bad: list[int] = []
         chunks = ChunkBuffer(stream, CHUNK_BYTES, data[nl + 1:])
         offset = nl + 1          # byte offset (decompressed) of chunks.buf[0]
         del data
@@ -152,12 +153,17 @@ def read_binary(path, *, job: Job | None = None) -> Embedding:
                 out = rows.reserve(n)
                 _gather(buf, ends - nb, dim, out)
                 rows.commit(n)
-                blob = b"".join(toks)
+                # words of the chunk decoded in one go (no word holds a space: it ends a word)
+                blob = b" ".join(toks)
                 if b"\n" in blob:            # a newline after each vector (word2vec C)
                     toks = [bytes(t).lstrip(b"\n") for t in toks]
-                elif type(toks[0]) is not bytes:
-                    toks = [bytes(t) for t in toks]
-                words_bytes.extend(toks)
+                    blob = b" ".join(toks)
+                try:
+                    words.extend(blob.decode("utf-8").split(" "))
+                except UnicodeDecodeError:
+                    got, bad_here = decode_tokens([bytes(t) for t in toks])
+                    bad.extend(len(words) + i for i in bad_here)
+                    words.extend(got)
                 consumed = int(ends[-1])
                 chunks.consume(consumed)
                 offset += consumed
@@ -180,8 +186,6 @@ def read_binary(path, *, job: Job | None = None) -> Embedding:
     if vectors.shape[0] == 0:
         raise EmbeddingFormatError(path, "byte " + f"{nl + 1:,}", "the file holds no vectors",
                                    f"a word, a space and {nb:,} bytes per entry")
-    words, bad = decode_tokens(words_bytes)
-    del words_bytes
     warnings.extend(common_warnings(words, vectors, bad))
     if claimed != vectors.shape[0]:
         warnings.insert(0, f"the header says {claimed:,} rows but the file holds "
