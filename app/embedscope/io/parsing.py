@@ -17,7 +17,7 @@ class ChunkBuffer:
     def __init__(self, stream, chunk: int, initial: bytes = b""):
         self.stream = stream
         self.chunk = chunk
-        self.buf = bytearray(2 * chunk + len(initial))
+        self.buf = bytearray(chunk + len(initial))
         self.buf[: len(initial)] = initial
         self.have = len(initial)
         self.eof = False

@@ -4,9 +4,9 @@ word2vec C tool writes one; gensim does not).
 
 Entries are variable-length, so they are found with one regular expression run in C over
 each chunk — a word (no spaces) + a space + exactly 4 × DIM bytes of anything — and the
-floats are copied straight into the final matrix by a strided or indexed gather: no Python
-loop over numbers, and no second copy of the matrix, so opening a 2.4 GB file needs little
-more than 2.4 GB.
+floats are copied chunk by chunk into the final matrix by one fancy index over a strided view:
+no Python loop over numbers, and no second copy of the matrix, so opening a 2.4 GB file needs
+little more than 2.4 GB.
 """
 from __future__ import annotations
 
@@ -73,32 +73,18 @@ def _sniff(head) -> float:
     return 1.0 if (entries >= min(rows, 3) or p >= len(data) - 1) else 0.8
 
 
-def _gather(buf: bytes, vstart: np.ndarray, dim: int, out: np.ndarray) -> None:
+def _gather(buf, vstart: np.ndarray, dim: int, out: np.ndarray) -> None:
     """Copy the float32 vectors starting at byte offsets `vstart` of `buf` into `out`.
 
-    Viewing `buf` as float32 from byte r (0..3) turns every vector starting at an offset ≡ r
-    (mod 4) into a run of that view; same-length words give a constant stride (one strided
-    copy), otherwise an index gather per residue.
+    `buf` seen as overlapping rows of 4 × dim bytes, one starting at every byte (a strided
+    view, no copy): the vectors are then rows of it, and one fancy index copies each with a
+    memcpy — ten times faster than gathering float by float.
     """
-    n = len(vstart)
-    if n > 1:
-        step = np.diff(vstart)
-        if (step == step[0]).all() and step[0] % 4 == 0:
-            r = int(vstart[0]) & 3
-            view = np.frombuffer(buf, dtype="<f4", count=(len(buf) - r) // 4, offset=r)
-            first = (int(vstart[0]) - r) // 4
-            strided = np.lib.stride_tricks.as_strided(
-                view[first:], shape=(n, dim), strides=(int(step[0]), 4), writeable=False)
-            out[:n] = strided
-            return
-    cols = np.arange(dim, dtype=np.int64)
-    for r in range(4):
-        sel = np.flatnonzero((vstart & 3) == r)
-        if not sel.size:
-            continue
-        view = np.frombuffer(buf, dtype="<f4", count=(len(buf) - r) // 4, offset=r)
-        first = (vstart[sel] - r) // 4
-        out[sel] = view[first[:, None] + cols]
+    nb = 4 * dim
+    a = np.frombuffer(buf, np.uint8)
+    rows = np.lib.stride_tricks.as_strided(a, shape=(len(a) - nb + 1, nb), strides=(1, 1),
+                                           writeable=False)
+    out[: len(vstart)] = rows[vstart].view("<f4")
 
 
 def read_binary(path, *, job: Job | None = None) -> Embedding:
