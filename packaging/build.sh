@@ -137,7 +137,7 @@ for i in 1 2; do  # the first run pays for a cold disk cache; the second is the 
   echo "start + 'embedscope info' on the sample, run $i: $(echo "$e - $s" | bc) s"
 done
 if [ -f "$SMOKE/window.out" ]; then
-  echo "window shown (offscreen, bundled sample) after: $(sed -n 's/^shown //p' "$SMOKE/window.out") s"
+  echo "window shown (offscreen, bundled sample) after: $(sed -n 's/^shown \([0-9.]*\).*/\1/p' "$SMOKE/window.out") s"
 fi
 if [ "$failures" -gt 0 ]; then echo "$failures smoke check(s) failed" >&2; exit 1; fi
 echo "all smoke checks passed: $ROOT/dist/embedscope/embedscope"
