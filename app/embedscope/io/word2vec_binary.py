@@ -221,10 +221,8 @@ def write_word2vec_binary(path, words, vectors) -> None:
             buf[starts + lens] = 32
             vstart = starts + lens + 1
             block = np.ascontiguousarray(vectors[s: s + step], dtype="<f4")
-            cols = np.arange(dim, dtype=np.int64)
-            for r in range(4):
-                sel = np.flatnonzero((vstart & 3) == r)
-                if sel.size:
-                    view = buf[r: r + (len(buf) - r) // 4 * 4].view("<f4")
-                    view[((vstart[sel] - r) // 4)[:, None] + cols] = block[sel]
+            if nb:      # the reader's strided view, written through: one memcpy per vector
+                rows = np.lib.stride_tricks.as_strided(buf, shape=(len(buf) - nb + 1, nb),
+                                                       strides=(1, 1))
+                rows[vstart] = block.view(np.uint8)
             f.write(buf.data)
