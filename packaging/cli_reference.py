@@ -65,6 +65,22 @@ def _text(text: str) -> str:
     return text
 
 
+def _window_help() -> str | None:
+    """The window's own --help (gui/app.py parses `embedscope [FILE] [--vocab F]...`), read
+    without starting Qt; None while that module does not exist."""
+    import contextlib
+    import io
+
+    try:
+        from embedscope.gui import app
+    except ImportError:
+        return None
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.suppress(SystemExit):
+        app.parse_args(["--help"])
+    return buf.getvalue().strip() or None
+
+
 def _cell(text: str) -> str:
     """Help text safe inside a Markdown table cell."""
     return _text(text).replace("|", "\\|")
@@ -164,6 +180,11 @@ def generate(parser: argparse.ArgumentParser | None = None, heading: str = "###"
         for line in cli.EXIT_CODES.splitlines()[1:]:
             code, _, meaning = line.strip().partition(" ")
             out.append(f"| {code} | {_cell(meaning)} |")
+        window = _window_help()
+        if window:
+            out += ["", f"{heading} embedscope (the window)", "",
+                    "`embedscope` alone opens the window on the bundled sample; "
+                    "`embedscope FILE` opens FILE.", "", "```text", window, "```"]
         for name, sub, help_ in subs:
             out += ["", f"{heading} embedscope {name}", "", _text(f"{help_[:1].upper()}{help_[1:]}."), "",
                     "```text", sub.format_usage().strip(), "```", ""]
