@@ -120,7 +120,7 @@ def bench_big(n_queries=20):
         nearest(emb, w, k=10)
         te.append(time.perf_counter() - t)
     t = time.perf_counter()
-    index = build_index(emb, target_recall=0.95, recall_queries=100)
+    index = build_index(emb, target_recall=0.97, recall_queries=100)
     build = time.perf_counter() - t
     index.nearest(qwords[0])
     ta = []

@@ -17,7 +17,7 @@ import numpy as np
 
 from .embedding import Embedding
 from .jobs import Job
-from .neighbours import Neighbour, gensim_norms, query_terms, query_vector
+from .neighbours import Neighbour, single_blas_thread, gensim_norms, query_terms, query_vector
 
 _BLOCK = 1 << 16
 
@@ -87,7 +87,9 @@ class ApproximateIndex:
         q = query_vector(self.emb, terms, normalize=True)
         exclude = ({self.emb.word_to_row[t] for _, t in terms if isinstance(t, str)}
                    if exclude_query else set())
-        ids, scores = self._search(q, k, exclude, n_probe)
+        # A query is a dozen small products: OpenBLAS threads would cost more than they do.
+        with single_blas_thread():
+            ids, scores = self._search(q, k, exclude, n_probe)
         return [Neighbour(self.emb.words[int(i)], int(i), float(s)) for i, s in zip(ids, scores)]
 
     def measure_recall(self, query_rows, n_probe: int | None = None, k: int = 10) -> float:
@@ -131,10 +133,10 @@ def _in_parallel(fn, items, job: Job, message: str) -> None:
     import os
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    from .neighbours import _one_blas_thread
+    from .neighbours import single_blas_thread
 
     items = list(items)
-    with _one_blas_thread(), ThreadPoolExecutor(max(1, os.cpu_count() or 1)) as pool:
+    with single_blas_thread(), ThreadPoolExecutor(max(1, os.cpu_count() or 1)) as pool:
         pending = {pool.submit(fn, it) for it in items}
         done_count = 0
         try:
@@ -154,9 +156,7 @@ def build_index(emb: Embedding, *args, **kwargs) -> "ApproximateIndex":
     """Build an inverted-file index for approximate cosine search over `emb`; see
     `_build_index` for the options. BLAS runs single-threaded throughout (work is spread over
     the cores by blocks instead)."""
-    from .neighbours import _one_blas_thread
-
-    with _one_blas_thread():
+    with single_blas_thread():
         return _build_index(emb, *args, **kwargs)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from .embedding import Embedding
 from .errors import EmbedscopeError
 from .jobs import Job
-from .neighbours import _one_blas_thread, gensim_norms
+from .neighbours import single_blas_thread, gensim_norms
 
 # Scores closer than this are re-checked exactly: far above the float32 rounding difference
 # between a blocked sgemm over unit rows and gensim's sgemv over raw rows divided by norms
@@ -362,7 +362,7 @@ def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     workers = max(1, min(os.cpu_count() or 1, len(blocks)))
-    with _one_blas_thread(), ThreadPoolExecutor(workers) as pool:
+    with single_blas_thread(), ThreadPoolExecutor(workers) as pool:
         pending = {pool.submit(answer_block, q0) for q0 in blocks}
         done_count = 0
         try:

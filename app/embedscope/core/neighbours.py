@@ -3,8 +3,10 @@
 Cosine scores are computed exactly as gensim's `KeyedVectors.most_similar` computes them
 (weighted mean of unit vectors, unit-normalised in float64, then `vectors @ mean / norms` in
 float32), so the words *and* the scores agree with gensim to the last bit. Speed comes from
-not doing gensim's extra full-length passes: the scores land in a reused buffer and the top k
-are found from per-block maxima (a few hundred numbers) instead of partitioning all V scores.
+reading less: for large vocabularies a bound on the rows' leading principal coordinates rules
+out nearly all rows before any is scored (`_cosine_pruned`); the top k are found from
+per-block maxima (a few hundred numbers) instead of partitioning all V scores; and BLAS runs
+on one thread when the machine is busy.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import os
 import threading
 import weakref
 from contextlib import contextmanager, nullcontext
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -101,7 +103,8 @@ _CORES = os.cpu_count() or 1  # os.cpu_count() costs ~0.5 ms a call here: ask on
 
 
 @contextmanager
-def _one_blas_thread():
+def single_blas_thread():
+    """A context in which BLAS (OpenBLAS) uses one thread."""
     global _BLAS
     if _BLAS is None:
         from threadpoolctl import ThreadpoolController
@@ -122,7 +125,7 @@ def blas_threads_for_load():
         busy = os.getloadavg()[0] >= _CORES
     except OSError:
         busy = False
-    return _one_blas_thread() if busy else nullcontext()
+    return single_blas_thread() if busy else nullcontext()
 
 
 # --- query vectors ------------------------------------------------------------------------
