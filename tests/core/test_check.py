@@ -15,7 +15,7 @@ ALL_CODES = {
     "count-mismatch", "vocab-shift", "duplicate-token", "empty-token", "whitespace-token",
     "encoding", "case-duplicates", "non-finite", "zero-vector", "identical-vectors",
     "norm-outliers", "header-mismatch", "dim-mismatch", "not-frequency-ordered", "anisotropy",
-    "hubness",
+    "hubness", "partial-shift", "truncated",
 }
 
 

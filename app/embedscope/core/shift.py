@@ -327,7 +327,7 @@ def detect_shift(emb: Embedding, progress=None, should_stop=None, offsets=OFFSET
         evidence["verdict"] = (
             f"related words fit at offset {best:+d} (mean cosine {scores[best]:.2f}) and not "
             f"as loaded ({scores[0]:.2f}; random pairs {baseline:.2f}), z = {z[best]:.0f}")
-        evidence["examples"] = _examples(emb, pairs, cos[best], best)
+        evidence["examples"] = _examples(emb, signals, cos[best], best)
     elif best == 0:
         other = max((k for k in offsets if k != 0), key=lambda k: scores[k])
         evidence["verdict"] = (
@@ -433,10 +433,25 @@ def _break(segments) -> dict | None:
     return None
 
 
-def _examples(emb, pairs, cos_k, k, n=5) -> list[str]:
-    """A few related pairs that line up under offset k, as a user would read them."""
-    top = np.argsort(-cos_k)[:n]
-    return [f"{emb.words[a]} / {emb.words[b]} (rows {a + k}, {b + k})" for a, b in pairs[top]]
+def _examples(emb, signals: dict, cos_k, k, n=5) -> list[str]:
+    """A few related pairs that line up under offset k, as a user would read them: the most
+    readable kinds first (English pairs, case variants), two of each at most."""
+    start, parts = 0, {}
+    for name, p in signals.items():
+        parts[name] = (p, cos_k[start:start + len(p)])
+        start += len(p)
+    order = ["related English words", "case variants", "word pieces", "shared prefixes",
+             "consecutive numbers"]
+    out = []
+    for name in order + [s for s in parts if s not in order]:
+        if name not in parts:
+            continue
+        p, c = parts[name]
+        for i in np.argsort(-c)[:2]:
+            a, b = p[i]
+            out.append(f"'{emb.words[a]}' / '{emb.words[b]}' sit on rows {a + k:,} and "
+                       f"{b + k:,} (cosine {c[i]:.2f})")
+    return out[:n]
 
 
 def apply_shift(emb: Embedding, offset: int) -> Embedding:
