@@ -13,6 +13,8 @@ Target (issue 7): longest stall ≤ 100 ms. Runs offscreen; one run, the machine
 """
 from __future__ import annotations
 
+import argparse
+import faulthandler
 import os
 import sys
 import tempfile
@@ -28,6 +30,9 @@ os.environ["EMBEDSCOPE_SETTINGS_DIR"] = _tmp
 os.environ["EMBEDSCOPE_CACHE_DIR"] = os.path.join(_tmp, "cache")
 
 from load import GLOVE_TXT, build_glove_files  # noqa: E402  (bench/load.py builds the file)
+
+
+TRACE = None  # with --trace FILE: stacks of all threads whenever the UI thread stalls > 100 ms
 
 
 class Ticker:
@@ -51,9 +56,14 @@ class Ticker:
         now = time.perf_counter()
         self.gaps.setdefault(self.phase, []).append(now - self.last)
         self.last = now
+        if TRACE is not None:  # dump every thread's stack if the next tick is late
+            faulthandler.cancel_dump_traceback_later()
+            faulthandler.dump_traceback_later(0.1, file=TRACE)
 
     def stop(self):
         self.timer.stop()
+        if TRACE is not None:
+            faulthandler.cancel_dump_traceback_later()
 
 
 def spin(app, seconds):
@@ -72,7 +82,7 @@ def pump(app, cond, timeout):
         time.sleep(0.001)
 
 
-def embedscope_run(app) -> dict:
+def embedscope_run(app, umap=True) -> dict:
     from embedscope.gui.main_window import MainWindow
 
     w = MainWindow(restore=False)
@@ -90,6 +100,10 @@ def embedscope_run(app) -> dict:
     pump(app, lambda: st.embedding is not None and st.projection is not None
          and check.report is not None, timeout=900)
     times["load, map, check"] = time.perf_counter() - t0
+    if not umap:
+        tick.stop()
+        w.close()
+        return {k: (times[k], tick.gaps.get(k, [0.0])) for k in times}
     panel = w.projection_panel
     panel.method.setCurrentIndex(1)  # UMAP
     panel.limit.setValue(20000)
@@ -132,14 +146,22 @@ def peer_run(app) -> dict:
 
 
 def main() -> int:
+    global TRACE
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--trace", metavar="FILE", help="write thread stacks of each stall here")
+    ap.add_argument("--no-umap", action="store_true", help="only the load phase")
+    ap.add_argument("--no-peer", action="store_true", help="skip the gensim peer")
+    args = ap.parse_args()
+    if args.trace:
+        TRACE = open(args.trace, "w")
     build_glove_files()
     from embedscope.gui.app import make_app
 
     app = make_app()
     print(f"file: {GLOVE_TXT.name}, {GLOVE_TXT.stat().st_size / 1e6:.0f} MB; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-    ours = embedscope_run(app)
-    peer = peer_run(app)
+    ours = embedscope_run(app, umap=not args.no_umap)
+    peer = {} if args.no_peer else peer_run(app)
     print(f"\n{'phase':34}{'took s':>9}{'ticks':>8}{'p99 gap ms':>12}{'longest ms':>12}")
     worst = 0.0
     for who, res in (("embedscope", ours), ("peer", peer)):
@@ -150,9 +172,10 @@ def main() -> int:
             if who == "embedscope":
                 worst = max(worst, longest)
             print(f"{who + ': ' + phase:34}{took:9.1f}{len(g):8d}{p99:12.1f}{longest:12.1f}")
-    peer_worst = max(max(g) for _, g in peer.values()) * 1000
-    print(f"\nlongest UI stall: embedscope {worst:.0f} ms, peer {peer_worst:.0f} ms "
-          f"(ratio {peer_worst / max(worst, 1e-9):.0f}× shorter)")
+    if peer:
+        peer_worst = max(max(g) for _, g in peer.values()) * 1000
+        print(f"\nlongest UI stall: embedscope {worst:.0f} ms, peer {peer_worst:.0f} ms "
+              f"(ratio {peer_worst / max(worst, 1e-9):.0f}× shorter)")
     print(f"target ≤ 100 ms: {'met' if worst <= 100 else 'MISSED'} ({worst:.0f} ms)")
     return 0
 

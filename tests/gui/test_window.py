@@ -263,3 +263,21 @@ def test_check_finds_a_shift_and_fixes_it(window, qtbot):
     assert dock.report.ok
     fixed = window.state.embedding
     assert fixed.words[0] == "," and np.array_equal(fixed.vector(","), s.vector(","))
+
+
+def test_dropping_a_file_opens_it(window, qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    m = tmp_path / "dropped.npy"
+    np.save(m, np.ones((40, 3), dtype=np.float32))
+    (tmp_path / "dropped.vocab.txt").write_text("".join(f"d{i}\n" for i in range(40)),
+                                                encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(m))])
+    ev = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                    Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(ev)
+    qtbot.waitUntil(lambda: window.state.embedding.rows == 40, timeout=10000)
+    assert window.state.embedding.words[0] == "d0"
+    assert "dropped.npy" in window.windowTitle()

@@ -35,11 +35,26 @@ def pool() -> QThreadPool:
     return _POOL
 
 
+_BACKGROUND: QThreadPool | None = None
+
+
+def background_pool() -> QThreadPool:
+    """One thread for the work the app starts by itself after a load (first map, check,
+    word index): run one after another, they leave the UI thread and the user's own jobs
+    more of Python's GIL than running side by side would."""
+    global _BACKGROUND
+    if _BACKGROUND is None:
+        _BACKGROUND = QThreadPool()
+        _BACKGROUND.setMaxThreadCount(1)
+    return _BACKGROUND
+
+
 def wait_for_jobs(msecs: int = 5000) -> bool:
     """Ask every job to stop and wait for the worker threads (on quit, and in tests)."""
     for task in list(_LIVE):
         task.stop.set()
-    return pool().waitForDone(msecs)
+    done = pool().waitForDone(msecs)
+    return background_pool().waitForDone(msecs) and done
 
 
 class _TaskSignals(QObject):
@@ -122,7 +137,11 @@ class JobRunner(QObject):
     def busy(self) -> bool:
         return self._task is not None
 
-    def start(self, fn, *args, label: str = "", **kwargs) -> int:
+    def start(self, fn, *args, label: str = "", background: bool = False, priority: int = 0,
+              **kwargs) -> int:
+        """Run `fn` on a worker; `background` queues it behind the app's own post-load work
+        instead of running it at once (for work nobody is waiting for); in a queue, higher
+        `priority` goes first."""
         self.cancel(quiet=True)
         JobRunner._ids += 1
         job_id = JobRunner._ids
@@ -135,7 +154,7 @@ class JobRunner(QObject):
         self._task = _Task(job_id, fn, args, kwargs, sig)
         self.label = label
         _LIVE.add(self._task)
-        self.pool.start(self._task)
+        (background_pool() if background else self.pool).start(self._task, priority)
         self.started.emit(label)
         self.busy_changed.emit(True)
         return job_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit,
@@ -48,6 +49,10 @@ def run_benchmarks(emb, progress=None, should_stop=None):
     except Exception as exc:  # the analogy result still stands
         pairs["error"] = str(exc)
     return analogies, pairs
+
+
+def _import_analogy(progress=None, should_stop=None):
+    return core_module("analogy")
 
 
 class ExpressionField(QLineEdit):
@@ -97,6 +102,8 @@ class AnalogyDock(QWidget):
         self.runner = JobRunner("analogy", self)
         self.runner.finished.connect(self._done)
         self.runner.failed.connect(lambda exc: self.status.setText(str(exc)))
+        self.warm_runner = JobRunner("import", self)
+        self.warm_runner.finished.connect(lambda _m: self._flag_unknown(self.field.text()))
         self.eval_runner = JobRunner("evaluate", self)
         self.eval_runner.finished.connect(self._evaluated)
         self.eval_runner.failed.connect(lambda exc: self.eval_status.setText(f"failed: {exc}"))
@@ -155,10 +162,18 @@ class AnalogyDock(QWidget):
             self.field.set_words(emb.words)
             self._flag_unknown(self.field.text())
 
+    def _warm(self):
+        """Import the analogy module on a worker: an import on the UI thread would wait for
+        any import a background job is doing (the import lock), freezing the window."""
+        if "embedscope.core.analogy" not in sys.modules and not self.warm_runner.busy:
+            self.warm_runner.start(_import_analogy, label="")
+
     def unknown_words(self, text) -> list[str] | None:
         """Words of the expression not in the vocabulary; None when it does not parse."""
         emb = self.state.embedding
-        mod = core_module("analogy")
+        mod = sys.modules.get("embedscope.core.analogy")
+        if mod is None:
+            self._warm()
         if emb is None or mod is None or not text.strip():
             return []
         try:

@@ -77,14 +77,14 @@ class CheckDock(QWidget):
         self.detail.setText("")
         self.fix_button.hide()
         if emb is not None:
-            self.run()
+            self.run(background=True)  # after the first map, in the background queue
 
-    def run(self):
+    def run(self, background: bool = False):
         emb = self.state.embedding
         if emb is None:
             return
         self.summary.setText("Checking…")
-        self.runner.start(run_check, emb, label="checking")
+        self.runner.start(run_check, emb, label="checking", background=background)
 
     def findings(self):
         if self.report is None:

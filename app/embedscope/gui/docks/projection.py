@@ -176,7 +176,7 @@ class ProjectionPanel(QWidget):
             self.limit.setMaximum(emb.rows)
             self.limit.setValue(min(10000, emb.rows))
             self.status.setText("")
-            self.runner.start(first_map, emb, label="map")
+            self.runner.start(first_map, emb, label="map", background=True, priority=1)
 
     def _axes(self) -> str:
         parts = [f.text().strip() for f in (self.x_axis, self.y_axis) if f.text().strip()]

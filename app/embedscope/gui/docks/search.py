@@ -108,7 +108,8 @@ class SearchDock(QWidget):
     def _on_embedding(self, emb):
         self.index = None
         if emb is not None:
-            self.index_runner.start(WordIndex.build, emb.words, label="indexing words")
+            self.index_runner.start(WordIndex.build, emb.words, label="indexing words",
+                                    background=True, priority=-1)
         self.results.clear()
         self.matches = np.empty(0, dtype=np.int64)
         self.count.setText("")
