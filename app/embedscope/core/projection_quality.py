@@ -70,9 +70,13 @@ def _merge(best_sim, best_idx, sims, offset, k):
     if offset == 0:  # the first block: a plain top-k
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         return np.take_along_axis(sims, top, axis=1), top.astype(np.int64)
-    r, c = np.nonzero(sims > best_sim.min(axis=1)[:, None])
-    if not len(r):
+    floor = best_sim.min(axis=1)
+    # One pass for each row's best in the block; only rows that gain anything are searched.
+    gaining = np.nonzero(sims.max(axis=1) > floor)[0]
+    if not len(gaining):
         return best_sim, best_idx
+    r, c = np.nonzero(sims[gaining] > floor[gaining, None])
+    r = gaining[r]
     all_r = np.concatenate([np.repeat(np.arange(m), k), r])
     all_v = np.concatenate([best_sim.ravel(), sims[r, c]])
     all_i = np.concatenate([best_idx.ravel(), c.astype(np.int64) + offset])
