@@ -138,6 +138,8 @@ def main() -> int:
     ap.add_argument("--big", action="store_true",
                     help="also the 2,000,000 × 300 exact and approximate search (~5 GB RAM)")
     ap.add_argument("--skip-400k", action="store_true", help="only the --big part")
+    ap.add_argument("--no-eval", action="store_true",
+                    help="single queries only (skip the analogy evaluation)")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
 
@@ -163,6 +165,7 @@ def main() -> int:
               f"{_pct(tg, 95) / _pct(te, 95):>9.1f}×   target ≥ 3×")
         print(f"  identical top-10 (words and scores): {same}/{n}")
 
+    if not args.skip_400k and not args.no_eval:
         print("\nanalogy evaluation, questions-words.txt, restrict 300,000"
               + (" (gensim on every 10th question)" if args.quick else ""))
         ours, t_ours, g_acc, t_g, ours_acc_same_set, _ = bench_eval(emb, kv, args.quick)
@@ -181,6 +184,7 @@ def main() -> int:
             print(f"  ratio {t_g / t_ours:.1f}×   target ≥ 20×;  accuracy identical to 4 decimals: "
                   f"{round(ours.accuracy, 4) == round(g_acc, 4)} "
                   f"({ours.accuracy:.6f} vs {g_acc:.6f})")
+    if not args.skip_400k:
         del emb, kv
 
     if args.big:

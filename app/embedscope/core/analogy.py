@@ -21,8 +21,7 @@ import numpy as np
 
 from .embedding import Embedding
 from .errors import EmbedscopeError
-from .neighbours import (Neighbour, _matvec, blas_threads_for_load, gensim_norms, nearest,
-                         query_terms, top_rows)
+from .neighbours import Neighbour, _matvec, gensim_norms, nearest, query_terms, top_rows
 
 METHODS = ("add", "mul")
 
@@ -194,8 +193,7 @@ def analogy(
     negatives = [(w, t) for w, t in terms if w < 0]
     if method == "add":
         return nearest(emb, positives + negatives, k=k, metric="cosine", restrict=restrict)
-    with blas_threads_for_load():
-        return _cosmul(emb, positives, negatives, k, restrict)
+    return _cosmul(emb, positives, negatives, k, restrict)
 
 
 def _cosmul(emb, positives, negatives, k, restrict) -> list[Neighbour]:

@@ -5,15 +5,16 @@ Cosine scores are computed exactly as gensim's `KeyedVectors.most_similar` compu
 float32), so the words *and* the scores agree with gensim to the last bit. Speed comes from
 reading less: for large vocabularies a bound on the rows' leading principal coordinates rules
 out nearly all rows before any is scored (`_cosine_pruned`); the top k are found from
-per-block maxima (a few hundred numbers) instead of partitioning all V scores; and BLAS runs
-on one thread when the machine is busy.
+per-block maxima (a few hundred numbers) instead of partitioning all V scores; and the
+products are split over the cores by us, each part a single-threaded BLAS call, because
+OpenBLAS's own threads spin-wait and lose badly on a machine whose cores are shared.
 """
 from __future__ import annotations
 
 import os
 import threading
 import weakref
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
@@ -99,7 +100,7 @@ def gensim_norms(emb: Embedding) -> np.ndarray:
 
 
 _BLAS = None
-_CORES = os.cpu_count() or 1  # os.cpu_count() costs ~0.5 ms a call here: ask once
+_CORES = os.cpu_count() or 1
 
 
 @contextmanager
@@ -112,20 +113,6 @@ def single_blas_thread():
         _BLAS = ThreadpoolController()
     with _BLAS.limit(limits=1, user_api="blas"):
         yield
-
-
-def blas_threads_for_load():
-    """A context in which BLAS uses one thread when the machine is busy, else its default.
-
-    OpenBLAS threads spin while waiting for each other; when every core already has work
-    (1-minute load average at or above the core count) a multi-threaded product runs 2-4x
-    slower than a single-threaded one, so busy machines get one thread.
-    """
-    try:
-        busy = os.getloadavg()[0] >= _CORES
-    except OSError:
-        busy = False
-    return single_blas_thread() if busy else nullcontext()
 
 
 # --- query vectors ------------------------------------------------------------------------
@@ -204,22 +191,49 @@ def query_vector(emb: Embedding, terms, normalize: bool = True) -> np.ndarray:
 
 # --- scores and the top k --------------------------------------------------------------------
 
+_POOL = None
+_SPLIT_MIN_ROWS = 131_072  # below this one thread finishes before a second one starts
+
+
+def _split_dot(mat, q: np.ndarray, out: np.ndarray) -> None:
+    """out = mat @ q with the rows shared among one worker per core, each a single-threaded
+    sgemv (callers hold `single_blas_thread`). Each worker is its own share of a busy machine
+    without OpenBLAS's spin-waits. Split points are multiples of 64 rows: sgemv groups rows by
+    4, so every row rounds exactly as in one product over the whole matrix."""
+    global _POOL
+    n = out.shape[0]
+    if _CORES < 2 or n < _SPLIT_MIN_ROWS:
+        np.dot(mat[:n], q, out=out)
+        return
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(_CORES - 1, thread_name_prefix="embedscope-dot")
+    bounds = [0] + [((n * i) // _CORES) // 64 * 64 for i in range(1, _CORES)] + [n]
+    futures = [_POOL.submit(np.dot, mat[a:b], q, out=out[a:b])
+               for a, b in zip(bounds[1:-1], bounds[2:])]
+    np.dot(mat[: bounds[1]], q, out=out[: bounds[1]])
+    for f in futures:
+        f.result()
+
+
 def _matvec(vectors, q: np.ndarray, out: np.ndarray, job=None) -> np.ndarray:
     """out[i] = vectors[i] · q over the first len(out) rows, in row blocks.
 
-    One BLAS sgemv per block: per-row results are bit-identical to one call over the whole
-    matrix (and so to gensim's), because sgemv never mixes rows.
+    BLAS sgemv per block (split over the cores): per-row results are bit-identical to one call
+    over the whole matrix (and so to gensim's), because sgemv never mixes rows.
     """
     n = out.shape[0]
     step = max(_ROW_BLOCK, _BLOCK_VALUES // max(1, vectors.shape[1]))
-    if n <= step:
-        np.dot(vectors[:n], q, out=out)
-        return out
-    for s in range(0, n, step):
-        e = min(n, s + step)
-        np.dot(np.asarray(vectors[s:e]), q, out=out[s:e])
-        if job is not None:
-            job.step(e, n, "scoring")
+    with single_blas_thread():
+        if n <= step:
+            _split_dot(vectors, q, out)
+            return out
+        for s in range(0, n, step):
+            e = min(n, s + step)
+            _split_dot(np.asarray(vectors[s:e]), q, out[s:e])
+            if job is not None:
+                job.step(e, n, "scoring")
     return out
 
 
@@ -379,7 +393,9 @@ def _cosine_pruned(emb, st, q, k, exclude, n, buf):
     d1 = lead.shape[1]
     q1 = np.ascontiguousarray(qr[:d1])
     q2 = float(np.linalg.norm(qr[d1:]))
-    approx = np.dot(lead[:n], q1, out=buf[:n])
+    approx = buf[:n]
+    with single_blas_thread():
+        _split_dot(lead, q1, approx)
     first = top_rows(approx, k + 32, exclude)
     if len(first) < k:
         return None
@@ -414,8 +430,7 @@ def search_vector(emb: Embedding, q: np.ndarray, k: int = 10, metric: str = "cos
     n = emb.rows if not restrict else min(int(restrict), emb.rows)
     buf, lock = st.scores_buffer(n)
     try:
-        with blas_threads_for_load():
-            return _search_vector(emb, st, q, k, metric, exclude, restrict, n, buf, job)
+        return _search_vector(emb, st, q, k, metric, exclude, restrict, n, buf, job)
     finally:
         if lock is not None:
             lock.release()
