@@ -120,9 +120,12 @@ def _lookup(w2r: dict, word: str) -> int | None:
 
 def _case_pairs(words) -> list[tuple[int, int]]:
     """"Apple"/"apple": a cased vocabulary's variants of one word."""
+    joined = "\n".join(words)
+    if joined == joined.lower():
+        return []  # not one capital letter: a lower-cased vocabulary (one C-level pass)
     lows = [w.lower() for w in words]
     if len(set(lows)) == len(set(words)):
-        return []  # no word has two spellings (a lower-cased vocabulary)
+        return []  # no word has two spellings
     first: dict[str, int] = {}
     out = []
     for i, low in enumerate(lows):
