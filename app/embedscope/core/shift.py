@@ -16,6 +16,7 @@ extra line at its top (a header line "400000 50" read as a word). `apply_shift(e
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,12 +92,13 @@ def _pairs_resource_dir() -> Path:
     return resource_dir() / "pairs"
 
 
-def shipped_pairs() -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=1)
+def shipped_pairs() -> tuple[tuple[str, str], ...]:
     """Related English word pairs shipped in resources/pairs/*.tsv (word<TAB>word[<TAB>…])."""
-    out = []
+    out: list[tuple[str, str]] = []
     folder = _pairs_resource_dir()
     if not folder.is_dir():
-        return out
+        return ()
     for path in sorted(folder.glob("*.tsv")):
         with open(path, encoding="utf-8") as f:
             for line in f:
@@ -105,7 +107,7 @@ def shipped_pairs() -> list[tuple[str, str]]:
                 parts = line.rstrip("\n").split("\t")
                 if len(parts) >= 2 and parts[0] and parts[1]:
                     out.append((parts[0], parts[1]))
-    return out
+    return tuple(out)
 
 
 def _lookup(w2r: dict, word: str) -> int | None:
