@@ -56,7 +56,7 @@ def print_report(emb, report) -> None:
     n = {s: sum(f.severity == s for f in report.findings) for s in LABEL}
     tally = ", ".join(f"{n[s]} {s}{'s' if n[s] != 1 else ''}" for s in LABEL if n[s])
     if report.ok:
-        print(f"verdict     OK: words and rows line up" + (f" ({tally})" if tally else ""))
+        print("verdict     OK: words and rows line up" + (f" ({tally})" if tally else ""))
     else:
         print(f"verdict     PROBLEMS FOUND ({tally})")
     for f in report.findings:
