@@ -401,3 +401,13 @@ def test_count_mismatch_a_line_lost_in_the_middle(sample):
     f = r.get("count-mismatch")
     assert f is not None and "about row" in f.message and f.offset is None
     assert "partial-shift" not in r.codes  # one finding for one cause
+
+
+def test_rows_always_index_the_loaded_embedding(base):
+    words, vecs = base
+    cases = [_mismatched(words + ["", ""], vecs), _mismatched(words, vecs[:-3]),
+             Embedding(words[:-2], np.ascontiguousarray(vecs)[:-2],
+                       source=Source(words_in_file=words[:-2]))]
+    for emb in cases:
+        for f in check(emb).findings:
+            assert all(0 <= r < emb.rows for r in f.rows), f

@@ -72,6 +72,10 @@ def check(emb: Embedding, progress=None, should_stop=None) -> AlignmentReport:
     findings.extend(header_findings(emb))
     findings.extend(warning_findings(emb, {f.code for f in findings}))
 
+    for f in findings:
+        # Rows are for highlighting in the loaded embedding: rows past its end (extra words,
+        # rows the words never reached) exist only in the file and are left out here.
+        f.rows = [r for r in f.rows if 0 <= r < emb.rows][:MAX_ROWS]
     findings.sort(key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
     job.step(1000, 1000, "done")
     return AlignmentReport(rows=rows, dim=emb.dim, vocab_size=vocab_size, findings=findings,
