@@ -25,7 +25,8 @@ from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError, ExportRefusedError
 from ..core.jobs import Job
 from .compressed import Stream
-from .parsing import CHUNK_BYTES, RowBuffer, common_warnings, decode_tokens, name_rows
+from .parsing import (CHUNK_BYTES, ChunkBuffer, RowBuffer, common_warnings, decode_tokens,
+                      name_rows)
 from .registry import reader
 
 BOM = b"\xef\xbb\xbf"
@@ -359,6 +360,7 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
         # else the size divided by the bytes per line seen so far. Never the header alone.
         sample = body[: body.rfind(b"\n") + 1] or body
         per_line = max(2 * dim, len(sample) / max(1, sample.count(b"\n")))
+        del sample
         bound = (total * (20 if stream.compression else 1)) / (2 * dim) + 16
         guess = total / per_line * (1.1 if not stream.compression else 4) + 16
         estimate = header[0] if header is not None and header[0] <= bound else guess
@@ -366,79 +368,102 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
 
         # A small file parses faster line by line than numba loads its compiled scanner.
         kernel = _kernel() if total > SMALL_FILE or _compiled else None
-        token_parts: list[bytes] = []
+        words: list[str] = []
+        bad: list[int] = []
         line_numbers: list[np.ndarray] = []
         spaced: list[int] = []
-        lines_before = line_base
-        pending = body
-        eof = False
-        while True:
-            if not eof:
-                more = stream.read(CHUNK_BYTES)
-                eof = not more
-                if more:
-                    pending = pending + more if pending else more
-            cut = pending.rfind(b"\n")
-            if eof:
-                block, pending = pending, b""
-                unterminated = bool(block) and not block.endswith(b"\n")
-                if unterminated:
-                    block += b"\n"
-            elif cut < 0:
-                if len(pending) > MAX_LINE:
-                    raise EmbeddingFormatError(
-                        path, f"line {lines_before + 1:,}", "the line is longer than 64 MB",
-                        f"lines of a word followed by {dim} numbers")
-                continue
+        state = {"lines_before": line_base}
+        scratch: dict[str, np.ndarray] = {}
+
+        def arrays(n_lines: int, n_bytes: int):
+            """Per-chunk arrays, reused from chunk to chunk (fresh memory costs page faults)."""
+            if scratch.get("lno") is None or len(scratch["lno"]) < n_lines:
+                cap = max(n_lines, 1024)
+                for name in ("starts", "ends", "lno"):
+                    scratch[name] = np.empty(cap, np.int64)
+                scratch["flags"] = np.empty(cap, np.uint8)
+            if kernel is not None and (scratch.get("tok") is None
+                                       or len(scratch["tok"]) < n_bytes + n_lines):
+                scratch["tok"] = np.empty(n_bytes + n_lines, np.uint8)
+            return [scratch[k][:n_lines] for k in ("starts", "ends", "lno", "flags")]
+
+        def parse_block(buf: bytearray, end: int, unterminated: bool) -> None:
+            """Parse buf[:end] (whole lines); no view of `buf` outlives this call."""
+            n_lines = buf.count(b"\n", 0, end)
+            out = rows.reserve(n_lines)
+            starts, ends, lno, flags = arrays(n_lines, end)
+            if kernel is not None:
+                a = np.frombuffer(buf, np.uint8, count=end)
+                with np.errstate(over="ignore"):
+                    r, used, _ = kernel(a, dim, out, scratch["tok"], starts, ends, lno, flags,
+                                        _P10)
+                del a
+                blob = scratch["tok"][: max(0, used - 1)].tobytes()
             else:
-                block, pending = pending[: cut + 1], pending[cut + 1:]
-                unterminated = False
-            if block:
-                n_lines = block.count(b"\n")
-                out = rows.reserve(n_lines)
-                starts = np.empty(n_lines, np.int64)
-                ends = np.empty(n_lines, np.int64)
-                lno = np.empty(n_lines, np.int64)
-                flags = np.empty(n_lines, np.uint8)
-                if kernel is not None:
-                    a = np.frombuffer(block, np.uint8)
-                    tokblob = np.empty(len(block) + n_lines, np.uint8)
-                    with np.errstate(over="ignore"):
-                        r, used, _ = kernel(a, dim, out, tokblob, starts, ends, lno, flags, _P10)
-                    toks = tokblob[: used - 1].tobytes().split(b"\n") if r else []
-                else:
-                    r, toks = _scan_python(block, dim, out, starts, ends, lno, flags)
-                lno = lno[:r] + lines_before + 1
-                for i in np.flatnonzero(flags[:r]):
-                    f = int(flags[i])
-                    line = block[starts[i]: ends[i]]
-                    if f & TOO_FEW:
-                        if unterminated and i == r - 1:
-                            warnings.append(
-                                f"the file ends in the middle of line {lno[i]:,} ({_fields(line) - 1} "
-                                f"of {dim} values): it looks cut short; that line was left out")
-                            r -= 1
-                            toks = toks[:-1]
-                            continue
-                        raise _too_few(path, line, dim, int(lno[i]), header)
-                    if f & SLOW_NUMBER:
-                        out[i] = _slow_row(path, line, dim, int(lno[i]))
-                    if f & SPACED_WORD:
-                        spaced.append(rows.rows + int(i))
-                rows.commit(r)
-                token_parts.extend(toks)
-                line_numbers.append(lno[:r])
-                lines_before += n_lines
+                r, toks = _scan_python(bytes(buf[:end]), dim, out, starts, ends, lno, flags)
+                blob = b"\n".join(toks)
+            lno = lno[:r] + state["lines_before"] + 1
+            for i in np.flatnonzero(flags[:r]):
+                f = int(flags[i])
+                line = bytes(buf[starts[i]: ends[i]])
+                if f & TOO_FEW:
+                    if unterminated and i == r - 1:
+                        warnings.append(
+                            f"the file ends in the middle of line {lno[i]:,} ({_fields(line) - 1} "
+                            f"of {dim} values): it looks cut short; that line was left out")
+                        r -= 1
+                        continue
+                    raise _too_few(path, line, dim, int(lno[i]), header)
+                if f & SLOW_NUMBER:
+                    out[i] = _slow_row(path, line, dim, int(lno[i]))
+                if f & SPACED_WORD:
+                    spaced.append(rows.rows + int(i))
+            if r:
+                try:
+                    got = blob.decode("utf-8").split("\n")
+                except UnicodeDecodeError:
+                    got, bad_here = decode_tokens(blob.split(b"\n"))
+                    bad.extend(len(words) + i for i in bad_here if i < r)
+                words.extend(got[:r])
+            rows.commit(r)
+            line_numbers.append(lno[:r])
+            state["lines_before"] += n_lines
+
+        chunks = ChunkBuffer(stream, CHUNK_BYTES, body)
+        del body
+        while True:
+            if not chunks.eof:
+                chunks.fill()
+            buf, have = chunks.buf, chunks.have
+            if chunks.eof:
+                unterminated = have > 0 and buf[have - 1] != 10
+                if unterminated:
+                    if have == len(buf):
+                        buf.append(10)
+                    else:
+                        buf[have] = 10
+                if have:
+                    parse_block(buf, have + unterminated, unterminated)
+            else:
+                cut = buf.rfind(b"\n", 0, have)
+                if cut < 0:
+                    if have > MAX_LINE:
+                        raise EmbeddingFormatError(
+                            path, f"line {state['lines_before'] + 1:,}",
+                            "the line is longer than 64 MB",
+                            f"lines of a word followed by {dim} numbers")
+                    continue
+                parse_block(buf, cut + 1, False)
+                chunks.consume(cut + 1)
+            del buf
             job.step(stream.position(), total, "reading")
-            if eof:
+            if chunks.eof:
                 break
 
     vectors = rows.result()
     if vectors.shape[0] == 0:
         raise EmbeddingFormatError(path, None, "the file holds no vectors",
                                    f"lines of a word followed by {dim} numbers")
-    words, bad = decode_tokens(token_parts)
-    del token_parts
     lines = np.concatenate(line_numbers)
     if spaced:
         numeric = [r for r in spaced if _looks_numeric_tail(words[r])]
