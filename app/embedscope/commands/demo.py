@@ -36,11 +36,10 @@ def run(args) -> int:
     print(f"  format {src.format}, {emb.rows:,} words × {emb.dim} dimensions, "
           f"loaded in {src.load_seconds:.3f} s")
     print()
-    report = check(emb)
-    verdict = "words and rows line up" if report.ok else "PROBLEMS FOUND"
-    print(f"Alignment check: {verdict} ({len(report.findings)} findings)")
-    for f in report.findings:
-        print(f"  [{f.severity:7}] {f.code}: {f.message}")
+    from .check import print_report
+
+    print("Alignment check:")
+    print_report(emb, check(emb))
     print()
     print(f"Nearest neighbours of '{args.word}' (cosine):")
     for n in nearest(emb, args.word, k=8):
