@@ -120,12 +120,19 @@ def test_numbers_outside_the_fast_path_match_python_float(tmp_path):
     assert any("NaN or infinite" in w for w in emb.source.warnings)
 
 
-def test_chunk_boundaries_do_not_change_anything(tmp_path, monkeypatch, gensim_data):
-    src = gensim_data / "lee_fasttext.vec"
+@pytest.mark.parametrize("compiled", [True, False])
+def test_chunk_boundaries_do_not_change_anything(tmp_path, monkeypatch, gensim_data, compiled):
+    src = tmp_path / "mixed.vec"
+    raw = (gensim_data / "pang_lee_polarity_fasttext.vec").read_bytes()   # has broken UTF-8
+    src.write_bytes(raw.replace(b"\n", b"\r\n", 300) + b"x 1" + b" 2" * 50)  # cut last line
     ref = embedscope.load(src, use_cache=False)
+    if not compiled:
+        monkeypatch.setattr(word2vec_text, "_compiled", False)
     monkeypatch.setattr(word2vec_text, "CHUNK_BYTES", 997)   # cuts lines everywhere
     emb = embedscope.load(src, use_cache=False)
     assert emb.words == ref.words and np.array_equal(emb.vectors, ref.vectors)
+    assert emb.source.warnings == ref.source.warnings and len(ref.source.warnings) == 2
+    assert emb.rows == 1694 and "ends in the middle of line 1,696" in emb.source.warnings[0]
 
 
 def _compress(path, kind):
