@@ -23,6 +23,7 @@ class AppState(QObject):
     centre_requested = Signal(int)        # move the map to this row
     check_changed = Signal(object)        # AlignmentReport (or None)
     colour_mode_changed = Signal(str)
+    comparison_changed = Signal(object)   # Comparison of this embedding with another, or None
     message = Signal(str)                 # a short note for the status bar
 
     def __init__(self, parent=None):
@@ -35,6 +36,7 @@ class AppState(QObject):
         self.picked = -1
         self.check_report = None
         self.colour_mode = "frequency rank"
+        self.comparison = None            # core.compare.Comparison (A = this embedding)
 
     # --- embedding and map ------------------------------------------------------------------
     def set_embedding(self, emb) -> None:
@@ -46,12 +48,14 @@ class AppState(QObject):
         self.highlight_kind = ""
         self.picked = -1
         self.check_report = None
+        self.comparison = None  # its rows_a were rows of the old embedding
         self.embedding_changed.emit(emb)
         self.projection_changed.emit(None)
         self.selection_changed.emit()
         self.highlight_changed.emit()
         self.picked_changed.emit(-1)
         self.check_changed.emit(None)
+        self.comparison_changed.emit(None)
 
     def set_projection(self, projection) -> None:
         self.projection = projection
@@ -60,6 +64,10 @@ class AppState(QObject):
     def set_check_report(self, report) -> None:
         self.check_report = report
         self.check_changed.emit(report)
+
+    def set_comparison(self, comparison) -> None:
+        self.comparison = comparison
+        self.comparison_changed.emit(comparison)
 
     def set_colour_mode(self, mode: str) -> None:
         if mode != self.colour_mode:
