@@ -68,6 +68,8 @@ def run(args) -> int:
     if d["vocab_path"]:
         print(f"words file  {d['vocab_path']}")
     print(f"format      {d['format']}")
+    if d["tensor"]:
+        print(f"tensor      {d['tensor']}")
     print(f"rows        {d['rows']:,}")
     print(f"dimension   {d['dim']}")
     print(f"dtype       {d['dtype']}{' (memory-mapped)' if d['memory_mapped'] else ''}")
