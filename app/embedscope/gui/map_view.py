@@ -13,7 +13,7 @@ import os
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QToolButton,
                                QVBoxLayout, QWidget)
@@ -194,7 +194,7 @@ class MapView(QWidget):
             a.setTextPen(pg.mkPen(fg))
         self._text_colour = fg
         base = p.color(QPalette.ColorRole.Base)
-        base.setAlpha(150)  # labels stay readable over dense points without hiding them
+        base.setAlpha(205)  # labels stay readable over dense points, which show faintly
         self._label_fill = pg.mkBrush(base)
         for t in getattr(self, "_labels", []):
             t.fill = self._label_fill
@@ -287,7 +287,7 @@ class MapView(QWidget):
             edges = [100, 1000, 10000, 100000]
             idx = np.searchsorted(edges, rows, side="right")
             names = ["top 100", "100 – 1k", "1k – 10k", "10k – 100k", "100k +"]
-            cols = pal.SEQUENTIAL[:5]
+            cols = pal.FREQUENCY
             used = sorted(set(idx.tolist()))
             return cols, idx, [(cols[i], names[i]) for i in used]
         if mode == "vector norm":
@@ -464,7 +464,6 @@ class MapView(QWidget):
             used.add((int((p[0] - x0) / (x1 - x0) * w / cell_w),
                       int((p[1] - y0) / (y1 - y0) * h / cell_h)))
         c = QColor(colour)
-        c.setAlpha(200)
         shown = 0
         emb = self.state.embedding
         for pos in inside.tolist():
