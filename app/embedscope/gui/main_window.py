@@ -109,7 +109,8 @@ class MainWindow(QMainWindow):
         optional = [("neighbours", "Neighbours", "NeighboursDock"),
                     ("check", "Check", "CheckDock"),
                     ("analogy", "Analogy", "AnalogyDock"),
-                    ("selection", "Selection", "SelectionDock")]
+                    ("selection", "Selection", "SelectionDock"),
+                    ("compare", "Compare", "CompareDock")]
         import importlib
 
         self.panels = {"search": self.search, "projection": self.projection_panel}
@@ -123,6 +124,9 @@ class MainWindow(QMainWindow):
         self._dock("selection", "Selection", self.panels["selection"], right)
         self.tabifyDockWidget(self.docks["neighbours"], self.docks["analogy"])
         self.tabifyDockWidget(self.docks["check"], self.docks["selection"])
+        self.panels["compare"].asker = self  # it opens B with the same questions as File > Open
+        self._dock("compare", "Compare", self.panels["compare"], right)
+        self.tabifyDockWidget(self.docks["analogy"], self.docks["compare"])
         self.docks["neighbours"].raise_()
         self.docks["check"].raise_()
     def showEvent(self, ev):
@@ -182,6 +186,8 @@ class MainWindow(QMainWindow):
                      "The 20,000 most frequent GloVe 6B 50d words")
         self.recent_menu = f.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(f, "Compare &with…", self.compare_with, "Ctrl+Shift+O",
+                     "Open a second embedding and compare the open one with it")
         f.addSeparator()
         self._action(f, "&Export…", self.export_dialog, "Ctrl+E",
                      "Write the embedding, pruned to your selection or vocabulary")
@@ -441,6 +447,11 @@ class MainWindow(QMainWindow):
         self.docks["analogy"].show()
         self.docks["analogy"].raise_()
         self.panels["analogy"].evaluate()
+
+    def compare_with(self):
+        self.docks["compare"].show()
+        self.docks["compare"].raise_()
+        self.panels["compare"].open_dialog()
 
     def save_plot(self):
         if not len(self.map_view.rows):

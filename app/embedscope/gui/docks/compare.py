@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton,
-                               QSpinBox, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QSpinBox, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...core.errors import EmbedscopeError, EmbeddingFormatError, PickleRefusedError
 from ..workers import JobRunner
@@ -96,9 +96,9 @@ def neighbours_side_by_side(view, word, k, progress=None, should_stop=None):
 class _NumberItem(QTableWidgetItem):
     """A table cell that sorts by its number, not its text (negative cosines, blanks last)."""
 
-    def __init__(self, value):
+    def __init__(self, value, fmt="{:.3f}"):
         missing = value is None or np.isnan(value)
-        super().__init__("—" if missing else f"{value:.3f}")
+        super().__init__("—" if missing else fmt.format(value))
         self.value = float("inf") if missing else float(value)
         self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -198,8 +198,10 @@ class CompareDock(QWidget):
         mv_bar.addWidget(self.order)
         mv_bar.addWidget(self.rank_by)
         mv_bar.addStretch(1)
-        self.table = make_table(["word", "cosine", "overlap"])
-        self.table.setSortingEnabled(True)
+        self.table = make_table(["#", "word", "cosine", "overlap"])
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setToolTip("Click: its neighbours in A and B below. Double-click: find it "
                               "on the map.")
 
@@ -364,27 +366,26 @@ class CompareDock(QWidget):
         t.setSortingEnabled(False)
         t.setRowCount(len(self.movers))
         for i, m in enumerate(self.movers):
-            word = QTableWidgetItem(m.word)
-            word.setData(Qt.ItemDataRole.UserRole, m.word)
-            t.setItem(i, 0, word)
-            t.setItem(i, 1, _NumberItem(m.cosine))
-            t.setItem(i, 2, _NumberItem(m.overlap))
+            t.setItem(i, 0, _NumberItem(i + 1, "{:d}"))
+            t.setItem(i, 1, QTableWidgetItem(m.word))
+            t.setItem(i, 2, _NumberItem(m.cosine))
+            t.setItem(i, 3, _NumberItem(m.overlap))
+        # shown in the ranking's order (the # column), whatever the user sorted by last
+        t.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         t.setSortingEnabled(True)
-        # the order of the ranking, whatever column the user sorted by last
-        t.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
 
     def mover_words(self) -> list[str]:
         """Words of the movers table, top to bottom as shown."""
-        return [self.table.item(i, 0).text() for i in range(self.table.rowCount())]
+        return [self.table.item(i, 1).text() for i in range(self.table.rowCount())]
 
     # --- one word, side by side ---------------------------------------------------------------------
     def _table_word(self, r):
-        item = self.table.item(r, 0) if r >= 0 else None
+        item = self.table.item(r, 1) if r >= 0 else None
         if item is not None:
             self.show_word(item.text())
 
     def _go(self, r, _c):
-        item = self.table.item(r, 0)
+        item = self.table.item(r, 1)
         row = self.state.row_of(item.text()) if item is not None else None
         if row is not None:
             self.state.pick(row, centre=True)
