@@ -28,7 +28,8 @@ from .dots import DotsItem
 pg.setConfigOptions(useOpenGL=False, antialias=False)
 
 COLOUR_MODES = ["frequency rank", "vector norm", "cluster", "check finding", "search match",
-                "selection"]
+                "selection", "change (cosine to B)"]
+INLINE_INDEX = 50000   # maps up to this many points get their hover index at once
 LABEL_CAP = 150        # labels for picked/searched/neighbour words
 LANDMARKS = 30         # frequent words labelled in the current view, to orient the eye
 HOVER_PIXELS = 8
@@ -89,10 +90,15 @@ class MapView(QWidget):
         self.coords = np.empty((0, 2))
         self.rows = np.empty(0, dtype=np.int64)
         self.pos_of_row = np.empty(0, dtype=np.int64)
+        self._by_row = np.empty(0, dtype=np.int64)
         self.index: PointIndex | None = None
         self.hover_row = -1
         self._cluster_labels = None   # (projection id, labels) once k-means has run
         self._cluster_runner = None
+        from .workers import JobRunner
+
+        self._index_runner = JobRunner("hover index", self)
+        self._index_runner.finished.connect(self._index_built)
         self._legend_entries: list[tuple[str, str]] = []
 
         # --- toolbar --------------------------------------------------------------------
@@ -176,6 +182,8 @@ class MapView(QWidget):
         state.check_changed.connect(lambda _r: self.state.colour_mode == "check finding"
                                     and self._recolour())
         state.embedding_changed.connect(self._on_embedding)
+        state.comparison_changed.connect(lambda _c: self.state.colour_mode.startswith("change")
+                                         and self._recolour())
         self.apply_theme()
         self._on_projection(None)
 
@@ -245,8 +253,17 @@ class MapView(QWidget):
         self.rows = np.asarray(proj.rows, dtype=np.int64)
         self.pos_of_row = np.full(emb.rows, -1, dtype=np.int64)
         self.pos_of_row[self.rows] = np.arange(len(self.rows))
-        self.index = PointIndex(self.coords)
+        # map positions in row (frequency) order, for labelling the most familiar words
+        sorted_rows = len(self.rows) < 2 or bool((np.diff(self.rows) > 0).all())
+        self._by_row = np.arange(len(self.rows)) if sorted_rows else \
+            np.argsort(self.rows, kind="stable")
         n = len(self.rows)
+        if n <= INLINE_INDEX:
+            self.index = PointIndex(self.coords)
+        else:  # building a k-d tree of 400,000 points takes a moment: off the UI thread
+            self.index = None
+            self._index_runner.start(_build_index, self.coords, id(proj), label="")
+
         # smaller dots when there are many, so dense regions keep some structure
         self.scatter.setSize(5 if n <= 20000 else 3 if n <= 150000 else 2)
         self._recolour()
@@ -256,12 +273,19 @@ class MapView(QWidget):
         self._on_highlight()
         self._on_picked(self.state.picked)
 
+    def _index_built(self, result):
+        key, index = result
+        if key == id(self.state.projection):
+            self.index = index
+
     def fit(self):
         if len(self.coords):
-            ok = np.isfinite(self.coords).all(axis=1)
+            # a strided sample of 50,000 points finds the same extent as all 400,000
+            sample = self.coords[:: max(1, len(self.coords) // 50000)]
+            ok = np.isfinite(sample).all(axis=1)
             if ok.any():
-                lo = np.percentile(self.coords[ok], 0.5, axis=0)
-                hi = np.percentile(self.coords[ok], 99.5, axis=0)
+                lo = np.percentile(sample[ok], 0.5, axis=0)
+                hi = np.percentile(sample[ok], 99.5, axis=0)
                 self.viewbox.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.04)
 
     def _positions(self, rows):
@@ -334,6 +358,10 @@ class MapView(QWidget):
             cols.append(pal.SELECTION)
             idx[pos] = 1
             return cols, idx, [(pal.SELECTION, f"selected ({len(pos):,})"), (other, "others")]
+        if mode == "change (cosine to B)":
+            from .docks.compare import change_colours
+
+            return change_colours(self.state.comparison, rows, emb.rows, other)
         raise ValueError(mode)
 
     def _recolour(self):
@@ -450,12 +478,19 @@ class MapView(QWidget):
     def _landmarks(self, i, taken, colour):
         """Label a few of the most frequent words in view, spaced so they do not overlap."""
         (x0, x1), (y0, y1) = self.viewbox.viewRange()
-        inside = np.flatnonzero((self.coords[:, 0] >= x0) & (self.coords[:, 0] <= x1)
-                                & (self.coords[:, 1] >= y0) & (self.coords[:, 1] <= y1))
+        # Row order is frequency order in common embedding files: low rows are familiar words.
+        # Walk the map in row order, a block at a time, until 400 candidates in view are found.
+        found = []
+        for s in range(0, len(self._by_row), 20000):
+            pos = self._by_row[s: s + 20000]
+            c = self.coords[pos]
+            found.append(pos[(c[:, 0] >= x0) & (c[:, 0] <= x1) & (c[:, 1] >= y0)
+                             & (c[:, 1] <= y1)])
+            if sum(len(f) for f in found) >= 400:
+                break
+        inside = np.concatenate(found)[:400] if found else np.empty(0, dtype=np.int64)
         if not len(inside):
             return i
-        # Row order is frequency order in common embedding files: low rows are familiar words.
-        inside = inside[np.argsort(self.rows[inside], kind="stable")[:400]]
         w, h = max(self.viewbox.width(), 1), max(self.viewbox.height(), 1)
         cell_w, cell_h = 90.0, 18.0
         used = set()
@@ -596,6 +631,10 @@ class MapView(QWidget):
             f.write("word\tx\ty\trow\n")
             for r, (x, y) in zip(self.rows.tolist(), self.coords.tolist()):
                 f.write(f"{emb.words[r]}\t{x:.6g}\t{y:.6g}\t{r}\n")
+
+
+def _build_index(coords, key, progress=None, should_stop=None):
+    return key, PointIndex(coords)
 
 
 def _kmeans(emb, rows, key, progress=None, should_stop=None, k=8):
