@@ -133,8 +133,6 @@ def _in_parallel(fn, items, job: Job, message: str) -> None:
     import os
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    from .neighbours import single_blas_thread
-
     items = list(items)
     with single_blas_thread(), ThreadPoolExecutor(max(1, os.cpu_count() or 1)) as pool:
         pending = {pool.submit(fn, it) for it in items}
