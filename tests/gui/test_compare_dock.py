@@ -1,0 +1,120 @@
+"""The Compare dock, driven as a user would: open a "fine-tuned" copy of the sample as B, read
+which words moved, look at a word's neighbours in A and in B, colour the map by change."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+NOISED = ["france", "computer", "river", "music", "guitar", "bank"]
+DROPPED_ROWS = range(5000, 5010)  # words B does not have (still within the mapped rows)
+CHANGE = "change (cosine to B)"
+
+
+def write_tuned_copy(emb, folder):
+    """The sample with a few words' vectors replaced by noise and ten words left out: what a
+    fine-tuning run that wrecked some words (and pruned others) would save."""
+    rng = np.random.default_rng(7)
+    vectors = np.array(emb.vectors, dtype=np.float32)
+    scale = float(np.median(emb.norms)) / np.sqrt(emb.dim)
+    for w in NOISED:
+        vectors[emb.row(w)] = rng.normal(0, scale, emb.dim)
+    keep = np.setdiff1d(np.arange(emb.rows), np.asarray(DROPPED_ROWS))
+    folder.mkdir()
+    np.save(folder / "tuned.npy", vectors[keep])
+    (folder / "vocab.txt").write_text("".join(emb.words[i] + "\n" for i in keep),
+                                      encoding="utf-8")
+    return folder / "tuned.npy"
+
+
+def open_b(window, qtbot, path):
+    dock = window.panels["compare"]
+    # neighbourhoods among the 3,000 most frequent words: the test stays quick on a busy machine
+    dock.sample.setValue(3000)
+    dock.open_other(str(path))
+    qtbot.waitUntil(lambda: dock.view is not None and dock.neighbours is not None
+                    and not dock.side_runner.busy, timeout=15000)
+    return dock
+
+
+def test_noised_words_move_most_and_shared_neighbours_are_marked(window, qtbot, tmp_path):
+    st = window.state
+    a = st.embedding
+    dock = open_b(window, qtbot, write_tuned_copy(a, tmp_path / "tuned"))
+    c = st.comparison
+    assert c is dock.view.comparison
+    assert len(c.shared) == a.rows - len(DROPPED_ROWS)
+    assert sorted(c.only_a) == sorted(a.words[i] for i in DROPPED_ROWS) and c.only_b == []
+    assert f"{a.rows - len(DROPPED_ROWS):,}</b> shared words" in dock.summary.text()
+    assert "10 only in A" in dock.summary.text()
+
+    # the movers table lists the noised words first, then words that did not move at all
+    words = dock.mover_words()
+    assert set(words[:len(NOISED)]) == set(NOISED)
+    cosines = [float(dock.table.item(i, 2).text()) for i in range(len(NOISED) + 1)]
+    assert max(cosines[:-1]) < 0.6 and cosines[-1] > 0.999
+
+    # sorting by a column and back leaves the ranking readable; "moved least" turns it round
+    dock.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    assert dock.mover_words()[-1] in NOISED
+    dock.order.setCurrentIndex(1)
+    assert not set(dock.mover_words()[:50]) & set(NOISED)
+    assert float(dock.table.item(0, 2).text()) > 0.999
+    dock.order.setCurrentIndex(0)
+
+    # paris: in A, france is among its neighbours; in B france is noise, so it drops out
+    dock.show_word("paris")
+    qtbot.waitUntil(lambda: dock.neighbours[0] == "paris" and not dock.side_runner.busy,
+                    timeout=5000)
+    _, list_a, list_b, common = dock.neighbours
+    in_a, in_b = {w for w, _ in list_a}, {w for w, _ in list_b}
+    assert "france" in in_a and "france" not in in_b
+    shown_a, shown_b = dock.side_rows()
+    assert [w for w, _ in shown_a] == [w for w, _ in list_a]
+    assert [w for w, _ in shown_b] == [w for w, _ in list_b]
+    for w, marked in shown_a + shown_b:
+        assert marked == (w in in_a and w in in_b), w
+    assert 0 < len(common) < len(list_a)
+    assert f"✓ {len(common)} in both" in dock.side_note.text()
+
+    # double-click a mover: it is picked on the map, and its own neighbours are shown
+    dock._go(0, 1)
+    assert a.words[st.picked] == words[0]
+    qtbot.waitUntil(lambda: dock.neighbours[0] == words[0] and not dock.side_runner.busy,
+                    timeout=5000)
+
+    # the map coloured by change: noised words red, dropped words grey, the rest "kept"
+    st.set_colour_mode(CHANGE)
+    mv = window.map_view
+    assert mv.colour_box.currentText() == CHANGE
+    cols, idx, legend = mv.colour_indices(CHANGE)
+    grey = len(cols) - 1
+    noised_pos = mv._positions([a.row(w) for w in NOISED])
+    dropped_pos = mv._positions(list(DROPPED_ROWS))
+    assert len(noised_pos) >= 4 and len(dropped_pos) == len(DROPPED_ROWS)
+    assert set(idx[noised_pos].tolist()) <= {0, 1, 2}
+    assert set(idx[dropped_pos].tolist()) == {grey}
+    rest = np.setdiff1d(np.arange(len(mv.rows)), np.r_[noised_pos, dropped_pos])
+    assert set(idx[rest].tolist()) == {grey - 1}
+    assert legend[-1][1] == f"not in B ({len(dropped_pos)})"
+    assert "not in B" in mv.legend.text()
+
+    # Procrustes: same words, residual shown; a new A clears the comparison
+    dock.align.setCurrentIndex(1)
+    dock.run()
+    qtbot.waitUntil(lambda: not dock.runner.busy, timeout=10000)
+    assert st.comparison.align == "procrustes", dock.status.text()
+    assert "residual" in dock.summary.text()
+
+
+def test_a_bad_file_as_b_leaves_everything_as_it_was(window, qtbot, errors, tmp_path):
+    dock = window.panels["compare"]
+    before = window.state.embedding
+    bad = tmp_path / "broken.npy"
+    bad.write_bytes(b"\x93NUMPY\x01\x00garbage that is not a header")
+    (tmp_path / "broken.vocab.txt").write_text("a\nb\n", encoding="utf-8")
+    dock.open_other(str(bad))
+    qtbot.waitUntil(lambda: len(errors) > 0, timeout=10000)
+    assert "broken.npy" in errors[0]
+    assert dock.other is None and dock.view is None and window.state.comparison is None
+    assert window.state.embedding is before
+    assert not dock.run_button.isEnabled()
