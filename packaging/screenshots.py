@@ -4,7 +4,8 @@
 
 States: the map, neighbours, an analogy with the benchmark evaluation, a check report (of a
 copy of the sample whose words file was deliberately shifted by one line), a lasso selection,
-and the export dialog. Settings and caches go to a temporary folder.
+the export dialog, and a comparison with a "fine-tuned" copy. Settings and caches go to a
+temporary folder.
 """
 from __future__ import annotations
 
@@ -110,7 +111,39 @@ def main(argv=None) -> int:
     save(dlg, out, "export-done")
     dlg.close()
 
-    # 6. a check report: the sample with its words file shifted by one line
+    # 6. compare with a "fine-tuned" copy: every word nudged a little, the words around
+    # "stock" pulled along one direction (what a finance task would do), a few wrecked
+    src = st.embedding
+    rng = np.random.default_rng(0)
+    tuned = np.array(src.vectors, dtype=np.float32)
+    scale = float(np.median(src.norms)) / np.sqrt(src.dim)
+    tuned += rng.normal(0, 0.25 * scale, tuned.shape).astype(np.float32)
+    u = src.unit_vectors
+    topic = np.argsort(-(u[:10000] @ u[src.row("stock")]))[:400]
+    tuned[topic] += (1.5 * scale * rng.normal(0, 1, src.dim)).astype(np.float32)
+    for word in ("apple", "amazon", "shell", "bull", "bear"):
+        tuned[src.row(word)] = rng.normal(0, scale, src.dim)
+    tuned_dir = Path(_tmp) / "fine-tuned"
+    tuned_dir.mkdir()
+    np.save(tuned_dir / "embedding_weights.npy", tuned)
+    (tuned_dir / "vocab.txt").write_text("".join(w_ + "\n" for w_ in src.words),
+                                         encoding="utf-8")
+    cmp = w.panels["compare"]
+    w.docks["compare"].raise_()
+    from PySide6.QtCore import Qt
+
+    w.resizeDocks([w.docks["compare"], w.docks["check"]], [700, 150], Qt.Orientation.Vertical)
+    cmp.open_other(str(tuned_dir / "embedding_weights.npy"))
+    wait(app, lambda: cmp.view is not None, timeout=180)
+    st.set_colour_mode("change (cosine to B)")
+    st.pick(src.row("bull"))
+    wait(app, lambda: not cmp.side_runner.busy and cmp.neighbours is not None
+         and cmp.neighbours[0] == "bull", settle=0.6)
+    mv.fit()
+    wait(app, lambda: True, settle=0.5)
+    save(w, out, "compare")
+
+    # 7. a check report: the sample with its words file shifted by one line
     st.set_colour_mode("frequency rank")
     src = st.embedding
     bad = Path(_tmp) / "glove-shifted"

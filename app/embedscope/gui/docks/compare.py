@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QSpinBox, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QSpinBox, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...core.errors import EmbedscopeError, EmbeddingFormatError, PickleRefusedError
 from ..workers import JobRunner
@@ -22,17 +22,19 @@ from .common import ProgressRow, make_table, note
 
 CHANGE_MODE = "change (cosine to B)"
 MOVERS_SHOWN = 200
-# Cosine bins for the map: red moved, blue kept. Fixed edges, so a colour means the same
-# thing from one comparison to the next.
+# Cosine bins for the map, from kept to moved most. Fixed edges, so a colour means the same
+# thing from one comparison to the next; kept words pale, movers warm and drawn on top (the
+# map draws later palette entries over earlier ones).
 CHANGE_EDGES = [0.2, 0.5, 0.8, 0.95]
-CHANGE_COLOURS = ["#b2182b", "#ef8a62", "#e9c46a", "#67a9cf", "#2166ac"]
-CHANGE_NAMES = ["cosine < 0.2 (moved most)", "0.2 – 0.5", "0.5 – 0.8", "0.8 – 0.95",
-                "≥ 0.95 (kept)"]
+CHANGE_COLOURS = ["#a6bddb", "#3690c0", "#fdae61", "#f46d43", "#a50026"]
+CHANGE_NAMES = ["cosine ≥ 0.95 (kept)", "0.8 – 0.95", "0.5 – 0.8", "0.2 – 0.5",
+                "under 0.2 (moved most)"]
 
 
 def change_colours(comparison, rows, n_rows: int, other: str):
     """Colour indices of the map's points by the per-word cosine between A and B:
-    (palette, index per point, legend). Rows not shared with B take the grey `other`."""
+    (palette, index per point, legend). Index 0, grey `other`, is for rows not shared with B;
+    1 for kept words … 5 for those that moved most."""
     rows = np.asarray(rows, dtype=np.int64)
     if comparison is None:
         return [other], np.zeros(len(rows), dtype=np.int64), [
@@ -41,13 +43,13 @@ def change_colours(comparison, rows, n_rows: int, other: str):
     cosine_of_row[comparison.rows_a] = comparison.cosine
     cos = cosine_of_row[rows]
     shared = ~np.isnan(cos)
-    idx = np.full(len(rows), len(CHANGE_COLOURS), dtype=np.int64)  # the grey slot
-    idx[shared] = np.searchsorted(CHANGE_EDGES, cos[shared], side="right")
+    idx = np.zeros(len(rows), dtype=np.int64)
+    idx[shared] = len(CHANGE_COLOURS) - np.searchsorted(CHANGE_EDGES, cos[shared], side="right")
     counts = np.bincount(idx, minlength=len(CHANGE_COLOURS) + 1)
-    legend = [(c, f"{name} ({counts[i]:,})")
-              for i, (c, name) in enumerate(zip(CHANGE_COLOURS, CHANGE_NAMES))]
-    legend.append((other, f"not in B ({counts[-1]:,})"))
-    return CHANGE_COLOURS + [other], idx, legend
+    legend = [(CHANGE_COLOURS[i - 1], f"{CHANGE_NAMES[i - 1]} ({counts[i]:,})")
+              for i in range(len(CHANGE_COLOURS), 0, -1)]
+    legend.append((other, f"not in B ({counts[0]:,})"))
+    return [other] + CHANGE_COLOURS, idx, legend
 
 
 class ComparisonView:
@@ -157,10 +159,12 @@ class CompareDock(QWidget):
         top.addWidget(open_b)
 
         self.align = QComboBox()
-        self.align.addItem("none (same space, e.g. before/after fine-tuning)", "none")
-        self.align.addItem("Procrustes (independently trained)", "procrustes")
-        self.align.setToolTip("Procrustes rotates A onto B, fitted on the shared words, before "
-                              "the per-word cosines; neighbourhoods do not depend on it")
+        self.align.addItem("none", "none")
+        self.align.addItem("Procrustes", "procrustes")
+        self.align.setToolTip("none: A and B share one space (before and after fine-tuning).\n"
+                              "Procrustes: separately trained models; A is rotated onto B, "
+                              "fitted on the shared words, before the per-word cosines "
+                              "(neighbourhoods do not depend on it)")
         self.k = QSpinBox(minimum=1, maximum=100, value=10)
         self.k.setToolTip("Neighbours per word for the overlap (Jaccard of the top-k in A and B)")
         self.sample = QSpinBox(minimum=0, maximum=10_000_000, value=10_000, singleStep=1000)
@@ -168,13 +172,13 @@ class CompareDock(QWidget):
         self.sample.setGroupSeparatorShown(True)
         self.sample.setToolTip("Neighbourhoods are found among this many most frequent shared "
                                "words (all of them is slow for hundreds of thousands)")
-        form = QFormLayout()
-        form.addRow("Alignment", self.align)
+        self.k.setPrefix("k = ")
+        self.sample.setPrefix("among the top ")
         opts = QHBoxLayout()
+        opts.addWidget(QLabel("Alignment"))
+        opts.addWidget(self.align)
         opts.addWidget(self.k)
-        opts.addWidget(QLabel("neighbourhood of the top"))
         opts.addWidget(self.sample, 1)
-        form.addRow("k", opts)
         self.run_button = QPushButton("Compare")
         self.run_button.clicked.connect(self.run)
         colour = QPushButton("Colour the map by change")
@@ -182,7 +186,6 @@ class CompareDock(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(colour)
-        buttons.addStretch(1)
 
         self.status = note("")
         self.summary = note("")
@@ -211,18 +214,30 @@ class CompareDock(QWidget):
         self.side.setToolTip("✓ and bold: a neighbour in both A and B")
         self.side.cellDoubleClicked.connect(self._side_go)
 
+        buttons.addWidget(self.status, 1)
+        movers = QWidget()
+        mv_lay = QVBoxLayout(movers)
+        mv_lay.setContentsMargins(0, 0, 0, 0)
+        mv_lay.addLayout(mv_bar)
+        mv_lay.addWidget(self.table, 1)
+        side = QWidget()
+        side_lay = QVBoxLayout(side)
+        side_lay.setContentsMargins(0, 0, 0, 0)
+        side_lay.addWidget(self.side_note)
+        side_lay.addWidget(self.side, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(movers)
+        split.addWidget(side)
+        split.setChildrenCollapsible(False)
+
         lay = QVBoxLayout(self)
         lay.addLayout(top)
-        lay.addLayout(form)
+        lay.addLayout(opts)
         lay.addLayout(buttons)
         lay.addWidget(ProgressRow(self.loader))
         lay.addWidget(ProgressRow(self.runner))
-        lay.addWidget(self.status)
         lay.addWidget(self.summary)
-        lay.addLayout(mv_bar)
-        lay.addWidget(self.table, 3)
-        lay.addWidget(self.side_note)
-        lay.addWidget(self.side, 2)
+        lay.addWidget(split, 1)
 
         self.order.currentIndexChanged.connect(lambda _i: self.fill_movers())
         self.rank_by.currentIndexChanged.connect(lambda _i: self.fill_movers())
