@@ -133,10 +133,10 @@ def main(argv=None) -> int:
     from PySide6.QtCore import Qt
 
     w.resizeDocks([w.docks["compare"], w.docks["check"]], [700, 150], Qt.Orientation.Vertical)
+    st.pick(src.row("bull"))  # picked first: the movers then stay labelled on the map
     cmp.open_other(str(tuned_dir / "embedding_weights.npy"))
     wait(app, lambda: cmp.view is not None, timeout=180)
     st.set_colour_mode("change (cosine to B)")
-    st.pick(src.row("bull"))
     wait(app, lambda: not cmp.side_runner.busy and cmp.neighbours is not None
          and cmp.neighbours[0] == "bull", settle=0.6)
     mv.fit()

@@ -52,6 +52,8 @@ def test_noised_words_move_most_and_shared_neighbours_are_marked(window, qtbot, 
     assert set(words[:len(NOISED)]) == set(NOISED)
     cosines = [float(dock.table.item(i, 2).text()) for i in range(len(NOISED) + 1)]
     assert max(cosines[:-1]) < 0.6 and cosines[-1] > 0.999
+    assert st.highlight_kind == "movers"
+    assert [a.words[r] for r in st.highlight_rows] == words[:len(st.highlight_rows)]
 
     # sorting by a column and back leaves the ranking readable; "moved least" turns it round
     dock.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)

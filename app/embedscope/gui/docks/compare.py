@@ -22,6 +22,7 @@ from .common import ProgressRow, make_table, note
 
 CHANGE_MODE = "change (cosine to B)"
 MOVERS_SHOWN = 200
+MOVERS_LABELLED = 25
 # Cosine bins for the map, from kept to moved most. Fixed edges, so a colour means the same
 # thing from one comparison to the next; kept words pale, movers warm and drawn on top (the
 # map draws later palette entries over earlier ones).
@@ -388,6 +389,9 @@ class CompareDock(QWidget):
         # shown in the ranking's order (the # column), whatever the user sorted by last
         t.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         t.setSortingEnabled(True)
+        # the first movers are labelled on the map, so one sees where the change happened
+        top = [self.view.index_of_word[m.word] for m in self.movers[:MOVERS_LABELLED]]
+        self.state.set_highlight(c.rows_a[top], "movers")
 
     def mover_words(self) -> list[str]:
         """Words of the movers table, top to bottom as shown."""
