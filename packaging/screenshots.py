@@ -133,6 +133,8 @@ def main(argv=None) -> int:
     from PySide6.QtCore import Qt
 
     w.resizeDocks([w.docks["compare"], w.docks["check"]], [700, 150], Qt.Orientation.Vertical)
+    st.select_clear()  # the lasso of step 4 would be drawn over the change colours
+    w.docks["check"].raise_()
     st.pick(src.row("bull"))  # picked first: the movers then stay labelled on the map
     cmp.open_other(str(tuned_dir / "embedding_weights.npy"))
     wait(app, lambda: cmp.view is not None, timeout=180)

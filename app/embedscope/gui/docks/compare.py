@@ -160,7 +160,7 @@ class CompareDock(QWidget):
         top.addWidget(open_b)
 
         self.align = QComboBox()
-        self.align.addItem("none", "none")
+        self.align.addItem("no alignment", "none")
         self.align.addItem("Procrustes", "procrustes")
         self.align.setToolTip("none: A and B share one space (before and after fine-tuning).\n"
                               "Procrustes: separately trained models; A is rotated onto B, "
@@ -168,21 +168,23 @@ class CompareDock(QWidget):
                               "(neighbourhoods do not depend on it)")
         self.k = QSpinBox(minimum=1, maximum=100, value=10)
         self.k.setToolTip("Neighbours per word for the overlap (Jaccard of the top-k in A and B)")
-        self.sample = QSpinBox(minimum=0, maximum=10_000_000, value=10_000, singleStep=1000)
+        self.sample = QSpinBox(minimum=0, maximum=5_000_000, value=10_000, singleStep=1000)
         self.sample.setSpecialValueText("all shared words")
         self.sample.setGroupSeparatorShown(True)
         self.sample.setToolTip("Neighbourhoods are found among this many most frequent shared "
                                "words (all of them is slow for hundreds of thousands)")
         self.k.setPrefix("k = ")
-        self.sample.setPrefix("among the top ")
+        self.sample.setPrefix("among top ")
+        # the dock shares a narrow column with others: let these shrink below their text
+        self.sample.setMinimumWidth(90)
+        self.align.setMinimumWidth(80)
         opts = QHBoxLayout()
-        opts.addWidget(QLabel("Alignment"))
         opts.addWidget(self.align)
         opts.addWidget(self.k)
         opts.addWidget(self.sample, 1)
         self.run_button = QPushButton("Compare")
         self.run_button.clicked.connect(self.run)
-        colour = QPushButton("Colour the map by change")
+        colour = QPushButton("Colour map by change")
         colour.clicked.connect(lambda: self.state.set_colour_mode(CHANGE_MODE))
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
@@ -196,7 +198,9 @@ class CompareDock(QWidget):
         self.order.addItems(["moved most", "moved least"])
         self.rank_by = QComboBox()
         self.rank_by.addItem("by cosine", "cosine")
-        self.rank_by.addItem("by neighbour overlap", "overlap")
+        self.rank_by.addItem("by overlap", "overlap")
+        self.rank_by.setToolTip("cosine of the word's vectors in A and B, or the overlap of its "
+                                "k nearest neighbours in A and in B")
         mv_bar = QHBoxLayout()
         mv_bar.addWidget(QLabel("Words that"))
         mv_bar.addWidget(self.order)
