@@ -665,7 +665,8 @@ def _verify(tmp: Path, plan: ExportPlan, words: list[str], matrix: np.ndarray, j
             fail(f"shape {got.shape}, expected {expect.shape}")
         if got.dtype != expect.dtype:
             fail(f"dtype {got.dtype}, expected {expect.dtype}")
-        if not np.array_equal(got, expect, equal_nan=True):
+        # Bitwise: what was written must come back bit for bit (and memcmp is fast).
+        if np.ascontiguousarray(got).tobytes() != np.ascontiguousarray(expect).tobytes():
             bad = int(np.flatnonzero(~np.all((got == expect) | (np.isnan(got) & np.isnan(expect)),
                                              axis=1))[0])
             fail(f"row {bad} ('{words[bad]}') differs")
