@@ -170,3 +170,40 @@ def test_the_map_follows_a_dark_palette(window, qtbot):
         assert cols[0] == "#5a5a5a"
     finally:
         app.setPalette(old)
+
+
+def test_the_map_draws_400000_points(qtbot):
+    """A map of every word of a 400,000-word file: all points drawn, hover index built off
+    the UI thread, and the view still answers."""
+    from types import SimpleNamespace
+
+    from embedscope.core.embedding import Embedding
+    from embedscope.gui.main_window import MainWindow
+
+    n = 400_000
+    rng = np.random.default_rng(0)
+    emb = Embedding([f"w{i}" for i in range(n)], rng.standard_normal((n, 4)).astype(np.float32))
+    w = MainWindow(restore=False)
+    qtbot.addWidget(w)
+    w.panels["check"].run = lambda *a, **k: None  # not under test here
+    w.projection_panel._on_embedding = lambda e: None
+    w.show()
+    w.state.set_embedding(emb)
+    coords = rng.standard_normal((n, 2)).astype(np.float32)
+    w.state.set_projection(SimpleNamespace(coords=coords, rows=np.arange(n), method="pca",
+                                           params={}, quality=None, explained_variance=None,
+                                           seconds=0.0, from_cache=False))
+    mv = w.map_view
+    assert mv.scatter.count() == n
+    t = mv.scatter.deviceTransform(mv.plot.viewportTransform())
+    vp = mv.plot.viewport()
+    img = mv.scatter.render_image(t, vp.width(), vp.height())
+    assert img is not None and img.width() == vp.width()
+    # the dots cover a good share of the plot's pixels
+    assert (mv.scatter._buf != 0).mean() > 0.1
+    qtbot.waitUntil(lambda: mv.index is not None, timeout=30000)
+    x, y = coords[123456]
+    assert mv.row_at(float(x), float(y)) >= 0
+    from embedscope.gui.workers import wait_for_jobs
+
+    wait_for_jobs(10000)
