@@ -63,6 +63,10 @@ class ComparisonView:
         self.index_of_word = {w: i for i, w in enumerate(comparison.shared)}
         self.shared_of_row = np.full(a.rows, -1, dtype=np.int64)
         self.shared_of_row[comparison.rows_a] = np.arange(len(comparison.shared))
+        # every row shared, in order (the usual case after fine-tuning): neighbour lookups can
+        # use the matrices as they are instead of copying 400,000 rows for each word
+        self.whole = tuple(len(r) == e.rows and np.array_equal(r, np.arange(e.rows))
+                           for r, e in ((comparison.rows_a, a), (comparison.rows_b, b)))
 
 
 def run_compare(a, b, align, k, sample, progress=None, should_stop=None):
@@ -81,9 +85,10 @@ def neighbours_side_by_side(view, word, k, progress=None, should_stop=None):
     c, a, b = view.comparison, view.a, view.b
     i = view.index_of_word[word]
     lists = []
-    for emb, rows in ((a, c.rows_a), (b, c.rows_b)):
+    for emb, rows, whole in ((a, c.rows_a, view.whole[0]), (b, c.rows_b, view.whole[1])):
         u = emb.unit_vectors
-        scores = u[rows] @ u[rows[i]]  # only among shared words, as the overlap is
+        # only among shared words, as the overlap is
+        scores = u @ u[rows[i]] if whole else u[rows] @ u[rows[i]]
         scores[i] = -np.inf
         k_ = min(k, len(scores) - 1)
         if k_ <= 0:
