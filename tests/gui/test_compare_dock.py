@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 
 NOISED = ["france", "computer", "river", "music", "guitar", "bank"]
 DROPPED_ROWS = range(5000, 5010)  # words B does not have (still within the mapped rows)
@@ -108,15 +109,37 @@ def test_noised_words_move_most_and_shared_neighbours_are_marked(window, qtbot, 
     assert "residual" in dock.summary.text()
 
 
-def test_a_bad_file_as_b_leaves_everything_as_it_was(window, qtbot, errors, tmp_path):
+def test_b_is_opened_like_file_open_and_a_bad_b_changes_nothing(window, qtbot, errors,
+                                                                  tmp_path, monkeypatch):
+    st = window.state
+    before = st.embedding
     dock = window.panels["compare"]
-    before = window.state.embedding
+    act = next(a for a in window.findChildren(QAction) if a.text() == "Compare &with…")
+    assert act.shortcut().toString() == "Ctrl+Shift+O"
+
     bad = tmp_path / "broken.npy"
     bad.write_bytes(b"\x93NUMPY\x01\x00garbage that is not a header")
     (tmp_path / "broken.vocab.txt").write_text("a\nb\n", encoding="utf-8")
     dock.open_other(str(bad))
     qtbot.waitUntil(lambda: len(errors) > 0, timeout=10000)
     assert "broken.npy" in errors[0]
-    assert dock.other is None and dock.view is None and window.state.comparison is None
-    assert window.state.embedding is before
+    assert dock.other is None and dock.view is None and st.comparison is None
+    assert st.embedding is before
     assert not dock.run_button.isEnabled()
+
+    # a bare matrix with no words file beside it: the window asks for one, as File > Open does
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    np.save(bare / "head.npy", np.asarray(before.vectors[:300]))
+    words_file = tmp_path / "words-for-b.txt"
+    words_file.write_text("".join(w + "\n" for w in before.words[:300]), encoding="utf-8")
+    asked = []
+    monkeypatch.setattr(window, "ask_words_file",
+                        lambda path: asked.append(path) or str(words_file))
+    dock.open_other(str(bare / "head.npy"))
+    qtbot.waitUntil(lambda: dock.view is not None, timeout=15000)
+    assert asked == [str(bare / "head.npy")]
+    c = st.comparison
+    assert len(c.shared) == 300 and len(c.only_a) == before.rows - 300 and not c.only_b
+    assert c.median_cosine > 0.999 and c.median_overlap == 1.0
+    assert "B: <b>head.npy</b>" in dock.b_label.text()
