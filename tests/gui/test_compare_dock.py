@@ -29,6 +29,7 @@ def write_tuned_copy(emb, folder):
 
 def open_b(window, qtbot, path):
     dock = window.panels["compare"]
+    window.docks["compare"].raise_()
     # neighbourhoods among the 3,000 most frequent words: the test stays quick on a busy machine
     dock.sample.setValue(3000)
     dock.open_other(str(path))
@@ -107,6 +108,18 @@ def test_noised_words_move_most_and_shared_neighbours_are_marked(window, qtbot, 
     qtbot.waitUntil(lambda: not dock.runner.busy, timeout=10000)
     assert st.comparison.align == "procrustes", dock.status.text()
     assert "residual" in dock.summary.text()
+
+    # Cancel: a long comparison (all 19,990 shared words) stops, the last result stays
+    from embedscope.gui.docks.common import ProgressRow
+
+    done = st.comparison
+    dock.sample.setValue(0)
+    dock.run()
+    row = next(p for p in dock.findChildren(ProgressRow) if p.runner is dock.runner)
+    assert row.isVisible()
+    qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
+    assert not dock.runner.busy and "cancelled" in dock.status.text()
+    assert st.comparison is done
 
 
 def test_b_is_opened_like_file_open_and_a_bad_b_changes_nothing(window, qtbot, errors,
