@@ -95,7 +95,7 @@ optional info-word2vec-binary info "$GENSIM_DATA/euclidean_vectors.bin"
 # Files of 1 MB and more go through the numba-compiled scanner (smaller ones are read in
 # Python), and the text writers are compiled too: export the sample as GloVe text, read it back.
 optional export-glove-text export "$SAMPLE" --top 20000 --format glove --force -o "$SMOKE/export-glove"
-if [ -f "$SMOKE/export-glove.out" ]; then
+if [ -f "$SMOKE/export-glove-text.out" ]; then
   GLOVE_TXT="$(find "$SMOKE/export-glove" -name '*.txt' -size +1M | head -1)"
   if [ -n "$GLOVE_TXT" ]; then
     run info-exported-glove 0 "$APP" info --no-cache "$GLOVE_TXT"
