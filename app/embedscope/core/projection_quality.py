@@ -10,7 +10,8 @@ import numpy as np
 
 from .jobs import Job
 
-STEP = 1 << 13  # columns per block: small enough that a block of similarities stays in cache
+STEP = 1 << 13   # columns per block: a block of similarities stays in cache
+PROBE = 1 << 13  # random columns that set each point's floor
 
 
 def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, seed=0,
@@ -29,27 +30,8 @@ def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, s
     rng = np.random.default_rng(0 if seed is None else seed)
     picks = np.sort(rng.choice(n, min(int(sample), n), replace=False))
 
-    # Original space: exact cosine top-k of each sampled point, block by block.
-    queries = _unit(np.asarray(emb.vectors[rows[picks]], dtype=np.float32))
+    best_idx = _original_neighbours(emb, rows, picks, k, job)
     m = len(picks)
-    best_sim = np.full((m, k), -np.inf, dtype=np.float32)
-    best_idx = np.zeros((m, k), dtype=np.int64)
-    contiguous = rows[0] == 0 and rows[-1] == n - 1 and n == emb.rows
-    # A small first block sets each sampled point's k-th best similarity; after that only
-    # the few entries above it are merged, so 1,000 points × 400,000 rows stays under a second.
-    bounds = [0, min(n, 4096)]
-    while bounds[-1] < n:
-        bounds.append(min(n, bounds[-1] + STEP))
-    for s, e in zip(bounds[:-1], bounds[1:]):
-        if contiguous:
-            block = np.asarray(emb.vectors[s:e], dtype=np.float32)
-        else:
-            block = np.asarray(emb.vectors[rows[s:e]], dtype=np.float32)
-        sims = queries @ _unit(block).T
-        own = (picks >= s) & (picks < e)
-        sims[np.nonzero(own)[0], picks[own] - s] = -np.inf  # a point is not its own neighbour
-        best_sim, best_idx = _merge(best_sim, best_idx, sims, s, k)
-        job.step(e, 2 * n, "measuring quality")
 
     # The map: k nearest by Euclidean distance in 2D (a k-d tree; ties broken by the tree).
     from scipy.spatial import cKDTree
@@ -64,27 +46,58 @@ def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, s
     return kept / (m * k)
 
 
-def _merge(best_sim, best_idx, sims, offset, k):
-    """Each row's k best of (its current best, this block's entries above its k-th best)."""
-    m = len(best_sim)
-    if offset == 0:  # the first block: a plain top-k
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        return np.take_along_axis(sims, top, axis=1), top.astype(np.int64)
-    floor = best_sim.min(axis=1)
-    # One pass for each row's best in the block; only rows that gain anything are searched.
-    gaining = np.nonzero(sims.max(axis=1) > floor)[0]
-    if not len(gaining):
-        return best_sim, best_idx
-    r, c = np.nonzero(sims[gaining] > floor[gaining, None])
-    r = gaining[r]
-    all_r = np.concatenate([np.repeat(np.arange(m), k), r])
-    all_v = np.concatenate([best_sim.ravel(), sims[r, c]])
-    all_i = np.concatenate([best_idx.ravel(), c.astype(np.int64) + offset])
-    order = np.lexsort((-all_v, all_r))
-    all_r, all_v, all_i = all_r[order], all_v[order], all_i[order]
-    pos = np.arange(len(all_r)) - np.searchsorted(all_r, all_r, side="left")
-    keep = pos < k  # every row has at least k entries (its current best), in order
-    return all_v[keep].reshape(m, k), all_i[keep].reshape(m, k)
+def _original_neighbours(emb, rows, picks, k, job):
+    """Exact cosine top-k (itself excluded) of each picked point among all `rows`, (m, k).
+
+    A probe of PROBE random columns gives each picked point a floor: its k-th best there is
+    at most its true k-th best. One pass over every block then keeps only the few entries at
+    or above the floor, and the top k are taken from those. One matrix product per block and
+    one comparison is all the big pass costs."""
+    n, m = len(rows), len(picks)
+    queries = _unit(np.asarray(emb.vectors[rows[picks]], dtype=np.float32))
+    contiguous = rows[0] == 0 and rows[-1] == n - 1 and n == emb.rows
+
+    def block(s, e):
+        if contiguous:
+            return _unit(np.asarray(emb.vectors[s:e], dtype=np.float32))
+        return _unit(np.asarray(emb.vectors[rows[s:e]], dtype=np.float32))
+
+    def similarities(cols_vectors, cols):
+        """cols: sorted column numbers; a point is not its own neighbour."""
+        sims = queries @ cols_vectors.T
+        at = np.minimum(np.searchsorted(cols, picks), len(cols) - 1)
+        mine = np.nonzero(cols[at] == picks)[0]
+        sims[mine, at[mine]] = -np.inf
+        return sims
+
+    if n <= PROBE:
+        sims = similarities(block(0, n), np.arange(n))
+        return np.argpartition(-sims, k - 1, axis=1)[:, :k].astype(np.int64)
+
+    probe = np.sort(np.random.default_rng(0).choice(n, PROBE, replace=False))
+    probe_vectors = _unit(np.asarray(emb.vectors[rows[probe]], dtype=np.float32))
+    psims = similarities(probe_vectors, probe)
+    # The slack covers the last-bit differences of the same product computed in another block.
+    floor = -np.partition(-psims, k - 1, axis=1)[:, k - 1] - 1e-5
+    found_r, found_c, found_v = [], [], []
+    for s in range(0, n, STEP):
+        e = min(n, s + STEP)
+        sims = similarities(block(s, e), np.arange(s, e))
+        gaining = np.nonzero(sims.max(axis=1) >= floor)[0]
+        if len(gaining):
+            r, c = np.nonzero(sims[gaining] >= floor[gaining, None])
+            found_r.append(gaining[r])
+            found_c.append(c.astype(np.int64) + s)
+            found_v.append(sims[gaining[r], c])
+        job.step(e, 2 * n, "measuring quality")
+    r = np.concatenate(found_r)
+    c = np.concatenate(found_c)
+    v = np.concatenate(found_v)
+    order = np.lexsort((-v, r))
+    r, c = r[order], c[order]
+    pos = np.arange(len(r)) - np.searchsorted(r, r, side="left")
+    keep = pos < k  # each row has at least its k probe entries, best first
+    return c[keep].reshape(m, k)
 
 
 def _unit(a: np.ndarray) -> np.ndarray:
