@@ -8,7 +8,9 @@ loaded or the arguments were wrong. Errors go to stderr.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import os
 import sys
 
 from . import __version__
@@ -61,6 +63,17 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # `embedscope` or `embedscope FILE [--vocab F]`: the window.
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        if argv and not os.path.exists(argv[0]):
+            # A typo of a command, or a file that is not there: say so here rather than
+            # opening a window with an error in it.
+            close = difflib.get_close_matches(argv[0], COMMANDS, n=1)
+            if close:
+                print(f"embedscope: unknown command '{argv[0]}' (did you mean '{close[0]}'?)",
+                      file=sys.stderr)
+            else:
+                print(f"embedscope: {argv[0]}: no such file or command "
+                      "(run 'embedscope --help' for the commands)", file=sys.stderr)
+            return 2
         from .gui.app import main as gui_main
 
         return gui_main(argv)

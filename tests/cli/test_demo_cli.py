@@ -20,3 +20,12 @@ def test_demo_unknown_word_is_a_message_not_a_traceback():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 1
     assert "qqqzzzx" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_mistyped_command_is_an_error_not_a_window(capsys):
+    from embedscope.cli import main
+
+    assert main(["nieghbours", "frog"]) == 2
+    assert "did you mean 'neighbours'" in capsys.readouterr().err
+    assert main(["/no/such/file.txt"]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -108,16 +108,29 @@ class PairsResult:
         return {"pearson": self.pearson, "spearman": self.spearman, "oov_ratio": self.oov_ratio}
 
 
-def default_analogies_path() -> str:
-    from gensim.test.utils import datapath
+def gensim_test_file(name: str) -> str:
+    """A benchmark file from gensim's installed test data, found without importing gensim
+    (importing `gensim.test.utils` reads a corpus and costs seconds)."""
+    import importlib.util
+    import os
 
-    return datapath("questions-words.txt")
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or not spec.submodule_search_locations:
+        raise BenchmarkFileError(name, None, "gensim is not installed, and it ships the default "
+                                 "benchmark sets; name a file instead")
+    for folder in spec.submodule_search_locations:
+        path = os.path.join(folder, "test", "test_data", name)
+        if os.path.isfile(path):
+            return path
+    raise BenchmarkFileError(name, None, "not found in gensim's test data; name a file instead")
+
+
+def default_analogies_path() -> str:
+    return gensim_test_file("questions-words.txt")
 
 
 def default_pairs_path() -> str:
-    from gensim.test.utils import datapath
-
-    return datapath("wordsim353.tsv")
+    return gensim_test_file("wordsim353.tsv")
 
 
 def _vocabulary(emb: Embedding, restrict: int | None, case_insensitive: bool):

@@ -31,6 +31,8 @@ def make_app(argv=None):
     app = QApplication.instance() or QApplication(list(argv or ["embedscope"]))
     app.setOrganizationName("Embedscope")
     app.setApplicationName("Embedscope")
+    # Lets Wayland and desktop shells match the window to the installed .desktop entry and icon.
+    app.setDesktopFileName("io.github.embedscope.Embedscope")
     from .. import __version__
 
     app.setApplicationVersion(__version__)

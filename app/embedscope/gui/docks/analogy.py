@@ -42,10 +42,8 @@ def run_benchmarks(emb, progress=None, should_stop=None):
     job.step(900, 1000, "word-pair similarity")
     pairs = {}
     try:
-        from gensim.test.utils import datapath  # the benchmark files ship inside gensim
-
-        for name in ("wordsim353.tsv", "simlex999.txt"):
-            pairs[name] = mod.evaluate_pairs(emb, datapath(name))
+        for name in ("wordsim353.tsv", "simlex999.txt"):  # the sets ship inside gensim
+            pairs[name] = mod.evaluate_pairs(emb, mod.gensim_test_file(name))
     except Exception as exc:  # the analogy result still stands
         pairs["error"] = str(exc)
     return analogies, pairs
