@@ -12,6 +12,13 @@ def _private_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDSCOPE_SETTINGS_DIR", str(tmp_path / "settings"))
 
 
+@pytest.fixture(autouse=True)
+def _private_map_cache(tmp_path, monkeypatch):
+    """Each window test starts with an empty cache: the window reopens a file on its last
+    cached map, and a map another test drew (of a selection, say) must not leak in."""
+    monkeypatch.setenv("EMBEDSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+
+
 @pytest.fixture
 def errors():
     return []
