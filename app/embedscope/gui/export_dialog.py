@@ -122,9 +122,11 @@ class ExportDialog(QDialog):
         self.unk = QLineEdit("<unk>")
         self.unk_init = QComboBox()
         self.unk_init.addItems(list(ex.INITS))
+        self.unk_init.setCurrentText(ex.ExportPlan.unk_init)  # the same defaults as the CLI
         self.specials = QLineEdit(placeholderText="<s> </s> [CLS]")
         self.special_init = QComboBox()
         self.special_init.addItems(list(ex.INITS))
+        self.special_init.setCurrentText(ex.ExportPlan.special_init)
         pad_row, unk_row = QHBoxLayout(), QHBoxLayout()
         pad_row.addWidget(self.use_pad)
         pad_row.addWidget(self.pad)
