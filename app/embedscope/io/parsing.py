@@ -126,3 +126,16 @@ def common_warnings(words, vectors, bad_utf8, lines=None) -> list[str]:
         out.append(f"{nf.size:,} row(s) hold NaN or infinite values: "
                    f"{name_rows(nf.tolist(), words, lines=lines)}")
     return out
+
+
+def numeric_tail(line: bytes, dim: int) -> bool:
+    """Whether a line ends in `dim` numbers after at least one token: a text embedding row
+    (sniffers use it to tell text from binary and header from body)."""
+    parts = line.split()
+    if len(parts) < dim + 1:
+        return False
+    try:
+        [float(x) for x in parts[-dim:]]
+    except ValueError:
+        return False
+    return True

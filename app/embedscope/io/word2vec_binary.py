@@ -19,7 +19,8 @@ from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError, ExportRefusedError
 from ..core.jobs import Job
 from .compressed import Stream
-from .parsing import CHUNK_BYTES, ChunkBuffer, RowBuffer, common_warnings, decode_tokens
+from .parsing import (CHUNK_BYTES, ChunkBuffer, RowBuffer, common_warnings, decode_tokens,
+                      numeric_tail)
 from .registry import reader
 
 _HEADER = re.compile(rb"\s*(\d+)[ \t]+(\d+)[ \t\r]*\Z")
@@ -32,17 +33,6 @@ def _parse_header(line: bytes):
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _looks_like_text_row(line: bytes, dim: int) -> bool:
-    parts = line.split()
-    if len(parts) < dim + 1:
-        return False
-    try:
-        [float(x) for x in parts[-dim:]]
-    except ValueError:
-        return False
-    return True
-
-
 def _sniff(head) -> float:
     data = head.data
     nl = data.find(b"\n", 0, 256)
@@ -53,7 +43,7 @@ def _sniff(head) -> float:
         return 0.0
     rows, dim = hdr
     second = data[nl + 1:].split(b"\n", 1)[0]
-    if _looks_like_text_row(second, dim):
+    if numeric_tail(second, dim):
         return 0.0                      # word2vec text
     nb = 4 * dim
     p, entries = nl + 1, 0

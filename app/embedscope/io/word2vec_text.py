@@ -26,7 +26,7 @@ from ..core.errors import EmbeddingFormatError, ExportRefusedError
 from ..core.jobs import Job
 from .compressed import Stream
 from .parsing import (CHUNK_BYTES, ChunkBuffer, RowBuffer, common_warnings, decode_tokens,
-                      name_rows)
+                      name_rows, numeric_tail)
 from .registry import reader
 
 BOM = b"\xef\xbb\xbf"
@@ -511,17 +511,6 @@ def _text_lines(head) -> list[bytes] | None:
     return lines or None
 
 
-def _numeric_tail(line: bytes, dim: int) -> bool:
-    parts = line.split()
-    if len(parts) < dim + 1:
-        return False
-    try:
-        [float(x) for x in parts[-dim:]]
-    except ValueError:
-        return False
-    return True
-
-
 def _sniff_word2vec(head) -> float:
     lines = _text_lines(head)
     if not lines:
@@ -532,7 +521,7 @@ def _sniff_word2vec(head) -> float:
     body = lines[1:]
     if not body or hdr[1] == 0:
         return 0.6          # a header and nothing usable: this format, and its reader says why
-    ok = sum(_numeric_tail(ln, hdr[1]) for ln in body[:20])
+    ok = sum(numeric_tail(ln, hdr[1]) for ln in body[:20])
     if ok == len(body[:20]):
         return 1.0
     try:                    # text lines that do not fit the header: the reader says where
@@ -555,10 +544,10 @@ def _sniff_glove(head) -> float:
     dim = fields - 1
     if dim < 1 or b"\t" in lines[0]:
         return 0.0
-    ok = sum(_numeric_tail(ln, dim) for ln in lines[:20])
+    ok = sum(numeric_tail(ln, dim) for ln in lines[:20])
     if ok < len(lines[:20]) * 0.9:
         return 0.0
-    if dim < 2 or _numeric_tail(lines[0], dim + 1 if fields > 2 else dim):
+    if dim < 2 or numeric_tail(lines[0], dim + 1 if fields > 2 else dim):
         return 0.4          # numbers only, or one value per word: a words-with-counts list?
     return 0.9
 
