@@ -11,7 +11,7 @@ import threading
 import time
 import traceback
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from ..core.jobs import Cancelled
 
@@ -53,6 +53,7 @@ def wait_for_jobs(msecs: int = 5000) -> bool:
     """Ask every job to stop and wait for the worker threads (on quit, and in tests)."""
     for task in list(_LIVE):
         task.stop.set()
+        task.signals.handled.set()  # a background task waiting on the UI need not wait
     done = pool().waitForDone(msecs)
     return background_pool().waitForDone(msecs) and done
 
@@ -64,11 +65,18 @@ class _TaskSignals(QObject):
     failed = Signal(int, object)
     cancelled = Signal(int)
 
+    def __init__(self):
+        super().__init__()
+        # Set on the UI thread once the job's end has been handled (the map drawn, the table
+        # filled); see _Task.run.
+        self.handled = threading.Event()
+
 
 class _Task(QRunnable):
-    def __init__(self, job_id, fn, args, kwargs, signals):
+    def __init__(self, job_id, fn, args, kwargs, signals, background=False):
         super().__init__()
         self.job_id = job_id
+        self.background = background
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.signals = signals
         self.stop = threading.Event()
@@ -108,6 +116,11 @@ class _Task(QRunnable):
             self._emit(self.signals.finished, result)
         finally:
             _LIVE.discard(self)
+        if self.background:
+            # The queue's next job waits until the UI thread has handled this one's result:
+            # drawing a 10,000-point map while the check's Python loops compete for the GIL
+            # stalled the window ~300 ms (bench/ui_latency.py). Bounded, so it never hangs.
+            self.signals.handled.wait(2.0)
 
 
 class JobRunner(QObject):
@@ -151,7 +164,7 @@ class JobRunner(QObject):
         sig.failed.connect(self._on_failed)
         sig.cancelled.connect(self._on_cancelled)
         self._signals[job_id] = sig  # kept alive until the task reports its end
-        self._task = _Task(job_id, fn, args, kwargs, sig)
+        self._task = _Task(job_id, fn, args, kwargs, sig, background)
         self.label = label
         _LIVE.add(self._task)
         (background_pool() if background else self.pool).start(self._task, priority)
@@ -174,7 +187,10 @@ class JobRunner(QObject):
         return self._task is not None and self._task.job_id == job_id
 
     def _end(self, job_id) -> bool:
-        self._signals.pop(job_id, None)
+        sig = self._signals.pop(job_id, None)
+        if sig is not None:
+            # after this slot returns: the result's handlers run first, then the queue moves on
+            QTimer.singleShot(0, sig.handled.set)
         if not self._current(job_id):
             return False
         self._task = None
