@@ -385,6 +385,8 @@ class ExportDialog(QDialog):
         self.manifest = manifest
         out = Path(manifest.get("output_dir", self.folder.text()))
         files = [f["name"] for f in manifest.get("files", [])]
+        if "manifest.json" not in files:
+            files.append("manifest.json")  # the manifest lists the others, not itself
         self.result_label.setText(f"<b>Written to</b> {out} ({len(files)} files: "
                                   + ", ".join(files) + ")")
         usage = out / "USAGE.md"
