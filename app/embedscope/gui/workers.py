@@ -189,8 +189,11 @@ class JobRunner(QObject):
     def _end(self, job_id) -> bool:
         sig = self._signals.pop(job_id, None)
         if sig is not None:
-            # after this slot returns: the result's handlers run first, then the queue moves on
-            QTimer.singleShot(0, sig.handled.set)
+            # The queue moves on once the result's handlers have run and the window has had
+            # time to paint them (a zero delay fired before the first paint of a new map, and
+            # the next job's Python loops then slowed that paint to ~250 ms; with 150 ms the
+            # longest stall in bench/ui_latency.py is ~100-130 ms).
+            QTimer.singleShot(150, sig.handled.set)
         if not self._current(job_id):
             return False
         self._task = None
