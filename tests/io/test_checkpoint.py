@@ -9,18 +9,11 @@ import pytest
 
 import embedscope
 from embedscope.cli import main as cli_main
+from embedscope.core.embedding import is_memory_mapped
 from embedscope.core.errors import EmbeddingFormatError
 from embedscope.io.checkpoint import read_safetensors_header, write_safetensors
 
 WORDS = ["[PAD]", "the", "naïve", "日本", "##s", "😀"]
-
-
-def _is_mapped(a) -> bool:
-    while a is not None:
-        if isinstance(a, np.memmap) or type(a).__name__ == "mmap":
-            return True
-        a = getattr(a, "base", None)
-    return False
 
 
 @pytest.fixture
@@ -53,7 +46,7 @@ def test_safetensors_picks_the_tensor_with_one_row_per_word(folder, emb_matrix):
     assert emb.source.format == "safetensors"
     assert emb.source.tensor == "embeddings.word_embeddings.weight"
     assert emb.words == WORDS
-    assert np.array_equal(emb.vectors, emb_matrix) and _is_mapped(emb.vectors)
+    assert np.array_equal(emb.vectors, emb_matrix) and is_memory_mapped(emb.vectors)
 
 
 def test_our_header_parser_agrees_with_the_safetensors_package(folder, emb_matrix):
@@ -284,7 +277,7 @@ def test_state_dicts_read_without_torch_equal_torchs_own_reading(folder, emb_mat
     emb = embedscope.load(folder / "m.pt", tensor="embed.weight")
     assert emb.words == WORDS and np.array_equal(emb.vectors, expected)
     if dtype == "float32":
-        assert _is_mapped(emb.vectors)
+        assert is_memory_mapped(emb.vectors)
     emb_t = embedscope.load(folder / "m.pt", tensor="transposed")
     assert np.array_equal(emb_t.vectors, sd["transposed"].numpy())
 

@@ -7,19 +7,12 @@ import pytest
 
 import embedscope
 from embedscope.cli import main as cli_main
+from embedscope.core.embedding import is_memory_mapped
 from embedscope.core.errors import EmbeddingFormatError
 from embedscope.core.jobs import Cancelled
 from embedscope.io.numpy_files import write_npz
 
 WORDS = ["the", "of", "naïve", "日本", ". . ."]
-
-
-def _is_mapped(a) -> bool:
-    while a is not None:
-        if isinstance(a, np.memmap) or type(a).__name__ == "mmap":
-            return True
-        a = getattr(a, "base", None)
-    return False
 
 
 @pytest.fixture
@@ -42,7 +35,7 @@ def test_npy_finds_its_words_beside_it_and_is_memory_mapped(tmp_path, matrix, vo
     assert emb.source.format == "npy"
     assert emb.words == WORDS
     assert emb.source.vocab_path.endswith(vocab_name)
-    assert np.array_equal(emb.vectors, matrix) and _is_mapped(emb.vectors)
+    assert np.array_equal(emb.vectors, matrix) and is_memory_mapped(emb.vectors)
 
 
 def test_explicit_vocab_wins_over_the_one_beside(tmp_path, matrix):
@@ -159,7 +152,7 @@ def test_write_npz_reads_back_memory_mapped_with_its_words(tmp_path, matrix):
     emb = embedscope.load(tmp_path / "e.npz")
     assert emb.source.format == "npz" and emb.source.tensor == "vectors"
     assert emb.words == WORDS and np.array_equal(emb.vectors, matrix)
-    assert _is_mapped(emb.vectors)
+    assert is_memory_mapped(emb.vectors)
     with np.load(tmp_path / "e.npz", allow_pickle=False) as z:  # a plain npz for numpy too
         assert z["words"].dtype.kind == "U"
 
@@ -226,7 +219,7 @@ def test_cli_info_json_on_npy(tmp_path, matrix, capsys):
 
 
 def test_the_bundled_sample_loads_memory_mapped(sample):
-    assert sample.source.format == "npy" and _is_mapped(sample.vectors)
+    assert sample.source.format == "npy" and is_memory_mapped(sample.vectors)
 
 
 def test_npz_header_claiming_huge_data_is_refused_before_allocating(tmp_path):

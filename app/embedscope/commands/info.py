@@ -1,8 +1,6 @@
 """`embedscope info`: what a file is — format, rows, dimension, size, load time, warnings."""
 from __future__ import annotations
 
-import numpy as np
-
 from .common import add_source_arguments, load_source, print_json, run_guarded
 
 NAME = "info"
@@ -27,7 +25,7 @@ def describe(emb) -> dict:
         "rows": emb.rows,
         "dim": emb.dim,
         "dtype": str(emb.vectors.dtype),
-        "memory_mapped": isinstance(emb.vectors, np.memmap) or _is_mapped(emb.vectors),
+        "memory_mapped": emb.memory_mapped,
         "size_bytes": src.size,
         "vocab_path": src.vocab_path,
         "tensor": src.tensor,
@@ -39,14 +37,6 @@ def describe(emb) -> dict:
         "warnings": list(src.warnings),
     }
 
-
-def _is_mapped(a) -> bool:
-    base = a
-    while base is not None:
-        if isinstance(base, np.memmap) or type(base).__name__ == "mmap":
-            return True
-        base = getattr(base, "base", None)
-    return False
 
 
 def _size(n: int) -> str:

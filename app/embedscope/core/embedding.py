@@ -54,6 +54,15 @@ class Source:
         return h.hexdigest()[:16]
 
 
+def is_memory_mapped(a) -> bool:
+    """Whether an array, or the buffer it views, is a memory-map of a file."""
+    while a is not None:
+        if isinstance(a, np.memmap) or type(a).__name__ == "mmap":
+            return True
+        a = getattr(a, "base", None)
+    return False
+
+
 def _first_occurrence(words) -> dict[str, int]:
     """Word → first row, iterating in row order. Built in C by dict.update(zip()) (several
     times faster than a Python loop on 400,000 words); only a list with duplicates, where
@@ -112,6 +121,11 @@ class Embedding:
     def __repr__(self) -> str:
         name = os.path.basename(self.source.path) if self.source.path else "in memory"
         return f"<Embedding {name}: {self.rows} × {self.dim} ({self.source.format})>"
+
+    @property
+    def memory_mapped(self) -> bool:
+        """Whether the vectors are read from disk on demand (an np.memmap or a view of an mmap)."""
+        return is_memory_mapped(self.vectors)
 
     # --- words ---------------------------------------------------------------------------
     @cached_property

@@ -14,6 +14,7 @@ import numpy as np
 from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
+from .parsing import decode_tokens
 from .registry import reader
 from .words_file import read_words_file
 
@@ -413,13 +414,7 @@ def _pick_matrix(path: Path, members: list[_Member], tensor, words_len) -> _Memb
 
 def _decode_bytes_words(items: list[bytes], path: Path, name: str):
     """Words from a bytes array; invalid UTF-8 becomes U+FFFD with a warning naming the rows."""
-    words, bad = [], []
-    for i, b in enumerate(items):
-        try:
-            words.append(b.decode("utf-8"))
-        except UnicodeDecodeError:
-            words.append(b.decode("utf-8", errors="replace"))
-            bad.append(i)
+    words, bad = decode_tokens(items)
     warnings = []
     if bad:
         shown = ", ".join(str(i) for i in bad[:10]) + (f" and {len(bad) - 10:,} more"
