@@ -86,3 +86,25 @@ def test_exit_codes(sample_path, tmp_path, capsys):
                         "-o", str(tmp_path / "m"))
     assert code == 2
     assert not (tmp_path / "m").exists() and not (tmp_path / "n").exists()
+
+
+def test_fix_shift_repairs_the_pairing_before_exporting(tmp_path, sample, capsys):
+    """A words list one line short at the top (a padding token the matrix has a row for):
+    with --fix-shift the exported rows belong to the right words again."""
+    import numpy as np
+
+    from embedscope.cli import main
+
+    src = tmp_path / "src"
+    src.mkdir()
+    np.save(src / "emb.npy", np.asarray(sample.vectors[:3000]))
+    (src / "emb.vocab.txt").write_text("\n".join(sample.words[1:3001]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["export", str(src / "emb.npy"), "--top", "500", "--fix-shift", "-o", str(out)]) == 0
+    capsys.readouterr()
+    words = (out / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    rows = np.load(out / "embeddings.npy")
+    for w in ("of", "king", "france"):
+        if w in words:
+            assert np.array_equal(rows[words.index(w)], sample.vector(w)), w
+    assert "of" in words

@@ -25,11 +25,14 @@ def add_source_arguments(p, path_help="the embedding file") -> None:
     add_source_options(p)
 
 
-def add_source_options(p, prefix="") -> None:
+def add_source_options(p, prefix="", format_flag="format", vocab_help=None) -> None:
+    """The options every command has for its source file. `format_flag` renames --format
+    where that name means something else (export's --format is the output format)."""
     p.add_argument(f"--{prefix}vocab", metavar="FILE",
-                   help="words file for a bare matrix or a checkpoint (found beside it by name "
-                   "when omitted)")
-    p.add_argument(f"--{prefix}format", metavar="F",
+                   help=vocab_help or "words file for a bare matrix or a checkpoint (found "
+                   "beside it by name when omitted)")
+    p.add_argument(f"--{prefix}{format_flag}", dest=f"{prefix}format".replace("-", "_"),
+                   metavar="F",
                    help="skip detection: word2vec, glove, word2vec-bin, npy, npz, tsv, "
                    "safetensors, torch, gensim")
     p.add_argument(f"--{prefix}tensor", metavar="NAME",

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from .common import (EXIT_PROBLEM, EXIT_UNLOADABLE, CommandFailed, TerminalProgress,
-                     load_source, print_json, run_guarded)
+                     add_source_options, load_source, print_json, run_guarded)
 
 NAME = "export"
 HELP = ("pick a vocabulary (first N rows, a words file or tokenizer vocabulary, a corpus, a "
@@ -46,18 +46,10 @@ def add_arguments(p) -> None:
     # The source options of every command, except that --format names the OUTPUT format here
     # (as the issue asks); the source's format override is --source-format.
     p.add_argument("path", metavar="PATH", help="the embedding file to export from")
-    p.add_argument("--vocab", metavar="FILE",
-                   help="words file of a bare matrix or checkpoint SOURCE (found beside it by "
-                   "name when omitted); the words to export are chosen with --words etc.")
-    p.add_argument("--source-format", dest="format", metavar="F",
-                   help="skip detection of the source: word2vec, glove, word2vec-bin, npy, npz, "
-                   "tsv, safetensors, torch, gensim")
-    p.add_argument("--tensor", metavar="NAME",
-                   help="which 2-D tensor of a checkpoint holds the embedding")
-    p.add_argument("--trust-pickle", action="store_true",
-                   help="allow gensim .model/.kv files (Python pickles run code when loaded)")
-    p.add_argument("--no-cache", action="store_true",
-                   help="parse the source again instead of using the memory-mapped cache")
+    add_source_options(
+        p, format_flag="source-format",
+        vocab_help="words file of a bare matrix or checkpoint SOURCE (found beside it by name "
+        "when omitted); the words to export are chosen with --words etc.")
     g = p.add_argument_group(
         "choosing the words (sources combine in the order given: each adds its words, "
         "unless preceded by --intersect or --exclude)")
