@@ -162,7 +162,7 @@ def test_approximate_index_recall_measured_and_cancellable(sample):
 
 
 def test_pruned_cosine_search_equals_gensim(sample, monkeypatch):
-    """Large vocabularies take the principal-axes bound path; results stay gensim's, bit for
+    """Large vocabularies take the 8-bit bound path; results stay gensim's, bit for
     bit, including rows gathered from anywhere in the matrix."""
     from gensim.models import KeyedVectors
 
@@ -172,6 +172,7 @@ def test_pruned_cosine_search_equals_gensim(sample, monkeypatch):
     emb = Embedding(sample.words, np.asarray(sample.vectors))
     kv = KeyedVectors(emb.dim)
     kv.add_vectors(emb.words, np.asarray(emb.vectors))
+    nb.prepare(emb)
     calls = []
     real = nb._cosine_pruned
     monkeypatch.setattr(nb, "_cosine_pruned", lambda *a: calls.append(1) or real(*a))
@@ -183,10 +184,39 @@ def test_pruned_cosine_search_equals_gensim(sample, monkeypatch):
         kv.most_similar(positive=["paris", "rome"], topn=25)
     assert _pairs(nearest(emb, "music", k=10, restrict=7000)) == \
         kv.most_similar("music", topn=10, restrict_vocab=7000)
-    assert len(calls) >= 150 and nb.search_state(emb).prefix(emb) is not None
+    assert len(calls) >= 150 and nb.search_state(emb).quantized(emb) is not None
 
 
 def test_expression_as_a_query(sample):
     got = nearest(sample, "king - man + woman", k=5)
     assert got == nearest(sample, [(1.0, "king"), (-1.0, "man"), (1.0, "woman")], k=5)
     assert got[0].word == "queen"
+
+
+def test_8bit_bound_never_rules_out_a_row_that_reaches_the_threshold(sample):
+    """The pruned search is exact only if the bound of the 8-bit copy is a true upper bound:
+    every row whose cosine reaches a threshold must survive, for any query and threshold."""
+    from embedscope.core import quantized
+    from embedscope.core.neighbours import gensim_norms
+
+    vectors = np.array(sample.vectors)
+    vectors[17] = 0.0  # a zero row, as some files have
+    emb = Embedding(sample.words, vectors)
+    norms = gensim_norms(emb)
+    qz = quantized.QuantizedRows(emb.vectors, norms)
+    unit = np.nan_to_num(vectors / norms[:, None])
+    rng = np.random.default_rng(3)
+    n = emb.rows
+    nb = -(-n // quantized.BLOCK)
+    for _ in range(25):
+        q = rng.standard_normal(emb.dim).astype(np.float32) * 0.2 + unit[rng.integers(n)]
+        q /= np.linalg.norm(q)
+        q1, q2, a, b = qz.split_query(q)
+        est, be, bb = np.empty(n, np.float32), np.empty(nb, np.float32), np.empty(nb, np.float32)
+        qz.scan(q1, a, b, est, be, bb, 0, n)
+        exact = unit @ q
+        for rank in (1, 10, 100, 2000):
+            t = np.sort(exact)[-rank]
+            kept = set(qz.survivors(est, bb, q2, a, b, t).tolist())
+            assert set(np.flatnonzero(exact >= t).tolist()) <= kept
+            assert len(kept) < rank + n // 4  # and it rules out most of the others

@@ -3,8 +3,9 @@
 Cosine scores are computed exactly as gensim's `KeyedVectors.most_similar` computes them
 (weighted mean of unit vectors, unit-normalised in float64, then `vectors @ mean / norms` in
 float32), so the words *and* the scores agree with gensim to the last bit. Speed comes from
-reading less: for large vocabularies a bound on the rows' leading principal coordinates rules
-out nearly all rows before any is scored (`_cosine_pruned`); the top k are found from
+reading less: for large vocabularies an 8-bit copy of the rows' leading principal coordinates
+(core/quantized.py, a sixth of the matrix) bounds every row's cosine and rules out nearly all
+rows before any is scored exactly (`_cosine_pruned`); the top k are found from
 per-block maxima (a few hundred numbers) instead of partitioning all V scores; and the
 products are split over the cores by us, each part a single-threaded BLAS call, because
 OpenBLAS's own threads spin-wait and lose badly on a machine whose cores are shared.
@@ -20,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .embedding import Embedding
+from . import quantized
 from .errors import UnknownWordError
 
 METRICS = ("cosine", "dot", "euclidean")
@@ -56,16 +58,39 @@ class _SearchState:
                 np.asarray(vectors[s : s + _ROW_BLOCK]), axis=1)
         self.norms = norms
         self._sq_norms = None
-        self._prefix = None
+        self._quantized = None
+        self._building = None
+        self._lock_build = threading.Lock()
         self._buffer = np.empty(emb.rows, dtype=np.float32)
         self._lock = threading.Lock()
 
-    def prefix(self, emb: Embedding):
-        """(rotation, leading coordinates, residual lengths) for pruned cosine search, built
-        on first use; None when the embedding is too small or too big for it to pay."""
-        if self._prefix is None:
-            self._prefix = _build_prefix(emb, self.norms) or False
-        return self._prefix or None
+    def quantized(self, emb: Embedding, wait: bool = False):
+        """The 8-bit rotated copy for pruned cosine search (core/quantized.py), or None.
+
+        Built once, in a background thread started by the first call, so no query waits for
+        it (about a second on 400,000 rows, numba's import included): queries before it is
+        ready search the plain way. `wait=True` builds it now. None also when the embedding
+        is too small or too big for it to pay.
+        """
+        with self._lock_build:
+            if self._quantized is None and not _worth_quantizing(emb):
+                self._quantized = False
+            if self._quantized is None and self._building is None:
+                self._building = threading.Thread(target=self._build, args=(emb,),
+                                                  name="embedscope-quantize", daemon=True)
+                self._building.start()
+            building = self._building
+        if wait and building is not None:
+            building.join()
+        return self._quantized or None
+
+    def _build(self, emb: Embedding) -> None:
+        try:
+            built = _build_quantized(emb, self.norms) or False
+        except Exception:  # noqa: BLE001 - an optional speed-up: searches go on without it
+            built = False
+        self._quantized = built
+        self._building = None
 
     @property
     def sq_norms(self) -> np.ndarray:
@@ -92,6 +117,12 @@ def search_state(emb: Embedding) -> _SearchState:
             st = _SearchState(emb)
             _STATES[emb] = st
         return st
+
+
+def prepare(emb: Embedding) -> None:
+    """Build what fast searches of `emb` use (norms, the 8-bit copy) now, instead of in the
+    background after the first query."""
+    search_state(emb).quantized(emb, wait=True)
 
 
 def gensim_norms(emb: Embedding) -> np.ndarray:
@@ -195,26 +226,30 @@ _POOL = None
 _SPLIT_MIN_ROWS = 131_072  # below this one thread finishes before a second one starts
 
 
-def _split_dot(mat, q: np.ndarray, out: np.ndarray) -> None:
-    """out = mat @ q with the rows shared among one worker per core, each a single-threaded
-    sgemv (callers hold `single_blas_thread`). Each worker is its own share of a busy machine
-    without OpenBLAS's spin-waits. Split points are multiples of 64 rows: sgemv groups rows by
-    4, so every row rounds exactly as in one product over the whole matrix."""
+def _split_rows(work, n: int) -> None:
+    """Run work(lo, hi) over rows 0..n shared among one worker per core (the calling thread
+    does the first share). Split points are multiples of 64 rows: sgemv groups rows by 4, so
+    every row rounds exactly as in one product over the whole matrix."""
     global _POOL
-    n = out.shape[0]
     if _CORES < 2 or n < _SPLIT_MIN_ROWS:
-        np.dot(mat[:n], q, out=out)
+        work(0, n)
         return
     if _POOL is None:
         from concurrent.futures import ThreadPoolExecutor
 
         _POOL = ThreadPoolExecutor(_CORES - 1, thread_name_prefix="embedscope-dot")
     bounds = [0] + [((n * i) // _CORES) // 64 * 64 for i in range(1, _CORES)] + [n]
-    futures = [_POOL.submit(np.dot, mat[a:b], q, out=out[a:b])
-               for a, b in zip(bounds[1:-1], bounds[2:])]
-    np.dot(mat[: bounds[1]], q, out=out[: bounds[1]])
+    futures = [_POOL.submit(work, a, b) for a, b in zip(bounds[1:-1], bounds[2:])]
+    work(0, bounds[1])
     for f in futures:
         f.result()
+
+
+def _split_dot(mat, q: np.ndarray, out: np.ndarray) -> None:
+    """out = mat @ q, each core's share a single-threaded sgemv (callers hold
+    `single_blas_thread`): each worker is its own share of a busy machine, without OpenBLAS's
+    spin-waits."""
+    _split_rows(lambda a, b: np.dot(mat[a:b], q, out=out[a:b]), out.shape[0])
 
 
 def _matvec(vectors, q: np.ndarray, out: np.ndarray, job=None) -> np.ndarray:
@@ -331,38 +366,18 @@ _PRUNE_MAX_WORK = 4e10
 _PRUNE_GIVE_UP = 0.25   # fraction of rows left after the bound at which plain search is cheaper
 
 
-def _build_prefix(emb: Embedding, norms: np.ndarray):
-    """Rotate the unit rows onto their principal axes and keep the leading half of the
-    coordinates (P) plus the length of what was dropped (r) per row.
-
-    For a unit query q (rotated: q1 leading, q2 the rest), every row's cosine is at most
-    P·q1 + r·|q2| (Cauchy–Schwarz on the dropped part). Word vectors put most of their
-    energy in the leading axes, so this bound rules out nearly all rows while reading a
-    fraction of the matrix; the rows left are then scored exactly, as gensim scores them.
-    """
+def _worth_quantizing(emb: Embedding) -> bool:
+    """Whether the 8-bit copy pays: enough rows, not too much work to build it, numba there."""
     V, D = emb.rows, emb.dim
-    if V < _PRUNE_MIN_ROWS or D < 16 or V * D * D > _PRUNE_MAX_WORK:
+    return V >= _PRUNE_MIN_ROWS and D >= 16 and V * D * D <= _PRUNE_MAX_WORK
+
+
+def _build_quantized(emb: Embedding, norms: np.ndarray):
+    """The 8-bit rotated copy of the unit rows (core/quantized.py), or None when it does not
+    pay or numba is missing."""
+    if not _worth_quantizing(emb) or not quantized.available():
         return None
-    rng = np.random.default_rng(0)
-    safe = norms.copy()
-    safe[safe == 0] = 1.0
-    sample = np.sort(rng.choice(V, size=min(V, 50_000), replace=False))
-    S = np.asarray(emb.vectors[sample], dtype=np.float64) / safe[sample, None]
-    _, vecs = np.linalg.eigh(S.T @ S)
-    rot = np.ascontiguousarray(vecs[:, ::-1], dtype=np.float32)
-    d1 = max(8, ((D * 5) // 8 + 7) // 8 * 8)
-    if d1 >= D:
-        return None
-    lead = np.empty((V, d1), dtype=np.float32)
-    resid = np.empty(V, dtype=np.float32)
-    for s in range(0, V, _ROW_BLOCK):
-        block = (np.asarray(emb.vectors[s:s + _ROW_BLOCK], dtype=np.float32)
-                 / safe[s:s + _ROW_BLOCK, None]) @ rot
-        lead[s:s + len(block)] = block[:, :d1]
-        resid[s:s + len(block)] = np.linalg.norm(block[:, d1:], axis=1)
-    # float32 rounding in P·q1 and in gensim's own score: widen the bound a little
-    resid += np.float32(1e-4)
-    return rot, lead, resid
+    return quantized.QuantizedRows(emb.vectors, norms)
 
 
 def _rows_dot(vectors, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -380,23 +395,22 @@ def _rows_dot(vectors, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def _cosine_pruned(emb, st, q, k, exclude, n, buf):
-    """Exact cosine top k via the prefix bound, or None when the bound rules out too little.
+    """Exact cosine top k via the 8-bit bound, or None when the bound rules out too little.
 
     Scores of the rows kept are computed as gensim computes them (one sgemv over the rows,
     divided by the norms), which gives the same float32 values as its full product.
     """
-    pre = st.prefix(emb)
-    if pre is None:
+    qz = st.quantized(emb)
+    if qz is None:
         return None
-    rot, lead, resid = pre
-    qr = q @ rot
-    d1 = lead.shape[1]
-    q1 = np.ascontiguousarray(qr[:d1])
-    q2 = float(np.linalg.norm(qr[d1:]))
-    approx = buf[:n]
-    with single_blas_thread():
-        _split_dot(lead, q1, approx)
-    first = top_rows(approx, k + 32, exclude)
+    q1, q2, a, b = qz.split_query(q)
+    est = buf[:n]
+    nblocks = -(-n // quantized.BLOCK)
+    block_est = np.empty(nblocks, dtype=np.float32)
+    block_bound = np.empty(nblocks, dtype=np.float32)
+    # split points are multiples of 64 rows, so whole blocks
+    _split_rows(lambda lo, hi: qz.scan(q1, a, b, est, block_est, block_bound, lo, hi), n)
+    first = qz.best_rows(est, block_est, q2, k + 32, exclude)
     if len(first) < k:
         return None
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -405,13 +419,11 @@ def _cosine_pruned(emb, st, q, k, exclude, n, buf):
     kth = np.partition(exact_first, len(exact_first) - k)[len(exact_first) - k]
     if not np.isfinite(kth):
         return None
-    # upper bound, in place: P·q1 + r·|q2|
-    approx += resid[:n] * np.float32(q2)
-    keep = np.flatnonzero(approx >= kth)
+    keep = qz.survivors(est, block_bound, q2, a, b, kth)
     if len(keep) > _PRUNE_GIVE_UP * n:
         return None
     if len(exclude):
-        keep = keep[~np.isin(keep, np.asarray(list(exclude), dtype=np.int64))]
+        keep = keep[~np.isin(keep, exclude)]
     with np.errstate(invalid="ignore", divide="ignore"):
         scores = _rows_dot(emb.vectors, keep, q) / st.norms[keep]
     key = np.where(np.isnan(scores), -np.inf, scores)
