@@ -28,7 +28,9 @@ from .neighbours import single_blas_thread, gensim_norms
 # (~1e-7 for cosines), far below any real gap.
 _TIE_MARGIN = 2e-5
 _QUESTION_BLOCK = 256
-_ROW_CHUNK = 8192
+# Row chunks small enough that a chunk's scores (rows × questions) stay in the core's cache
+# between the product that writes them and the pass that keeps each question's best two.
+_ROW_CHUNK = 1024
 
 
 class BenchmarkFileError(EmbedscopeError):
@@ -300,7 +302,7 @@ def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
     """
     m = Q.shape[0]
     unit = emb.unit_vectors
-    zero_rows = np.flatnonzero(norms[:n] == 0)
+    zero_rows = np.flatnonzero(~(norms[:n] > 0))  # zero vectors (and NaN ones)
 
     # Rows each question may not answer with: its three words and their case variants.
     ex_q, ex_r, var_q, var_r = [], [], [], []
@@ -326,7 +328,8 @@ def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
 
     best1 = np.full(m, -np.inf, dtype=np.float32)
     best2 = np.full(m, -np.inf, dtype=np.float32)
-    row1 = np.full(m, -1, dtype=np.int64)
+    row1 = np.full(m, -1, dtype=np.int32)
+    keep_best_two = _best_two_kernel() or _best_two_numpy
     order = np.argsort(ex_q, kind="stable")
     ex_q, ex_r = ex_q[order], ex_r[order]
     qstarts = np.searchsorted(ex_q, np.arange(m + 1))
@@ -337,54 +340,61 @@ def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
     chunks = [(c0, min(n, c0 + _ROW_CHUNK)) for c0 in range(0, n, _ROW_CHUNK)]
     blocks = list(range(0, m, _QUESTION_BLOCK))
 
-    def answer_block(q0):
+    def block_state(q0):
+        """What a block of questions needs per row chunk: its queries, and its masked and
+        case-variant (row, question) pairs sorted by row."""
         q1 = min(m, q0 + _QUESTION_BLOCK)
-        QbT = np.ascontiguousarray(Q[q0:q1].T)
         bq = ex_q[qstarts[q0]:qstarts[q1]] - q0
         br = ex_r[qstarts[q0]:qstarts[q1]]
         border = np.argsort(br, kind="stable")
-        bq, br = bq[border], br[border]
-        vq = var_q[vstarts[q0]:vstarts[q1]] - q0
-        vr = var_r[vstarts[q0]:vstarts[q1]]
-        vidx = np.arange(vstarts[q0], vstarts[q1])
-        b1, b2, r1 = best1[q0:q1], best2[q0:q1], row1[q0:q1]
-        for c0, c1 in chunks:
-            job.check()
-            # (rows × questions): BLAS is twice as fast this way round than transposed.
-            S = np.asarray(unit[c0:c1]) @ QbT
-            if len(vr):
-                sel = (vr >= c0) & (vr < c1)
-                if sel.any():
-                    var_score[vidx[sel]] = S[vr[sel] - c0, vq[sel]]
-            lo, hi = np.searchsorted(br, [c0, c1])
-            if hi > lo:
-                S[br[lo:hi] - c0, bq[lo:hi]] = -np.inf
-            i1, v1 = _column_argmax(S)
-            found = i1 >= 0
-            S[i1[found], np.flatnonzero(found)] = -np.inf
-            v2 = S.max(axis=0)
-            better = v1 > b1
-            new_b2 = np.where(better, np.maximum(b1, v2), np.maximum(b2, v1))
-            b1[:] = np.where(better, v1, b1)
-            r1[:] = np.where(better, i1 + c0, r1)
-            b2[:] = new_b2
+        return dict(
+            QbT=np.ascontiguousarray(Q[q0:q1].T), bq=bq[border], br=br[border],
+            vq=var_q[vstarts[q0]:vstarts[q1]] - q0, vr=var_r[vstarts[q0]:vstarts[q1]],
+            vidx=np.arange(vstarts[q0], vstarts[q1]),
+            b1=best1[q0:q1], b2=best2[q0:q1], r1=row1[q0:q1],
+            S=np.empty((_ROW_CHUNK, q1 - q0), dtype=np.float32))
 
-    # One BLAS thread per worker and one worker per core: blocks of questions are independent
-    # (each writes its own slice), and OpenBLAS's own threads spin-wait badly when the cores
-    # are shared with other programs.
+    done_chunks = [0] * len(chunks)
+
+    def answer_group(group):
+        """Answer a group of question blocks, row chunk by row chunk: each chunk of rows is
+        read from memory once and used by every block while it is in the core's cache."""
+        states = [block_state(q0) for q0 in group]
+        for ci, (c0, c1) in enumerate(chunks):
+            job.check()
+            rows_c = unit[c0:c1]
+            for st in states:
+                # (rows × questions): BLAS is twice as fast this way round than transposed.
+                Sc = st["S"][: c1 - c0]
+                np.dot(rows_c, st["QbT"], out=Sc)
+                vr = st["vr"]
+                if len(vr):
+                    sel = (vr >= c0) & (vr < c1)
+                    if sel.any():
+                        var_score[st["vidx"][sel]] = Sc[vr[sel] - c0, st["vq"][sel]]
+                br = st["br"]
+                lo, hi = np.searchsorted(br, [c0, c1])
+                if hi > lo:
+                    Sc[br[lo:hi] - c0, st["bq"][lo:hi]] = -np.inf
+                keep_best_two(Sc, c0, st["b1"], st["b2"], st["r1"])
+            done_chunks[ci] += len(group)
+
+    # One BLAS thread per worker and one worker per core, each with its own questions (so
+    # each writes its own slice of the results); OpenBLAS's own threads spin-wait badly when
+    # the cores are shared with other programs.
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     workers = max(1, min(os.cpu_count() or 1, len(blocks)))
+    groups = [blocks[i::workers] for i in range(workers)]
     with single_blas_thread(), ThreadPoolExecutor(workers) as pool:
-        pending = {pool.submit(answer_block, q0) for q0 in blocks}
-        done_count = 0
+        pending = {pool.submit(answer_group, g) for g in groups}
         try:
             while pending:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for fut in done:
                     fut.result()  # re-raises Cancelled or any error from the worker
-                    done_count += 1
-                job.step(done_count, len(blocks), "answering analogy questions")
+                job.step(sum(done_chunks), len(chunks) * len(blocks),
+                         "answering analogy questions")
         except BaseException:
             for fut in pending:
                 fut.cancel()
@@ -397,7 +407,53 @@ def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
     if len(zero_rows):
         exact |= np.isin(rows, zero_rows).any(axis=1)
     exact |= ~np.isfinite(best1)
-    return row1, exact
+    return row1.astype(np.int64), exact
+
+
+def _best_two(S, c0, b1, b2, r1):
+    """Fold a chunk of scores (rows × questions; row 0 is row c0 of the embedding) into each
+    question's best score b1 (at row r1, the first row on ties) and second best b2."""
+    for r in range(S.shape[0]):
+        row = S[r]
+        at = np.int32(c0 + r)
+        for c in range(S.shape[1]):
+            v = row[c]
+            old = b1[c]
+            b2[c] = max(b2[c], min(old, v))
+            b1[c] = max(old, v)
+            r1[c] = at if v > old else r1[c]
+
+
+_best_two_compiled = None
+
+
+def _best_two_kernel():
+    """`_best_two` compiled (numba; branch-free, so the loop over questions is vectorised), or
+    None without numba."""
+    global _best_two_compiled
+    if _best_two_compiled is None:
+        try:
+            import numba
+        except ImportError:
+            _best_two_compiled = False
+        else:
+            # scores are finite or -inf (masked); NaN rows (zero vectors) are masked before
+            _best_two_compiled = numba.njit(cache=True, nogil=True, error_model="numpy",
+                                            fastmath={"nnan", "nsz"})(_best_two)
+    return _best_two_compiled or None
+
+
+def _best_two_numpy(S, c0, b1, b2, r1):
+    """`_best_two` with numpy, for machines without numba (a few times slower)."""
+    i1, v1 = _column_argmax(S)
+    found = i1 >= 0
+    S[i1[found], np.flatnonzero(found)] = -np.inf
+    v2 = S.max(axis=0)
+    better = v1 > b1
+    new_b2 = np.where(better, np.maximum(b1, v2), np.maximum(b2, v1))
+    b1[:] = np.where(better, v1, b1)
+    r1[:] = np.where(better, i1 + c0, r1)
+    b2[:] = new_b2
 
 
 def _column_argmax(S: np.ndarray):
