@@ -99,13 +99,16 @@ def test_axes_name_unknown_words_and_bad_text(sample):
     assert parse_axes(" man : woman , bad:good+fine ") == [("man", "woman"), ("bad", "good+fine")]
 
 
-@pytest.mark.parametrize("probe", [None, 64])  # 64: the probe-and-floor path of big inputs
-def test_quality_counts_kept_neighbours_like_brute_force(probe, monkeypatch):
+# probe 64: the paths of big inputs — compiled top-k folding, or (no numba) probe and floor
+@pytest.mark.parametrize("probe,compiled", [(None, True), (64, True), (64, False)])
+def test_quality_counts_kept_neighbours_like_brute_force(probe, compiled, monkeypatch):
     from embedscope.core import projection_quality
 
     if probe:
         monkeypatch.setattr(projection_quality, "PROBE", probe)
         monkeypatch.setattr(projection_quality, "STEP", 70)
+    if not compiled:
+        monkeypatch.setattr(projection_quality, "_fold_kernel", lambda: None)
     rng = np.random.default_rng(4)
     x = rng.standard_normal((300, 8)).astype(np.float32)
     coords = rng.standard_normal((300, 2)).astype(np.float32)

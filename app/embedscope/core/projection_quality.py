@@ -6,6 +6,8 @@ k / n. It lets a user tell a faithful map from a pretty one.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from .jobs import Job
@@ -30,7 +32,11 @@ def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, s
     rng = np.random.default_rng(0 if seed is None else seed)
     picks = np.sort(rng.choice(n, min(int(sample), n), replace=False))
 
-    best_idx = _original_neighbours(emb, rows, picks, k, job)
+    kernel = _fold_kernel()
+    if kernel is not None and len(rows) > PROBE:
+        best_idx = _original_neighbours_compiled(emb, rows, picks, k, job, kernel)
+    else:
+        best_idx = _original_neighbours(emb, rows, picks, k, job)
     m = len(picks)
 
     # The map: k nearest by Euclidean distance in 2D (a k-d tree; ties broken by the tree).
@@ -44,6 +50,92 @@ def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, s
         kept += len(np.intersect1d(mine, best_idx[i], assume_unique=True))
     job.step(1, 1, "quality measured")
     return kept / (m * k)
+
+
+def _fold_top_k(sims, first_col, vals, idx):
+    """Fold a block of similarities (picked points × columns first_col...) into each point's
+    running top k: vals[i] descending, idx[i] their columns; the earlier column wins a tie."""
+    k = vals.shape[1]
+    for i in range(sims.shape[0]):
+        row = sims[i]
+        floor = vals[i, k - 1]
+        for c in range(row.shape[0]):
+            v = row[c]
+            if v > floor:
+                j = k - 1
+                while j > 0 and vals[i, j - 1] < v:
+                    vals[i, j] = vals[i, j - 1]
+                    idx[i, j] = idx[i, j - 1]
+                    j -= 1
+                vals[i, j] = v
+                idx[i, j] = first_col + c
+                floor = vals[i, k - 1]
+
+
+_fold_compiled = None
+
+
+def _fold_kernel():
+    """`_fold_top_k` compiled with numba, or None without it (then the numpy path)."""
+    global _fold_compiled
+    if _fold_compiled is None:
+        try:
+            import numba
+        except ImportError:
+            _fold_compiled = False
+        else:
+            _fold_compiled = numba.njit(cache=True, nogil=True)(_fold_top_k)
+    return _fold_compiled or None
+
+
+def _original_neighbours_compiled(emb, rows, picks, k, job, fold):
+    """Exact cosine top-k (itself excluded) of each picked point among all `rows`, (m, k):
+    one matrix product per block of columns and one compiled pass that keeps each point's
+    best k, the picked points split between the cores (each a single-threaded product)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .neighbours import single_blas_thread
+
+    n, m = len(rows), len(picks)
+    contiguous = rows[0] == 0 and rows[-1] == n - 1 and n == emb.rows
+    # the cached unit rows (checks and analogies use them too) when all rows are mapped
+    unit = emb.unit_vectors if contiguous else None
+    queries = _unit(np.asarray(emb.vectors[rows[picks]], dtype=np.float32))
+    vals = np.full((m, k), -np.inf, dtype=np.float32)
+    idx = np.zeros((m, k), dtype=np.int64)
+    workers = max(1, min(os.cpu_count() or 1, 4))
+    parts = np.array_split(np.arange(m), workers)
+    done = [0] * workers
+
+    def work(w):
+        part = parts[w]
+        if not len(part):
+            return
+        q = queries[part]
+        me = picks[part]
+        pv, pi = vals[part], idx[part]
+        for s in range(0, n, STEP):
+            job.check()
+            e = min(n, s + STEP)
+            block = unit[s:e] if unit is not None else _unit(
+                np.asarray(emb.vectors[rows[s:e]], dtype=np.float32))
+            sims = q @ block.T
+            own = np.flatnonzero((me >= s) & (me < e))  # a point is not its own neighbour
+            sims[own, me[own] - s] = -np.inf
+            fold(sims, s, pv, pi)
+            done[w] = e
+        vals[part], idx[part] = pv, pi
+
+    with single_blas_thread(), ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(work, w) for w in range(workers)]
+        for f in futures:
+            while True:
+                try:
+                    f.result(timeout=0.2)
+                    break
+                except TimeoutError:
+                    job.step(sum(done), workers * n, "measuring quality")
+    return idx
 
 
 def _original_neighbours(emb, rows, picks, k, job):
