@@ -52,12 +52,12 @@ def _questions_file(tmp_path, lines):
 def test_case_variants_duplicates_and_ties_equal_gensim(tmp_path, gensim_data, compiled,
                                                         monkeypatch):
     """Mixed-case vocabulary (case variants that gensim skips rather than excludes), exact
-    duplicate rows (ties) and unknown words, on a generated embedding — with the compiled
-    best-two pass and with the numpy one used when numba is missing."""
-    import embedscope.core.evaluate as ev
+    duplicate rows (ties) and unknown words, on a generated embedding — answered from the
+    question words' similarities (compiled) and by products (numpy, when numba is missing)."""
+    from embedscope.core import analogy_batch
 
     if not compiled:
-        monkeypatch.setattr(ev, "_best_two_kernel", lambda: None)
+        monkeypatch.setattr(analogy_batch, "available", lambda: False)
     rng = np.random.default_rng(4)
     text = (gensim_data / "questions-words.txt").read_text(encoding="utf-8").splitlines()
     chosen = [ln for ln in text if ln.startswith(": ")][:4]

@@ -4,10 +4,10 @@ sets (`wordsim353.tsv`, `simlex999.txt`), with gensim's semantics so numbers are
 Analogies follow `KeyedVectors.evaluate_word_analogies`: words upper-cased (case-insensitive),
 only the first `restrict` rows used both as vocabulary and as answers, questions with an unknown
 word skipped and counted, the three question words never the answer. Unlike gensim, questions
-are answered in batches: a block of query vectors times a block of rows (one BLAS sgemm), the
-question words masked, the best two scores kept per question. A question whose best two
-answers are closer than rounding noise is re-answered exactly as gensim would (same float
-steps), so the verdicts — and the accuracy — are gensim's.
+are answered all at once (core/analogy_batch.py: from the cosines of every row with the few
+hundred words the questions use), the question words masked, the best two scores kept per
+question. A question whose best two answers are closer than rounding noise is re-answered
+exactly as gensim would (same float steps), so the verdicts — and the accuracy — are gensim's.
 """
 from __future__ import annotations
 
@@ -20,17 +20,17 @@ import numpy as np
 
 from .embedding import Embedding
 from .errors import EmbedscopeError
+from . import analogy_batch
 from .jobs import Job
-from .neighbours import single_blas_thread, gensim_norms
+from .neighbours import gensim_norms, scores_for, single_blas_thread
 
 # Scores closer than this are re-checked exactly: far above the float32 rounding difference
 # between a blocked sgemm over unit rows and gensim's sgemv over raw rows divided by norms
 # (~1e-7 for cosines), far below any real gap.
 _TIE_MARGIN = 2e-5
+# Blocks for the product path used without numba (analogy_batch.py is the fast path).
 _QUESTION_BLOCK = 256
-# Row chunks small enough that a chunk's scores (rows × questions) stay in the core's cache
-# between the product that writes them and the pass that keeps each question's best two.
-_ROW_CHUNK = 1024
+_ROW_CHUNK = 8192
 
 
 class BenchmarkFileError(EmbedscopeError):
@@ -139,14 +139,15 @@ def _vocabulary(emb: Embedding, restrict: int | None, case_insensitive: bool):
     """Key → first row among the first `restrict` rows (gensim's ok_vocab), and for keys that
     several rows share (case variants), the later rows."""
     n = emb.rows if not restrict else min(int(restrict), emb.rows)
-    ok: dict[str, int] = {}
+    words = emb.words[:n]
+    keys = [w.upper() for w in words] if case_insensitive else list(words)
+    # first row wins: built backwards so earlier rows overwrite later ones (C-level, fast)
+    ok: dict[str, int] = dict(zip(reversed(keys), range(n - 1, -1, -1)))
     extra: dict[str, list[int]] = {}
-    words = emb.words
-    for i in range(n):
-        key = words[i].upper() if case_insensitive else words[i]
-        j = ok.setdefault(key, i)
-        if j != i:
-            extra.setdefault(key, []).append(i)
+    if len(ok) < n:  # some keys have several rows (case variants, duplicates)
+        for i, key in enumerate(keys):
+            if ok[key] != i:
+                extra.setdefault(key, []).append(i)
     return n, ok, extra
 
 
@@ -180,11 +181,20 @@ def _gensim_mean_vectors(units: list[np.ndarray], weights: list[float]) -> np.nd
     return out
 
 
+def _recheck(emb, norms, n, Q, rows, q_keys, exact, case_insensitive):
+    """(question, answer row) for the near-tie questions, answered one at a time as gensim."""
+    out = []
+    for i in np.flatnonzero(exact):
+        r3 = {int(r) for r in rows[i]}
+        row, _ = _gensim_answer(emb, norms, n, Q[i], r3, set(q_keys[i][:3]), case_insensitive)
+        out.append((int(i), row))
+    return out
+
+
 def _gensim_answer(emb, norms, n, q, rows3, ignore, case_insensitive):
     """One question answered exactly as gensim's evaluate_word_analogies does: most_similar
     with topn=5 over the first n rows, the first answer not among the question words."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dists = np.dot(emb.vectors[:n], q) / norms[:n]
+    dists = scores_for(emb, q, "cosine", restrict=n)  # vectors @ q / norms, as gensim rounds
     topn = 5 + len(rows3)
     x = -dists
     if topn >= x.size:
@@ -258,11 +268,9 @@ def evaluate_analogies(
         # gensim's order: positive [b, c], then negative [a].
         Q = _gensim_mean_vectors([units[1], units[2], units[0]], [1.0, 1.0, -1.0])
         predicted_rows, exact = _batched_best(emb, Q, rows, q_keys, extra, n, norms, job)
-        for i in np.flatnonzero(exact):
-            r3 = {int(r) for r in rows[i]}
-            ignore = set(q_keys[i][:3])
-            predicted_rows[i], _ = _gensim_answer(emb, norms, n, Q[i], r3, ignore,
-                                                  case_insensitive)
+        rechecks = _recheck(emb, norms, n, Q, rows, q_keys, exact, case_insensitive)
+        for i, row in rechecks:
+            predicted_rows[i] = row
             rechecked += 1
 
     correct_by_section = np.zeros(len(section_names), dtype=np.int64)
@@ -293,7 +301,7 @@ def evaluate_analogies(
 
 
 def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
-    """Best allowed row per question by blocks of (questions × rows) products.
+    """Best allowed row per question, all questions at once.
 
     Returns (best rows, needs-exact mask). A question needs the exact path when its best two
     allowed answers are within `_TIE_MARGIN`, when a question word has a zero vector, or when
@@ -317,88 +325,17 @@ def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
                     ex_r.append(r)
                     var_q.append(i)
                     var_r.append(r)
-    for r in zero_rows:
-        ex_q.extend(range(m))
-        ex_r.extend([int(r)] * m)
     ex_q = np.asarray(ex_q, dtype=np.int64)
     ex_r = np.asarray(ex_r, dtype=np.int64)
     var_q = np.asarray(var_q, dtype=np.int64)
     var_r = np.asarray(var_r, dtype=np.int64)
-    var_score = np.full(len(var_q), -np.inf, dtype=np.float32)
 
-    best1 = np.full(m, -np.inf, dtype=np.float32)
-    best2 = np.full(m, -np.inf, dtype=np.float32)
-    row1 = np.full(m, -1, dtype=np.int32)
-    keep_best_two = _best_two_kernel() or _best_two_numpy
-    order = np.argsort(ex_q, kind="stable")
-    ex_q, ex_r = ex_q[order], ex_r[order]
-    qstarts = np.searchsorted(ex_q, np.arange(m + 1))
-    vorder = np.argsort(var_q, kind="stable")
-    var_q, var_r = var_q[vorder], var_r[vorder]
-    vstarts = np.searchsorted(var_q, np.arange(m + 1))
-
-    chunks = [(c0, min(n, c0 + _ROW_CHUNK)) for c0 in range(0, n, _ROW_CHUNK)]
-    blocks = list(range(0, m, _QUESTION_BLOCK))
-
-    def block_state(q0):
-        """What a block of questions needs per row chunk: its queries, and its masked and
-        case-variant (row, question) pairs sorted by row."""
-        q1 = min(m, q0 + _QUESTION_BLOCK)
-        bq = ex_q[qstarts[q0]:qstarts[q1]] - q0
-        br = ex_r[qstarts[q0]:qstarts[q1]]
-        border = np.argsort(br, kind="stable")
-        return dict(
-            QbT=np.ascontiguousarray(Q[q0:q1].T), bq=bq[border], br=br[border],
-            vq=var_q[vstarts[q0]:vstarts[q1]] - q0, vr=var_r[vstarts[q0]:vstarts[q1]],
-            vidx=np.arange(vstarts[q0], vstarts[q1]),
-            b1=best1[q0:q1], b2=best2[q0:q1], r1=row1[q0:q1],
-            S=np.empty((_ROW_CHUNK, q1 - q0), dtype=np.float32))
-
-    done_chunks = [0] * len(chunks)
-
-    def answer_group(group):
-        """Answer a group of question blocks, row chunk by row chunk: each chunk of rows is
-        read from memory once and used by every block while it is in the core's cache."""
-        states = [block_state(q0) for q0 in group]
-        for ci, (c0, c1) in enumerate(chunks):
-            job.check()
-            rows_c = unit[c0:c1]
-            for st in states:
-                # (rows × questions): BLAS is twice as fast this way round than transposed.
-                Sc = st["S"][: c1 - c0]
-                np.dot(rows_c, st["QbT"], out=Sc)
-                vr = st["vr"]
-                if len(vr):
-                    sel = (vr >= c0) & (vr < c1)
-                    if sel.any():
-                        var_score[st["vidx"][sel]] = Sc[vr[sel] - c0, st["vq"][sel]]
-                br = st["br"]
-                lo, hi = np.searchsorted(br, [c0, c1])
-                if hi > lo:
-                    Sc[br[lo:hi] - c0, st["bq"][lo:hi]] = -np.inf
-                keep_best_two(Sc, c0, st["b1"], st["b2"], st["r1"])
-            done_chunks[ci] += len(group)
-
-    # One BLAS thread per worker and one worker per core, each with its own questions (so
-    # each writes its own slice of the results); OpenBLAS's own threads spin-wait badly when
-    # the cores are shared with other programs.
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-
-    workers = max(1, min(os.cpu_count() or 1, len(blocks)))
-    groups = [blocks[i::workers] for i in range(workers)]
-    with single_blas_thread(), ThreadPoolExecutor(workers) as pool:
-        pending = {pool.submit(answer_group, g) for g in groups}
-        try:
-            while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    fut.result()  # re-raises Cancelled or any error from the worker
-                job.step(sum(done_chunks), len(chunks) * len(blocks),
-                         "answering analogy questions")
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
+    if analogy_batch.available():
+        row1, best1, best2, var_score = analogy_batch.best_two(
+            unit, n, rows, ex_q, ex_r, var_q, var_r, zero_rows, job)
+    else:
+        row1, best1, best2, var_score = _best_two_by_products(
+            unit, Q, n, ex_q, ex_r, var_q, var_r, zero_rows, job)
 
     exact = (best1 - best2) <= _TIE_MARGIN
     if len(var_q):
@@ -407,44 +344,64 @@ def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
     if len(zero_rows):
         exact |= np.isin(rows, zero_rows).any(axis=1)
     exact |= ~np.isfinite(best1)
-    return row1.astype(np.int64), exact
+    return row1, exact
 
 
-def _best_two(S, c0, b1, b2, r1):
-    """Fold a chunk of scores (rows × questions; row 0 is row c0 of the embedding) into each
-    question's best score b1 (at row r1, the first row on ties) and second best b2."""
-    for r in range(S.shape[0]):
-        row = S[r]
-        at = np.int32(c0 + r)
-        for c in range(S.shape[1]):
-            v = row[c]
-            old = b1[c]
-            b2[c] = max(b2[c], min(old, v))
-            b1[c] = max(old, v)
-            r1[c] = at if v > old else r1[c]
+def _best_two_by_products(unit, Q, n, ex_q, ex_r, var_q, var_r, zero_rows, job):
+    """`analogy_batch.best_two` for machines without numba: blocks of (rows × questions)
+    products (one BLAS sgemm each) and a numpy pass per block; several times slower.
+    Returns (best row, best, second best, variant scores in var order)."""
+    m = Q.shape[0]
+    if len(zero_rows):
+        ex_q = np.concatenate([ex_q, np.repeat(np.arange(m), len(zero_rows))])
+        ex_r = np.concatenate([ex_r, np.tile(zero_rows, m)])
+    var_score = np.full(len(var_q), -np.inf, dtype=np.float32)
+    best1 = np.full(m, -np.inf, dtype=np.float32)
+    best2 = np.full(m, -np.inf, dtype=np.float32)
+    row1 = np.full(m, -1, dtype=np.int64)
+    order = np.argsort(ex_q, kind="stable")
+    ex_q, ex_r = ex_q[order], ex_r[order]
+    qstarts = np.searchsorted(ex_q, np.arange(m + 1))
+    vorder = np.argsort(var_q, kind="stable")
+    var_qs, var_rs = var_q[vorder], var_r[vorder]
+    vstarts = np.searchsorted(var_qs, np.arange(m + 1))
+    chunks = [(c0, min(n, c0 + _ROW_CHUNK)) for c0 in range(0, n, _ROW_CHUNK)]
 
+    def answer_block(q0):
+        q1 = min(m, q0 + _QUESTION_BLOCK)
+        QbT = np.ascontiguousarray(Q[q0:q1].T)
+        bq = ex_q[qstarts[q0]:qstarts[q1]] - q0
+        br = ex_r[qstarts[q0]:qstarts[q1]]
+        border = np.argsort(br, kind="stable")
+        bq, br = bq[border], br[border]
+        vq = var_qs[vstarts[q0]:vstarts[q1]] - q0
+        vr = var_rs[vstarts[q0]:vstarts[q1]]
+        vidx = vorder[vstarts[q0]:vstarts[q1]]
+        b1, b2, r1 = best1[q0:q1], best2[q0:q1], row1[q0:q1]
+        for c0, c1 in chunks:
+            job.check()
+            # (rows × questions): BLAS is twice as fast this way round than transposed.
+            S = np.asarray(unit[c0:c1]) @ QbT
+            if len(vr):
+                sel = (vr >= c0) & (vr < c1)
+                if sel.any():
+                    var_score[vidx[sel]] = S[vr[sel] - c0, vq[sel]]
+            lo, hi = np.searchsorted(br, [c0, c1])
+            if hi > lo:
+                S[br[lo:hi] - c0, bq[lo:hi]] = -np.inf
+            _best_two_numpy(S, c0, b1, b2, r1)
 
-_best_two_compiled = None
-
-
-def _best_two_kernel():
-    """`_best_two` compiled (numba; branch-free, so the loop over questions is vectorised), or
-    None without numba."""
-    global _best_two_compiled
-    if _best_two_compiled is None:
-        try:
-            import numba
-        except ImportError:
-            _best_two_compiled = False
-        else:
-            # scores are finite or -inf (masked); NaN rows (zero vectors) are masked before
-            _best_two_compiled = numba.njit(cache=True, nogil=True, error_model="numpy",
-                                            fastmath={"nnan", "nsz"})(_best_two)
-    return _best_two_compiled or None
+    blocks = list(range(0, m, _QUESTION_BLOCK))
+    with single_blas_thread():
+        for i, q0 in enumerate(blocks):
+            answer_block(q0)
+            job.step(i + 1, len(blocks), "answering analogy questions")
+    return row1, best1, best2, var_score
 
 
 def _best_two_numpy(S, c0, b1, b2, r1):
-    """`_best_two` with numpy, for machines without numba (a few times slower)."""
+    """Fold a chunk of scores (rows × questions; row 0 is row c0 of the embedding) into each
+    question's best score b1 (at row r1, the first row on ties) and second best b2."""
     i1, v1 = _column_argmax(S)
     found = i1 >= 0
     S[i1[found], np.flatnonzero(found)] = -np.inf
