@@ -29,12 +29,15 @@ OPEN_FILTER = ("Embeddings (*.txt *.vec *.bin *.npy *.npz *.tsv *.safetensors *.
 def load_embedding(path, vocab=None, tensor=None, trust_pickle=False, format=None,
                    progress=None, should_stop=None):
     """Load on a worker thread; the norms are computed there too (the status bar and the
-    colouring use them) so the UI thread never pays for them."""
+    colouring use them) so the UI thread never pays for them, and the word → row index (the
+    check, search and every lookup use it): built here, while the window only shows progress,
+    its Python work does not compete with the first map being drawn."""
     import embedscope
 
     emb = embedscope.load(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
                           format=format, progress=progress, should_stop=should_stop)
     emb.norms  # noqa: B018 - warm the cached property off the UI thread
+    emb.word_to_row  # noqa: B018 - the same
     return emb
 
 

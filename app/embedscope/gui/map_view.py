@@ -154,6 +154,11 @@ class MapView(QWidget):
         self.hover_text.hide()
         self.plot.addItem(self.hover_text)
         self._labels: list[pg.TextItem] = []
+        # The landmark labels' items are made ahead, a few per turn of the event loop once the
+        # window is up: making 30 of them when the first map arrived took ~50 ms at once.
+        self._label_maker = QTimer(self, singleShot=True, interval=0)  # dies with the view
+        self._label_maker.timeout.connect(self._make_label_items)
+        self._label_maker.start()
         self.legend = QLabel(self.plot)
         self.legend.setObjectName("legend")
         self.legend.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -433,12 +438,24 @@ class MapView(QWidget):
         for t in self._labels:
             t.hide()
 
+    def _new_label_item(self):
+        t = pg.TextItem("", anchor=(-0.08, 0.5), fill=self._label_fill)
+        t.setZValue(20)
+        t.hide()
+        self.plot.addItem(t)
+        self._labels.append(t)
+
+    def _make_label_items(self, per_turn: int = 6):
+        """Make the landmark labels' items ahead of need, `per_turn` at a time."""
+        for _ in range(per_turn):
+            if len(self._labels) >= LANDMARKS + 4:
+                return
+            self._new_label_item()
+        self._label_maker.start()
+
     def _label(self, i, text, pos, colour, bold=False):
         while len(self._labels) <= i:
-            t = pg.TextItem("", anchor=(-0.08, 0.5), fill=self._label_fill)
-            t.setZValue(20)
-            self.plot.addItem(t)
-            self._labels.append(t)
+            self._new_label_item()
         t = self._labels[i]
         f = t.textItem.font()
         f.setBold(bold)

@@ -14,12 +14,16 @@ import traceback
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from ..core.jobs import Cancelled
+from . import gc_policy
 
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals: a core loop may report 10,000×/s
 
 
 # Tasks in flight, so a task and its signal object outlive a runner closed mid-job.
 _LIVE: set = set()
+
+# How long after it is asked for a background job is queued (see JobRunner.start).
+BACKGROUND_START_MS = 100
 
 
 _POOL: QThreadPool | None = None
@@ -167,7 +171,17 @@ class JobRunner(QObject):
         self._task = _Task(job_id, fn, args, kwargs, sig, background)
         self.label = label
         _LIVE.add(self._task)
-        (background_pool() if background else self.pool).start(self._task, priority)
+        if background:
+            # Queued a moment later, not at once: the app's follow-up work (word index, first
+            # map, check) is started from the handlers of a new embedding, and running it
+            # while those handlers still run made them share the GIL three ways (~130 ms
+            # stalls in bench/ui_latency.py). By then every job of the batch is queued, so
+            # the queue also takes them in priority order.
+            task = self._task
+            QTimer.singleShot(BACKGROUND_START_MS,
+                              lambda: background_pool().start(task, priority))
+        else:
+            self.pool.start(self._task, priority)
         self.started.emit(label)
         self.busy_changed.emit(True)
         return job_id
@@ -194,6 +208,8 @@ class JobRunner(QObject):
             # the next job's Python loops then slowed that paint to ~250 ms; with 150 ms the
             # longest stall in bench/ui_latency.py is ~100-130 ms).
             QTimer.singleShot(150, sig.handled.set)
+        # once the handlers have taken the result in, keep full collections from walking it
+        QTimer.singleShot(0, gc_policy.job_done)
         if not self._current(job_id):
             return False
         self._task = None

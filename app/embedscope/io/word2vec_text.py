@@ -267,7 +267,9 @@ def _fields(line: bytes) -> int:
 def _guess_dim(path, body: bytes, first_line_no: int) -> int:
     """D for a file without header: the most common field count of the first lines, minus one
     (a few words with spaces in them do not sway it)."""
-    lines = [ln for ln in body.split(b"\n")[:-1][:200] if ln.strip()]
+    # maxsplit: splitting the whole first chunk (16 MB, ~100,000 lines) made a Python object
+    # per line in one call that held the GIL; the last part (rest or unfinished line) is left
+    lines = [ln for ln in body.split(b"\n", 200)[:-1] if ln.strip()]
     if not lines:
         lines = [body]
     counts = np.bincount([_fields(ln) for ln in lines])
@@ -319,7 +321,7 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
         data = stream.read(CHUNK_BYTES)
         if data.startswith(BOM):
             data = data[3:]
-        if not data.strip():
+        if not data or data.isspace():  # (strip() would copy the 16 MB chunk)
             raise EmbeddingFormatError(path, None, "the file is empty" if not data else
                                        "the file holds only blank lines", "word vectors")
         nl = data.find(b"\n")

@@ -164,7 +164,7 @@ class AnalogyDock(QWidget):
         """Import the analogy module on a worker: an import on the UI thread would wait for
         any import a background job is doing (the import lock), freezing the window."""
         if "embedscope.core.analogy" not in sys.modules and not self.warm_runner.busy:
-            self.warm_runner.start(_import_analogy, label="")
+            self.warm_runner.start(_import_analogy, label="", background=True, priority=-2)
 
     def unknown_words(self, text) -> list[str] | None:
         """Words of the expression not in the vocabulary; None when it does not parse."""

@@ -4,7 +4,6 @@ Choosing a word picks it and centres the map on it; the matches are highlighted 
 """
 from __future__ import annotations
 
-import bisect
 import re
 
 import numpy as np
@@ -19,23 +18,34 @@ SHOWN = 500  # matches listed; the count says how many there are in all
 
 
 class WordIndex:
-    """Case-insensitive prefix lookup over all words by bisection of a sorted copy."""
+    """Case-insensitive prefix lookup over all words by bisection of a sorted copy.
 
-    CHUNK = 20000
+    The sorted copy is a numpy array of the lower-cased words' UTF-8 bytes (whose byte order is
+    the strings' code-point order), cut to KEY_BYTES and sorted as integers without holding
+    Python's GIL; no Python object per word is made or freed — a sort and merge of 400,000
+    (word, row) tuples held the GIL for 50–100 ms at a time and froze the window while a file
+    loaded (bench/ui_latency.py).
+    """
+
+    KEY_BYTES = 64
 
     def __init__(self, words):
-        import heapq
-
-        lower = [w.lower() for w in words]
-        # Sorted in chunks and merged: one sort of 400,000 strings is a single C call that
-        # holds the GIL for seconds, freezing the window; chunks of 20,000 let it breathe.
-        runs = []
-        for s in range(0, len(lower), self.CHUNK):
-            rows = sorted(range(s, min(s + self.CHUNK, len(lower))), key=lower.__getitem__)
-            runs.append([(lower[i], i) for i in rows])
-        merged = list(heapq.merge(*runs))
-        self.order = np.fromiter((i for _, i in merged), dtype=np.int64, count=len(merged))
-        self.keys = [k for k, _ in merged]
+        self.words = words
+        n = len(words)
+        encoded = [w.lower().encode("utf-8", "surrogatepass") for w in words]
+        longest = max(map(len, encoded), default=1)
+        self.width = max(8, min(self.KEY_BYTES, -(-longest // 8) * 8))  # whole 8-byte words
+        w = self.width
+        # padded in a Python loop (which lets the window in) and joined into one buffer:
+        # assigning a list of bytes to a numpy array holds the GIL for the whole list
+        keys = np.frombuffer(b"".join([k[:w].ljust(w, b"\0") for k in encoded]), f"S{w}")
+        del encoded
+        # numpy's sort of a bytes array holds the GIL (hundreds of ms); the same order comes
+        # from the keys read as big-endian 8-byte integers, sorted column by column (lexsort
+        # of integers runs without the GIL).
+        columns = keys.view(">u8").reshape(n, self.width // 8).astype(np.uint64)
+        self.order = np.lexsort(columns.T[::-1])
+        self.keys = keys[self.order]
 
     @classmethod
     def build(cls, words, progress=None, should_stop=None):
@@ -43,9 +53,17 @@ class WordIndex:
 
     def prefix(self, text: str) -> np.ndarray:
         t = text.lower()
-        lo = bisect.bisect_left(self.keys, t)
-        hi = bisect.bisect_left(self.keys, t + "\U0010ffff")
-        return np.sort(self.order[lo:hi])  # frequency (row) order
+        key = t.encode("utf-8", "surrogatepass")
+        if len(key) < self.width:
+            lo = np.searchsorted(self.keys, np.bytes_(key), "left")
+            hi = np.searchsorted(self.keys, np.bytes_(key + b"\xff"), "left")  # never in UTF-8
+            return np.sort(self.order[lo:hi])  # frequency (row) order
+        # as long as a key: every word cut to the same bytes, then the full words compared
+        head = np.bytes_(key[: self.width])
+        lo = np.searchsorted(self.keys, head, "left")
+        hi = np.searchsorted(self.keys, head, "right")
+        rows = np.sort(self.order[lo:hi])
+        return rows[[self.words[i].lower().startswith(t) for i in rows]].astype(np.int64)
 
 
 def find_words(words, index: WordIndex | None, text: str, mode: str) -> np.ndarray:
