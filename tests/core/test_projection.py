@@ -276,3 +276,12 @@ def test_cancel_stops_a_running_tsne_and_its_process(sample):
                                                        "early_exaggeration_iter": 10},
                     use_cache=False)
     assert again.coords.shape == (300, 2)
+
+
+def test_tsne_grid_setting_has_a_default_and_bounds():
+    from embedscope.core.projection import resolve_params
+
+    assert resolve_params("tsne", None, 5000)["ints_in_interval"] == 1.5
+    assert resolve_params("tsne", {"ints_in_interval": 1}, 5000)["ints_in_interval"] == 1.0
+    with pytest.raises(ProjectionError, match="ints_in_interval"):
+        resolve_params("tsne", {"ints_in_interval": 0}, 5000)

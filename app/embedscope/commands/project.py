@@ -46,6 +46,9 @@ def add_arguments(p) -> None:
                    help="UMAP epochs or t-SNE iterations after early exaggeration")
     p.add_argument("--early-iterations", type=int, metavar="N",
                    help="t-SNE early exaggeration iterations (default 250)")
+    p.add_argument("--ints-in-interval", type=float, metavar="X",
+                   help="t-SNE FFT grid: map units per grid cell (default 1.5; openTSNE's 1 is "
+                        "finer and slower)")
     p.add_argument("--recompute", action="store_true",
                    help="ignore a cached map of the same rows and settings")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
@@ -59,11 +62,13 @@ def _params(args) -> dict:
                 "metric": args.metric, "n_epochs": args.iterations}
     if args.method == "tsne":
         return {"perplexity": args.perplexity, "metric": args.metric, "n_iter": args.iterations,
-                "early_exaggeration_iter": args.early_iterations}
+                "early_exaggeration_iter": args.early_iterations,
+                "ints_in_interval": args.ints_in_interval}
     given = [o for o, v in (("--n-neighbors", args.n_neighbors), ("--min-dist", args.min_dist),
                             ("--metric", args.metric), ("--perplexity", args.perplexity),
                             ("--iterations", args.iterations),
-                            ("--early-iterations", args.early_iterations)) if v is not None]
+                            ("--early-iterations", args.early_iterations),
+                            ("--ints-in-interval", args.ints_in_interval)) if v is not None]
     if given:
         raise CommandFailed(f"{', '.join(given)} do(es) not apply to --method {args.method}",
                             EXIT_UNLOADABLE)

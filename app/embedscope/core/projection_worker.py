@@ -391,6 +391,7 @@ def _fit_tsne(data, params, seed, report):
         # openTSNE's own choice: FFT interpolation from 10,000 points up (the big maps), and
         # Barnes-Hut below, where FFT's fixed grid cost per iteration dominates.
         negative_gradient_method="auto",
+        ints_in_interval=float(params.get("ints_in_interval", 1.0)),
         random_state=seed,
         callbacks=Progress(),
         # openTSNE works out the KL divergence for each callback, which costs time.
