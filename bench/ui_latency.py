@@ -32,7 +32,7 @@ os.environ["EMBEDSCOPE_CACHE_DIR"] = os.path.join(_tmp, "cache")
 from load import GLOVE_TXT, build_glove_files  # noqa: E402  (bench/load.py builds the file)
 
 
-TRACE = None  # with --trace FILE: stacks of all threads every 50 ms while the UI thread stalls
+TRACE = None  # with --trace FILE: stacks of all threads whenever the UI thread stalls > 100 ms
 
 
 class Ticker:
@@ -56,9 +56,9 @@ class Ticker:
         now = time.perf_counter()
         self.gaps.setdefault(self.phase, []).append(now - self.last)
         self.last = now
-        if TRACE is not None:  # every thread's stack each 50 ms until the next tick comes
+        if TRACE is not None:  # dump every thread's stack if the next tick is late
             faulthandler.cancel_dump_traceback_later()
-            faulthandler.dump_traceback_later(0.05, repeat=True, file=TRACE)
+            faulthandler.dump_traceback_later(0.1, file=TRACE)
 
     def stop(self):
         self.timer.stop()
