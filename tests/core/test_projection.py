@@ -107,7 +107,9 @@ def test_quality_counts_kept_neighbours_like_brute_force(probe, compiled, monkey
     if probe:
         monkeypatch.setattr(projection_quality, "PROBE", probe)
         monkeypatch.setattr(projection_quality, "STEP", 70)
-    if not compiled:
+    if compiled:
+        monkeypatch.setattr(projection_quality, "COMPILED_FROM", 0)
+    else:
         monkeypatch.setattr(projection_quality, "_fold_kernel", lambda: None)
     rng = np.random.default_rng(4)
     x = rng.standard_normal((300, 8)).astype(np.float32)

@@ -14,6 +14,9 @@ from .jobs import Job
 
 STEP = 1 << 13   # columns per block: a block of similarities stays in cache
 PROBE = 1 << 13  # random columns that set each point's floor
+# From this many points the compiled top-k pass is used (it needs numba, whose import costs
+# ~0.4 s and ~100 MB the first time); below, the numpy probe-and-floor pass is quick enough.
+COMPILED_FROM = 100_000
 
 
 def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, seed=0,
@@ -32,7 +35,7 @@ def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, s
     rng = np.random.default_rng(0 if seed is None else seed)
     picks = np.sort(rng.choice(n, min(int(sample), n), replace=False))
 
-    kernel = _fold_kernel()
+    kernel = _fold_kernel() if len(rows) >= COMPILED_FROM else None
     if kernel is not None and len(rows) > PROBE:
         best_idx = _original_neighbours_compiled(emb, rows, picks, k, job, kernel)
     else:

@@ -154,6 +154,7 @@ class MapView(QWidget):
         self.hover_text.hide()
         self.plot.addItem(self.hover_text)
         self._labels: list[pg.TextItem] = []
+        self._spare_labels: list[pg.TextItem] = []
         # The landmark labels' items are made ahead, a few per turn of the event loop once the
         # window is up: making 30 of them when the first map arrived took ~50 ms at once.
         self._label_maker = QTimer(self, singleShot=True, interval=0)  # dies with the view
@@ -209,7 +210,7 @@ class MapView(QWidget):
         base = p.color(QPalette.ColorRole.Base)
         base.setAlpha(205)  # labels stay readable over dense points, which show faintly
         self._label_fill = pg.mkBrush(base)
-        for t in getattr(self, "_labels", []):
+        for t in getattr(self, "_labels", []) + getattr(self, "_spare_labels", []):
             t.fill = self._label_fill
         self.legend.setStyleSheet(
             "QLabel#legend { background: %s; border: 1px solid %s; padding: 4px; }"
@@ -439,18 +440,23 @@ class MapView(QWidget):
             t.hide()
 
     def _new_label_item(self):
-        t = pg.TextItem("", anchor=(-0.08, 0.5), fill=self._label_fill)
-        t.setZValue(20)
-        t.hide()
+        """A label item on the plot: one made ahead if there is one, else a new one."""
+        t = self._spare_labels.pop() if self._spare_labels else self._make_label_item()
         self.plot.addItem(t)
         self._labels.append(t)
 
+    def _make_label_item(self):
+        t = pg.TextItem("", anchor=(-0.08, 0.5), fill=self._label_fill)
+        t.setZValue(20)
+        return t
+
     def _make_label_items(self, per_turn: int = 6):
-        """Make the landmark labels' items ahead of need, `per_turn` at a time."""
+        """Make the landmark labels' items ahead of need, `per_turn` at a time; they join the
+        plot when first used, as a new one would."""
         for _ in range(per_turn):
-            if len(self._labels) >= LANDMARKS + 4:
+            if len(self._spare_labels) + len(self._labels) >= LANDMARKS + 4:
                 return
-            self._new_label_item()
+            self._spare_labels.append(self._make_label_item())
         self._label_maker.start()
 
     def _label(self, i, text, pos, colour, bold=False):
