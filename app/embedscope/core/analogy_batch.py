@@ -19,6 +19,8 @@ import os
 
 import numpy as np
 
+from .jobs import run_on_cores
+
 # Cosines of the question words with one tile of rows: about this many bytes, so a tile (and
 # the two workers' tiles together) stays in the shared cache.
 _TILE_BYTES = 4 << 20
@@ -148,24 +150,7 @@ def best_two(unit, n: int, rows: np.ndarray, ex_q, ex_r, var_q, var_r, bad_rows,
                    var_start, var_rows, st["var"], st["b1"], st["b2"], st["r1"], buf)
             done[w] += t1 - t0
 
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .neighbours import single_blas_thread
-
-    with single_blas_thread(), ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(work, w) for w in range(workers)]
-        try:
-            for f in futures:
-                while True:
-                    try:
-                        f.result(timeout=0.2)
-                        break
-                    except TimeoutError:
-                        job.step(sum(done), n, "answering analogy questions")
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+    run_on_cores(work, workers, job, lambda: (sum(done), n), "answering analogy questions")
 
     # Merge the workers' best two; on equal best scores the earlier row wins, as in one pass.
     b1, b2, r1 = state[0]["b1"], state[0]["b2"], state[0]["r1"]

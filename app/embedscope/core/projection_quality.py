@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from .jobs import Job
+from .jobs import Job, run_on_cores
 
 STEP = 1 << 13   # columns per block: a block of similarities stays in cache
 PROBE = 1 << 13  # random columns that set each point's floor
@@ -95,10 +95,6 @@ def _original_neighbours_compiled(emb, rows, picks, k, job, fold):
     """Exact cosine top-k (itself excluded) of each picked point among all `rows`, (m, k):
     one matrix product per block of columns and one compiled pass that keeps each point's
     best k, the picked points split between the cores (each a single-threaded product)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .neighbours import single_blas_thread
-
     n, m = len(rows), len(picks)
     contiguous = rows[0] == 0 and rows[-1] == n - 1 and n == emb.rows
     # the cached unit rows (checks and analogies use them too) when all rows are mapped
@@ -129,15 +125,7 @@ def _original_neighbours_compiled(emb, rows, picks, k, job, fold):
             done[w] = e
         vals[part], idx[part] = pv, pi
 
-    with single_blas_thread(), ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(work, w) for w in range(workers)]
-        for f in futures:
-            while True:
-                try:
-                    f.result(timeout=0.2)
-                    break
-                except TimeoutError:
-                    job.step(sum(done), workers * n, "measuring quality")
+    run_on_cores(work, workers, job, lambda: (sum(done), workers * n), "measuring quality")
     return idx
 
 
