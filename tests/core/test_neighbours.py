@@ -220,3 +220,30 @@ def test_8bit_bound_never_rules_out_a_row_that_reaches_the_threshold(sample):
             kept = set(qz.survivors(est, bb, q2, a, b, t).tolist())
             assert set(np.flatnonzero(exact >= t).tolist()) <= kept
             assert len(kept) < rank + n // 4  # and it rules out most of the others
+
+
+def test_pruned_search_with_broken_rows_warns_nothing_and_skips_them(monkeypatch):
+    """NaN, infinite and zero rows (which the check reports) neither break the 8-bit copy nor
+    appear among neighbours; the copy is built without a numpy warning."""
+    import warnings
+
+    import embedscope.core.neighbours as nb
+
+    monkeypatch.setattr(nb, "_PRUNE_MIN_ROWS", 100)
+    rng = np.random.default_rng(5)
+    v = rng.standard_normal((3000, 32)).astype(np.float32)
+    v[5] = np.nan
+    v[7] = 0.0
+    v[9, 3] = np.inf
+    emb = Embedding([f"w{i}" for i in range(3000)], v)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nb.search_state(emb).quantized(emb, wait=True)
+    assert nb.search_state(emb).quantized(emb) is not None
+    got = nearest(emb, "w1", k=20)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit = v / np.linalg.norm(v, axis=1, keepdims=True)
+        scores = np.nan_to_num(unit @ unit[1], nan=-np.inf)
+    scores[1] = -np.inf
+    assert [n.row for n in got] == list(np.argsort(-scores, kind="stable")[:20])
+    assert not {5, 7, 9} & {n.row for n in got}

@@ -119,7 +119,7 @@ class QuantizedRows:
         V, D = vectors.shape
         width = min(D, leading_width(D) if width is None else width)
         safe = norms.astype(np.float32, copy=True)
-        safe[safe == 0] = 1.0
+        safe[~(safe > 0) | ~np.isfinite(safe)] = 1.0  # zero, NaN and infinite rows
         rng = np.random.default_rng(seed)
         sample = np.sort(rng.choice(V, size=min(V, 50_000), replace=False))
         S = np.asarray(vectors[sample], dtype=np.float64) / safe[sample, None]
@@ -135,8 +135,11 @@ class QuantizedRows:
         # per row: rounding error of the lead, length of the tail, rounding error of the tail
         self.slack = np.empty((V, 3), dtype=np.float32)
         for s in range(0, V, _ROW_BLOCK):
-            block = (np.asarray(vectors[s:s + _ROW_BLOCK], dtype=np.float32)
-                     / safe[s:s + _ROW_BLOCK, None]) @ self.rotation
+            raw = np.asarray(vectors[s:s + _ROW_BLOCK], dtype=np.float32)
+            # A row with NaN or infinite values gets an exact score of NaN, which no search
+            # ever returns; coded as zeros it cannot upset the codes of the rest.
+            raw = np.where(np.isfinite(raw).all(axis=1, keepdims=True), raw, np.float32(0))
+            block = (raw / safe[s:s + _ROW_BLOCK, None]) @ self.rotation
             e = s + len(block)
             for part, codes, scale, err in ((block[:, :width], self.lead, self.lead_scale, 0),
                                            (block[:, width:], self.tail, self.tail_scale, 2)):
