@@ -178,8 +178,16 @@ class JobRunner(QObject):
             # stalls in bench/ui_latency.py). By then every job of the batch is queued, so
             # the queue also takes them in priority order.
             task = self._task
-            QTimer.singleShot(BACKGROUND_START_MS,
-                              lambda: background_pool().start(task, priority))
+
+            def queue():
+                if task.stop.is_set():  # cancelled (or the app closing) before it started
+                    _LIVE.discard(task)
+                    return
+                background_pool().start(task, priority)
+
+            # the runner as context: a runner already gone (window closed) starts nothing, so
+            # no job runs late with nobody left to receive its signals
+            QTimer.singleShot(BACKGROUND_START_MS, self, queue)
         else:
             self.pool.start(self._task, priority)
         self.started.emit(label)
