@@ -134,16 +134,38 @@ _BLAS = None
 _CORES = os.cpu_count() or 1
 
 
+_PINNED = None  # set by pin_blas_to_one_thread: the limit object, kept for the process
+
+
 @contextmanager
 def single_blas_thread():
-    """A context in which BLAS (OpenBLAS) uses one thread."""
+    """A context in which BLAS (OpenBLAS) uses one thread.
+
+    Changing OpenBLAS's thread count while another thread is inside a BLAS call can crash the
+    process, so a process with several jobs at once (the window) pins it once for good
+    (`pin_blas_to_one_thread`) and this context then changes nothing."""
     global _BLAS
+    if _PINNED is not None:
+        yield
+        return
     if _BLAS is None:
         from threadpoolctl import ThreadpoolController
 
         _BLAS = ThreadpoolController()
     with _BLAS.limit(limits=1, user_api="blas"):
         yield
+
+
+def pin_blas_to_one_thread() -> None:
+    """One BLAS thread for the rest of the process, set once. The window runs jobs side by
+    side on worker threads; with per-call limits, one job resetting OpenBLAS's thread count
+    while another was inside a BLAS call (a PCA's QR) crashed it, about one GUI test run in
+    five. The heavy paths split their work over the cores themselves."""
+    global _PINNED
+    if _PINNED is None:
+        from threadpoolctl import threadpool_limits
+
+        _PINNED = threadpool_limits(limits=1, user_api="blas")
 
 
 # --- query vectors ------------------------------------------------------------------------
