@@ -7,6 +7,7 @@ button sets; results, errors and progress arrive on the UI thread through queued
 """
 from __future__ import annotations
 
+import queue
 import threading
 import time
 import traceback
@@ -21,6 +22,19 @@ PROGRESS_INTERVAL = 0.05  # seconds between progress signals: a core loop may re
 
 # Tasks in flight, so a task and its signal object outlive a runner closed mid-job.
 _LIVE: set = set()
+# Every task's signal object, held by the UI thread until the task has let go of it (its id
+# comes back through _RELEASED), so it is always freed on the UI thread.
+_KEEP: dict = {}
+_RELEASED: "queue.SimpleQueue[int]" = queue.SimpleQueue()
+
+
+def _free_released() -> None:
+    """Drop (on the UI thread) the signal objects of tasks that have finished with them."""
+    while True:
+        try:
+            _KEEP.pop(_RELEASED.get_nowait(), None)
+        except queue.Empty:
+            return
 
 # How long after it is asked for a background job is queued (see JobRunner.start).
 BACKGROUND_START_MS = 100
@@ -57,7 +71,9 @@ def wait_for_jobs(msecs: int = 5000) -> bool:
     """Ask every job to stop and wait for the worker threads (on quit, and in tests)."""
     for task in list(_LIVE):
         task.stop.set()
-        task.signals.handled.set()  # a background task waiting on the UI need not wait
+        sig = task.signals
+        if sig is not None:
+            sig.handled.set()  # a background task waiting on the UI need not wait
     done = pool().waitForDone(msecs)
     return background_pool().waitForDone(msecs) and done
 
@@ -125,6 +141,11 @@ class _Task(QRunnable):
             # drawing a 10,000-point map while the check's Python loops compete for the GIL
             # stalled the window ~300 ms (bench/ui_latency.py). Bounded, so it never hangs.
             self.signals.handled.wait(2.0)
+        # Let go of the signal object here, then tell the UI thread, which frees it: freed on
+        # this worker thread (when the pool deletes the finished task) its connections were
+        # cut from the wrong thread, crashing the process about one GUI test run in four.
+        self.signals = None
+        _RELEASED.put(self.job_id)
 
 
 class JobRunner(QObject):
@@ -168,6 +189,8 @@ class JobRunner(QObject):
         sig.failed.connect(self._on_failed)
         sig.cancelled.connect(self._on_cancelled)
         self._signals[job_id] = sig  # kept alive until the task reports its end
+        _free_released()
+        _KEEP[job_id] = sig
         self._task = _Task(job_id, fn, args, kwargs, sig, background)
         self.label = label
         _LIVE.add(self._task)
@@ -179,15 +202,16 @@ class JobRunner(QObject):
             # the queue also takes them in priority order.
             task = self._task
 
-            def queue():
+            def enqueue():
                 if task.stop.is_set():  # cancelled (or the app closing) before it started
                     _LIVE.discard(task)
+                    _RELEASED.put(task.job_id)  # it never runs: nothing else will
                     return
                 background_pool().start(task, priority)
 
             # the runner as context: a runner already gone (window closed) starts nothing, so
             # no job runs late with nobody left to receive its signals
-            QTimer.singleShot(BACKGROUND_START_MS, self, queue)
+            QTimer.singleShot(BACKGROUND_START_MS, self, enqueue)
         else:
             self.pool.start(self._task, priority)
         self.started.emit(label)
@@ -209,6 +233,7 @@ class JobRunner(QObject):
         return self._task is not None and self._task.job_id == job_id
 
     def _end(self, job_id) -> bool:
+        _free_released()
         sig = self._signals.pop(job_id, None)
         if sig is not None:
             # The queue moves on once the result's handlers have run and the window has had
