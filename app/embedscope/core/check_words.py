@@ -84,7 +84,7 @@ def token_findings(words: list[str], word_to_row: dict | None = None) -> list[Fi
     return out
 
 
-def _all_lower(words: list[str], step: int = 20_000) -> bool:
+def all_lower(words: list[str], step: int = 20_000) -> bool:
     """Whether no word has a capital letter, looked at 20,000 words at a time: one join and
     lower() of 400,000 words held the GIL ~50 ms, a visible stall of the window."""
     for s in range(0, len(words), step):
@@ -112,7 +112,7 @@ def _duplicates(words: list[str], word_to_row: dict | None = None) -> list[Findi
             f"{len(dup_words):,} word(s) appear more than once ({len(later):,} extra rows); "
             "a lookup finds only the first row of each",
             len(later), [f"{quoted(w)} ×{counts[w]}" for w in dup_words[:8]], capped(later)))
-    if _all_lower(words):
+    if all_lower(words):
         return out  # a lower-cased vocabulary: no word in two capitalisations
     joined = "\n".join(distinct)
     if len(set(joined.lower().split("\n"))) == len(distinct):

@@ -69,17 +69,18 @@ def _refine(rows, est, tail, tail_scale, q2, out):
         out[m] = est[i] + _dot_jit(tail, i, q2) * tail_scale[i]
 
 
-def _survivors(blocks, n, est, tail, tail_scale, slack, q2, a, b, threshold, out):
+def _survivors(blocks, n, est, tail, tail_scale, lead_err, tail_len, tail_err, q2, a, b,
+               threshold, out):
     """Rows of `blocks` (below n) whose refined bound reaches `threshold`, into out; returns
     how many."""
     count = 0
     for m in range(blocks.shape[0]):
         b0 = blocks[m] * BLOCK
         for i in range(b0, min(n, b0 + BLOCK)):
-            if est[i] + slack[i, 0] * a + slack[i, 1] * b < threshold:
+            if est[i] + lead_err[i] * a + tail_len[i] * b < threshold:
                 continue  # the scan bound already rules it out
             full = est[i] + _dot_jit(tail, i, q2) * tail_scale[i]
-            if full + slack[i, 0] * a + slack[i, 2] * b >= threshold:
+            if full + lead_err[i] * a + tail_err[i] * b >= threshold:
                 out[count] = i
                 count += 1
     return count
@@ -126,14 +127,15 @@ class QuantizedRows:
         S = S[np.isfinite(S).all(axis=1)]
         _, axes = np.linalg.eigh(S.T @ S)
         self.rotation = np.ascontiguousarray(axes[:, ::-1], dtype=np.float32)
-        self.rows = V
         self.width = width
         self.lead = np.zeros((V, -(-width // _LANES) * _LANES), dtype=np.int8)
         self.tail = np.zeros((V, D - width), dtype=np.int8)
         self.lead_scale = np.empty(V, dtype=np.float32)
         self.tail_scale = np.empty(V, dtype=np.float32)
         # per row: rounding error of the lead, length of the tail, rounding error of the tail
-        self.slack = np.empty((V, 3), dtype=np.float32)
+        self.lead_err = np.empty(V, dtype=np.float32)
+        self.tail_len = np.empty(V, dtype=np.float32)
+        self.tail_err = np.empty(V, dtype=np.float32)
         for s in range(0, V, _ROW_BLOCK):
             raw = np.asarray(vectors[s:s + _ROW_BLOCK], dtype=np.float32)
             # A row with NaN or infinite values gets an exact score of NaN, which no search
@@ -141,25 +143,18 @@ class QuantizedRows:
             raw = np.where(np.isfinite(raw).all(axis=1, keepdims=True), raw, np.float32(0))
             block = (raw / safe[s:s + _ROW_BLOCK, None]) @ self.rotation
             e = s + len(block)
-            for part, codes, scale, err in ((block[:, :width], self.lead, self.lead_scale, 0),
-                                           (block[:, width:], self.tail, self.tail_scale, 2)):
+            for part, codes, scale, err in (
+                    (block[:, :width], self.lead, self.lead_scale, self.lead_err),
+                    (block[:, width:], self.tail, self.tail_scale, self.tail_err)):
                 top = np.abs(part).max(axis=1) if part.shape[1] else np.zeros(len(part))
                 sc = np.where(top > 0, top / np.float32(127), np.float32(1.0)).astype(np.float32)
                 c = np.rint(part / sc[:, None]).astype(np.int8)
                 codes[s:e, :part.shape[1]] = c
                 scale[s:e] = sc
-                self.slack[s:e, err] = np.linalg.norm(part - c * sc[:, None], axis=1)
-            self.slack[s:e, 1] = np.linalg.norm(block[:, width:], axis=1)
-        self.slack[:, 0] += _ROUNDING
-        self.slack[:, 2] += _ROUNDING
-        # the scan reads these two for every row: contiguous copies
-        self.lead_err = np.ascontiguousarray(self.slack[:, 0])
-        self.tail_len = np.ascontiguousarray(self.slack[:, 1])
-
-    @property
-    def nbytes(self) -> int:
-        return (self.lead.nbytes + self.tail.nbytes + self.lead_scale.nbytes
-                + self.tail_scale.nbytes + self.slack.nbytes)
+                err[s:e] = np.linalg.norm(part - c * sc[:, None], axis=1)
+            self.tail_len[s:e] = np.linalg.norm(block[:, width:], axis=1)
+        self.lead_err += _ROUNDING
+        self.tail_err += _ROUNDING
 
     def split_query(self, q: np.ndarray):
         """(q1 padded to the scanned width, q2, |q1|, |q2|) of a unit query on the axes."""
@@ -201,7 +196,8 @@ class QuantizedRows:
         blocks = np.flatnonzero(block_bound >= threshold)
         out = np.empty(len(blocks) * BLOCK, dtype=np.int64)
         count = _load_kernels()[2](blocks, len(est), est, self.tail, self.tail_scale,
-                                   self.slack, q2, np.float32(a), np.float32(b),
+                                   self.lead_err, self.tail_len, self.tail_err, q2,
+                                   np.float32(a), np.float32(b),
                                    np.float32(threshold), out)
         return out[:count]
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .check_words import all_lower
 from .embedding import Embedding
 from .jobs import Job
 
@@ -122,9 +123,8 @@ def _lookup(w2r: dict, word: str) -> int | None:
 
 def _case_pairs(words) -> list[tuple[int, int]]:
     """"Apple"/"apple": a cased vocabulary's variants of one word."""
-    joined = "\n".join(words)
-    if joined == joined.lower():
-        return []  # not one capital letter: a lower-cased vocabulary (one C-level pass)
+    if all_lower(words):
+        return []  # not one capital letter: a lower-cased vocabulary
     lows = [w.lower() for w in words]
     if len(set(lows)) == len(set(words)):
         return []  # no word has two spellings
