@@ -43,11 +43,11 @@ def bench_single(emb, kv, n_words=100, seed=0):
     # warm both: norms, caches, BLAS threads
     kv.most_similar(words[0])
     nearest(emb, words[0])
-    # the 8-bit copy for pruned search is built in the background after a first query; wait
+    # the 4-bit copy for pruned search is built in the background after a first query; wait
     # for it here (printed: its one-off cost, like gensim's fill_norms)
     t = time.perf_counter()
     prepare(emb)
-    print(f"  (embedscope's 8-bit search copy ready {time.perf_counter() - t:.2f} s after the "
+    print(f"  (embedscope's 4-bit search copy ready {time.perf_counter() - t:.2f} s after the "
           f"first query)")
     tg, te, same = [], [], 0
     for w in words:  # interleaved so both see the same machine load

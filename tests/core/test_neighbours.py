@@ -2,6 +2,8 @@
 files and on generated embeddings; dot and Euclidean equal a brute-force numpy answer."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -161,8 +163,16 @@ def test_approximate_index_recall_measured_and_cancellable(sample):
         build_index(sample, should_stop=lambda: True)
 
 
+def _vnni_width():
+    try:
+        from embedscope.core import quantized_kernels
+    except ImportError:
+        return 0
+    return quantized_kernels.WIDTH
+
+
 def test_pruned_cosine_search_equals_gensim(sample, monkeypatch):
-    """Large vocabularies take the 8-bit bound path; results stay gensim's, bit for
+    """Large vocabularies take the 4-bit bound path; results stay gensim's, bit for
     bit, including rows gathered from anywhere in the matrix."""
     from gensim.models import KeyedVectors
 
@@ -193,9 +203,28 @@ def test_expression_as_a_query(sample):
     assert got[0].word == "queen"
 
 
-def test_8bit_bound_never_rules_out_a_row_that_reaches_the_threshold(sample):
-    """The pruned search is exact only if the bound of the 8-bit copy is a true upper bound:
-    every row whose cosine reaches a threshold must survive, for any query and threshold."""
+def _bounds_hold(qz, emb, unit, rng, vnni, queries=25):
+    """Every row's cosine lies within err + slack of its 4-bit estimate; returns the estimates
+    of the last query and the mean width of the bounds."""
+    n = emb.rows
+    widths = []
+    for _ in range(queries):
+        q = rng.standard_normal(emb.dim).astype(np.float32) * 0.2 + unit[rng.integers(n)]
+        q /= np.linalg.norm(q)
+        qc = qz.query(q, vnni=vnni)
+        est = qz.estimates(qc).astype(np.float64)
+        slack = qz.err[:n].astype(np.float64) + qc.slack
+        exact = unit.astype(np.float64) @ q
+        ok = ~np.isnan(slack)
+        assert np.all(exact[ok] <= est[ok] + slack[ok])
+        assert np.all(exact[ok] >= est[ok] - slack[ok])
+        widths.append(float(np.mean(slack[ok])))
+    return est, float(np.mean(widths))
+
+
+def test_4bit_bounds_hold_for_every_row_and_are_narrow(sample):
+    """The pruned search is exact only if the 4-bit copy's bounds are true bounds: every row's
+    cosine lies within them, for any query. They must also be narrow enough to rule rows out."""
     from embedscope.core import quantized
     from embedscope.core.neighbours import gensim_norms
 
@@ -204,26 +233,117 @@ def test_8bit_bound_never_rules_out_a_row_that_reaches_the_threshold(sample):
     emb = Embedding(sample.words, vectors)
     norms = gensim_norms(emb)
     qz = quantized.QuantizedRows(emb.vectors, norms)
-    unit = np.nan_to_num(vectors / norms[:, None])
-    rng = np.random.default_rng(3)
-    n = emb.rows
-    nb = -(-n // quantized.BLOCK)
-    for _ in range(25):
-        q = rng.standard_normal(emb.dim).astype(np.float32) * 0.2 + unit[rng.integers(n)]
-        q /= np.linalg.norm(q)
-        q1, q2, a, b = qz.split_query(q)
-        est, be, bb = np.empty(n, np.float32), np.empty(nb, np.float32), np.empty(nb, np.float32)
-        qz.scan(q1, a, b, est, be, bb, 0, n)
-        exact = unit @ q
-        for rank in (1, 10, 100, 2000):
-            t = np.sort(exact)[-rank]
-            kept = set(qz.survivors(est, bb, q2, a, b, t).tolist())
-            assert set(np.flatnonzero(exact >= t).tolist()) <= kept
-            assert len(kept) < rank + n // 4  # and it rules out most of the others
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit = np.nan_to_num(vectors / norms[:, None])
+    est, width = _bounds_hold(qz, emb, unit, np.random.default_rng(3), vnni=False)
+    assert np.isnan(qz.err[17])  # never a result
+    assert width < 0.2
+
+
+def test_4bit_copy_decodes_within_each_rows_error_and_the_query_rounding_within_its_slack(sample):
+    """The two halves of the bound, row by row: a row's codes decode to within its error
+    length of the row, and rounding the query to bytes moves no row's estimate by more than
+    the query's slack."""
+    from embedscope.core import quantized
+    from embedscope.core.neighbours import gensim_norms
+
+    emb = Embedding(sample.words, np.asarray(sample.vectors))
+    qz = quantized.QuantizedRows(emb.vectors, gensim_norms(emb))
+    rows = np.arange(0, emb.rows, 7)
+    unit = (emb.unit_vectors[rows].astype(np.float64) @ qz.rotation)[:, :8 * qz.planes]
+    decoded = qz.dequantized(rows)
+    assert np.all(np.linalg.norm(unit - decoded, axis=1) <= qz.err[rows])
+    for word in ("france", "music", "zygote" if "zygote" in emb.word_to_row else "paris"):
+        q = emb.unit_vectors[emb.word_to_row[word]].astype(np.float64)
+        qc = qz.query(q.astype(np.float32))
+        on_axes = (q @ qz.rotation)[:8 * qz.planes]
+        moved = np.abs(qz.estimates(qc)[rows] - decoded @ on_axes)
+        assert moved.max() <= qc.slack
+        assert moved.max() > 10 * quantized._ROUNDING  # the rounding is real: the slack matters
+
+
+def test_4bit_bounds_hold_when_dimensions_are_not_a_multiple_of_eight():
+    """Dimensions past the last whole group of eight are not coded; their share is bounded."""
+    from embedscope.core import quantized
+    from embedscope.core.neighbours import gensim_norms
+
+    rng = np.random.default_rng(11)
+    v = (rng.standard_normal((5000, 21)) * np.linspace(2, 0.5, 21)).astype(np.float32)
+    emb = Embedding([f"w{i}" for i in range(len(v))], v)
+    qz = quantized.QuantizedRows(emb.vectors, gensim_norms(emb))
+    assert qz.planes == 2 and qz.tail_len > 0
+    unit = v / np.linalg.norm(v, axis=1, keepdims=True)
+    _bounds_hold(qz, emb, unit, rng, vnni=False)
+
+
+@pytest.mark.skipif(not _vnni_width(), reason="this CPU has no VNNI instruction")
+def test_vnni_and_plain_forms_give_identical_estimates(sample):
+    """The instruction form (vpdpbusd) and the plain loops compute the same integers, so the
+    same estimates to the last bit, and the same search results."""
+    from embedscope.core import quantized
+    from embedscope.core.neighbours import gensim_norms
+
+    emb = Embedding(sample.words, np.asarray(sample.vectors))
+    qz = quantized.QuantizedRows(emb.vectors, gensim_norms(emb))
+    for word in ("france", "music", sample.words[-1]):
+        q = emb.unit_vectors[emb.word_to_row[word]]
+        plain, vnni = qz.query(q, vnni=False), qz.query(q, vnni=True)
+        assert plain.words.dtype == np.int8 and vnni.words.dtype == np.int32
+        assert np.array_equal(qz.estimates(plain), qz.estimates(vnni))
+
+
+@pytest.mark.skipif(not _vnni_width(), reason="this CPU has no VNNI instruction")
+def test_vnni_with_256_bit_registers_gives_the_same_estimates(tmp_path):
+    """CPUs with AVX-VNNI but no AVX-512 run the 256-bit form: compiled here in a fresh process
+    (its own numba cache) and checked against the plain loops."""
+    import subprocess
+    import sys
+
+    code = """
+import os
+
+import numpy as np
+from embedscope.core import quantized, quantized_kernels
+assert quantized_kernels.WIDTH == 256, quantized_kernels.WIDTH
+rng = np.random.default_rng(0)
+v = rng.standard_normal((4000, 40)).astype(np.float32)
+qz = quantized.QuantizedRows(v, np.linalg.norm(v, axis=1))
+q = v[5] / np.linalg.norm(v[5])
+a, b = qz.estimates(qz.query(q, vnni=False)), qz.estimates(qz.query(q, vnni=True))
+assert np.array_equal(a, b)
+upper, picked = qz.first_pass(qz.query(q, vnni=True), 4000, 16)
+upper2, picked2 = qz.first_pass(qz.query(q, vnni=False), 4000, 16)
+assert np.array_equal(upper, upper2) and set(picked) == set(picked2)
+print("same")
+"""
+    env = dict(os.environ, EMBEDSCOPE_VNNI="256", NUMBA_CACHE_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "same"
+
+
+def test_pruned_search_equals_gensim_with_the_plain_form(sample, monkeypatch):
+    """On CPUs without VNNI the plain loops run the search; it stays gensim's, bit for bit."""
+    from gensim.models import KeyedVectors
+
+    import embedscope.core.neighbours as nb
+    from embedscope.core import quantized_kernels
+
+    monkeypatch.setattr(nb, "_PRUNE_MIN_ROWS", 1000)
+    monkeypatch.setattr(quantized_kernels, "WIDTH", 0)
+    emb = Embedding(sample.words, np.asarray(sample.vectors))
+    kv = KeyedVectors(emb.dim)
+    kv.add_vectors(emb.words, np.asarray(emb.vectors))
+    nb.prepare(emb)
+    assert nb.search_state(emb).quantized(emb).query(emb.unit_vectors[0]).words.dtype == np.int8
+    for i in np.random.default_rng(9).choice(emb.rows, 40, replace=False):
+        w = emb.words[i]
+        assert _pairs(nearest(emb, w, k=10)) == kv.most_similar(w, topn=10), w
 
 
 def test_pruned_search_with_broken_rows_warns_nothing_and_skips_them(monkeypatch):
-    """NaN, infinite and zero rows (which the check reports) neither break the 8-bit copy nor
+    """NaN, infinite and zero rows (which the check reports) neither break the 4-bit copy nor
     appear among neighbours; the copy is built without a numpy warning."""
     import warnings
 

@@ -3,11 +3,11 @@
 Cosine scores are computed exactly as gensim's `KeyedVectors.most_similar` computes them
 (weighted mean of unit vectors, unit-normalised in float64, then `vectors @ mean / norms` in
 float32), so the words *and* the scores agree with gensim to the last bit. Speed comes from
-reading less: for large vocabularies an 8-bit copy of the rows' leading principal coordinates
-(core/quantized.py, a sixth of the matrix) bounds every row's cosine and rules out nearly all
-rows before any is scored exactly (`_cosine_pruned`); the top k are found from
-per-block maxima (a few hundred numbers) instead of partitioning all V scores; and the
-products are split over the cores by us, each part a single-threaded BLAS call, because
+reading less: for large vocabularies a 4-bit copy of the rows on their principal axes
+(core/quantized.py, an eighth of the matrix) bounds every row's cosine and rules out all but a
+few hundred rows before any is scored exactly (`_cosine_pruned`). Without it, the top k are
+found from per-block maxima (a few hundred numbers) instead of partitioning all V scores, and
+the products are split over the cores by us, each part a single-threaded BLAS call, because
 OpenBLAS's own threads spin-wait and lose badly on a machine whose cores are shared.
 """
 from __future__ import annotations
@@ -65,7 +65,7 @@ class _SearchState:
         self._lock = threading.Lock()
 
     def quantized(self, emb: Embedding, wait: bool = False):
-        """The 8-bit rotated copy for pruned cosine search (core/quantized.py), or None.
+        """The 4-bit rotated copy for pruned cosine search (core/quantized.py), or None.
 
         Built once, in a background thread started by the first call, so no query waits for
         it (about a second on 400,000 rows, numba's import included): queries before it is
@@ -120,7 +120,7 @@ def search_state(emb: Embedding) -> _SearchState:
 
 
 def prepare(emb: Embedding) -> None:
-    """Build what fast searches of `emb` use (norms, the 8-bit copy) now, instead of in the
+    """Build what fast searches of `emb` use (norms, the 4-bit copy) now, instead of in the
     background after the first query."""
     search_state(emb).quantized(emb, wait=True)
 
@@ -389,13 +389,13 @@ _PRUNE_GIVE_UP = 0.25   # fraction of rows left after the bound at which plain s
 
 
 def _worth_quantizing(emb: Embedding) -> bool:
-    """Whether the 8-bit copy pays: enough rows, not too much work to build it, numba there."""
+    """Whether the 4-bit copy pays: enough rows, not too much work to build it, numba there."""
     V, D = emb.rows, emb.dim
     return V >= _PRUNE_MIN_ROWS and D >= 16 and V * D * D <= _PRUNE_MAX_WORK
 
 
 def _build_quantized(emb: Embedding, norms: np.ndarray):
-    """The 8-bit rotated copy of the unit rows (core/quantized.py), or None when it does not
+    """The 4-bit rotated copy of the unit rows (core/quantized.py), or None when it does not
     pay or numba is missing."""
     if not _worth_quantizing(emb) or not quantized.available():
         return None
@@ -416,8 +416,9 @@ def _rows_dot(vectors, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
     return (np.asarray(vectors[rows]) @ q)[:m]
 
 
-def _cosine_pruned(emb, st, q, k, exclude, n, buf):
-    """Exact cosine top k via the 8-bit bound, or None when the bound rules out too little.
+def _cosine_pruned(emb, st, q, k, exclude, n):
+    """Exact cosine top k via the 4-bit bounds (core/quantized.py), or None when they rule out
+    too little.
 
     Scores of the rows kept are computed as gensim computes them (one sgemv over the rows,
     divided by the norms), which gives the same float32 values as its full product.
@@ -425,33 +426,25 @@ def _cosine_pruned(emb, st, q, k, exclude, n, buf):
     qz = st.quantized(emb)
     if qz is None:
         return None
-    q1, q2, a, b = qz.split_query(q)
-    est = buf[:n]
-    nblocks = -(-n // quantized.BLOCK)
-    block_est = np.empty(nblocks, dtype=np.float32)
-    block_bound = np.empty(nblocks, dtype=np.float32)
-    # split points are multiples of 64 rows, so whole blocks
-    _split_rows(lambda lo, hi: qz.scan(q1, a, b, est, block_est, block_bound, lo, hi), n)
-    first = qz.best_rows(est, block_est, q2, k + 32, exclude)
-    if len(first) < k:
+    qc = qz.query(q)
+    # One thread: the pass is bound by memory bandwidth, which a second thread barely adds to,
+    # and a second thread that the OS is slow to schedule would hold the query up.
+    upper, picked = qz.first_pass(qc, n, k + 6)
+    keep = qz.second_pass(qc, upper, picked, emb.vectors, st.norms, q, k, exclude, n,
+                          limit=int(_PRUNE_GIVE_UP * n))
+    if keep is None:
         return None
-    with np.errstate(invalid="ignore", divide="ignore"):
-        exact_first = _rows_dot(emb.vectors, first, q) / st.norms[first]
-    exact_first = np.where(np.isnan(exact_first), -np.inf, exact_first)
-    kth = np.partition(exact_first, len(exact_first) - k)[len(exact_first) - k]
-    if not np.isfinite(kth):
-        return None
-    keep = qz.survivors(est, block_bound, q2, a, b, kth)
-    if len(keep) > _PRUNE_GIVE_UP * n:
-        return None
-    if len(exclude):
-        keep = keep[~np.isin(keep, exclude)]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scores = _rows_dot(emb.vectors, keep, q) / st.norms[keep]
-    key = np.where(np.isnan(scores), -np.inf, scores)
-    order = np.lexsort((keep, -key.astype(np.float64)))[:k]
-    order = order[np.isfinite(key[order])]
+    scores = _exact_cosines(emb, st, keep, q)
+    order = np.argsort(-scores.astype(np.float64), kind="stable")[:k]  # ties: lower row first
+    order = order[np.isfinite(scores[order])]
     return [Neighbour(emb.words[int(keep[i])], int(keep[i]), float(scores[i])) for i in order]
+
+
+def _exact_cosines(emb, st, rows, q):
+    """gensim's cosine scores of `rows` (NaN rows as −inf)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = _rows_dot(emb.vectors, rows, q) / st.norms[rows]
+    return np.where(np.isnan(scores), -np.inf, scores)
 
 
 def search_vector(emb: Embedding, q: np.ndarray, k: int = 10, metric: str = "cosine",
@@ -462,6 +455,11 @@ def search_vector(emb: Embedding, q: np.ndarray, k: int = 10, metric: str = "cos
         return []
     st = search_state(emb)
     n = emb.rows if not restrict else min(int(restrict), emb.rows)
+    if metric == "cosine" and k <= 100:
+        pruned = _cosine_pruned(emb, st, np.ascontiguousarray(q, dtype=np.float32), k,
+                                np.unique(np.asarray(list(exclude), dtype=np.int64)), n)
+        if pruned is not None:
+            return pruned
     buf, lock = st.scores_buffer(n)
     try:
         return _search_vector(emb, st, q, k, metric, exclude, restrict, n, buf, job)
@@ -486,11 +484,6 @@ def _search_vector(emb, st, q, k, metric, exclude, restrict, n, buf, job):
         order = np.lexsort((rows, dist))[:k]
         return [Neighbour(emb.words[int(rows[i])], int(rows[i]), float(dist[i]))
                 for i in order]
-    if metric == "cosine" and k <= 100:
-        pruned = _cosine_pruned(emb, st, np.ascontiguousarray(q, dtype=np.float32), k,
-                                np.unique(np.asarray(list(exclude), dtype=np.int64)), n, buf)
-        if pruned is not None:
-            return pruned
     scores = scores_for(emb, q, metric, restrict, out=buf, job=job)
     rows = top_rows(scores, k, exclude)
     return [Neighbour(emb.words[int(r)], int(r), float(scores[r])) for r in rows]

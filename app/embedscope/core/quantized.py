@@ -1,90 +1,38 @@
-"""A small 8-bit copy of the unit rows, turned onto their principal axes, that rules rows out of
-a cosine search before any row is scored exactly.
+"""A 4-bit copy of the unit rows, turned onto their principal axes, that bounds every row's
+cosine so that a search scores only a few hundred rows exactly.
 
 A single query against 400,000 × 50 float32 rows reads 80 MB; the scores themselves are cheap.
-This copy keeps, per row, the rotated unit vector as int8 with one scale per part: the leading
-W coordinates (`lead`, scanned for every row) and the rest (`tail`, read only for rows that
-might qualify), plus the length each part lost to rounding and the length of the tail. For a
-unit query q, rotated and split the same way into q1 and q2, a row's cosine is at most
+This copy keeps each rotated unit row as 4-bit codes, one scale per axis (the codes of 50
+dimensions take 24 bytes, an eighth of the row), plus the length the row lost to rounding. For
+a unit query q on the same axes, with the per-axis scales folded into it and the result rounded
+to signed bytes w (rounding error δ), a row with codes c has
 
-    scan bound:   lead estimate + lead error·|q1| + tail length·|q2|
-    refined bound: lead estimate + tail estimate + lead error·|q1| + tail error·|q2|
+    estimate  = scale · Σ c·w
+    |cosine − estimate| ≤ row's rounding length + max|c|·|δ| + the uncoded axes' share
 
-(Cauchy–Schwarz on the rounding errors and on the tail). A search scans the leading codes of
-every row, keeping each block's largest estimate and largest scan bound; scores a few rows
-exactly to learn a k-th best cosine; then looks only inside blocks whose scan bound reaches it,
-keeps the rows whose refined bound does, and scores those exactly — so the answer is the exact
-one, found by reading about a sixth of the matrix.
+(Cauchy–Schwarz on each error). The sums are integers: on CPUs with VNNI one instruction forms
+64 of the products (core/quantized_kernels.py).
 
-The loops are compiled with numba (imported when the copy is first built); `available()` says
-whether it can be.
+A search (neighbours._cosine_pruned) makes two passes. The first streams through the copy and
+keeps, per chunk of 16 rows, the largest estimate and the largest upper bound. The rows of the
+chunks with the best estimates are scored exactly: their k-th best score is a value the true
+k-th best cosine reaches. The second pass reads only the chunks whose upper bound reaches that
+value and keeps their rows that do; those are scored exactly. The answer is the exact one,
+after reading about an eighth of the matrix once.
+
+Needs numba (imported when the copy is first built); `available()` says whether it is there.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
+ROWS = 16  # rows per chunk of the copy (core/quantized_kernels.py)
 _ROW_BLOCK = 1 << 16
-# Widths of the scanned coordinates: multiples of 32 so every row is whole vector loads.
-_LANES = 32
 # Slack for float32 rounding, in the estimates and between unit rows and gensim's raw-row scores.
-_ROUNDING = np.float32(1e-4)
-# Rows per block: the search looks only inside blocks whose largest bound reaches the k-th
-# best cosine. Callers split the scan at multiples of this.
-BLOCK = 64
-
-
-def _dot(codes, i, q):
-    acc = np.float32(0.0)
-    for j in range(codes.shape[1]):
-        acc += np.float32(codes[i, j]) * q[j]
-    return acc
-
-
-def _scan(lead, lead_scale, lead_err, tail_len, q1, a, b, est, block_est, block_bound, lo, hi):
-    """For rows lo..hi (lo a multiple of BLOCK): est[i], the leading-part estimate, and per
-    block the largest estimate and the largest scan bound."""
-    w = lead.shape[1]
-    for b0 in range(lo, hi, BLOCK):
-        b1 = min(hi, b0 + BLOCK)
-        for i in range(b0, b1):
-            row = lead[i]
-            acc = np.float32(0.0)
-            for j in range(w):
-                acc += np.float32(row[j]) * q1[j]
-            est[i] = acc * lead_scale[i]
-        best_est = np.float32(-np.inf)
-        best_bound = np.float32(-np.inf)
-        for i in range(b0, b1):
-            e = est[i]
-            best_est = max(best_est, e)
-            best_bound = max(best_bound, e + lead_err[i] * a + tail_len[i] * b)
-        block_est[b0 // BLOCK] = best_est
-        block_bound[b0 // BLOCK] = best_bound
-
-
-def _refine(rows, est, tail, tail_scale, q2, out):
-    """out[m] = the full estimate (leading + tail) of row rows[m]."""
-    for m in range(rows.shape[0]):
-        i = rows[m]
-        out[m] = est[i] + _dot_jit(tail, i, q2) * tail_scale[i]
-
-
-def _survivors(blocks, n, est, tail, tail_scale, lead_err, tail_len, tail_err, q2, a, b,
-               threshold, out):
-    """Rows of `blocks` (below n) whose refined bound reaches `threshold`, into out; returns
-    how many."""
-    count = 0
-    for m in range(blocks.shape[0]):
-        b0 = blocks[m] * BLOCK
-        for i in range(b0, min(n, b0 + BLOCK)):
-            if est[i] + lead_err[i] * a + tail_len[i] * b < threshold:
-                continue  # the scan bound already rules it out
-            full = est[i] + _dot_jit(tail, i, q2) * tail_scale[i]
-            if full + lead_err[i] * a + tail_err[i] * b >= threshold:
-                out[count] = i
-                count += 1
-    return count
-
+_ROUNDING = 1e-4
+_LEVELS = 7      # codes −8..7, scaled so that 99.9 % of each axis's values fit in ±7.5 steps
 
 _kernels = None
 
@@ -93,19 +41,11 @@ def _load_kernels():
     global _kernels
     if _kernels is None:
         try:
-            import numba
+            from . import quantized_kernels
         except ImportError:
             _kernels = False
         else:
-            # reassociation lets the dot products use vector registers (the slack covers the
-            # reordered float32 sums); infinities stay allowed for the maxima.
-            jit = numba.njit(cache=True, nogil=True, error_model="numpy",
-                             fastmath={"reassoc", "contract", "nsz"})
-            g = globals()
-            g["_dot_jit"] = numba.njit(cache=True, nogil=True, error_model="numpy",
-                                       fastmath={"reassoc", "contract", "nsz"},
-                                       inline="always")(_dot)
-            _kernels = (jit(_scan), jit(_refine), jit(_survivors))
+            _kernels = quantized_kernels
     return _kernels or None
 
 
@@ -113,101 +53,143 @@ def available() -> bool:
     return _load_kernels() is not None
 
 
-class QuantizedRows:
-    """The 8-bit rotated copy of an embedding's unit rows (see the module docstring)."""
+class QueryCodes(NamedTuple):
+    """A unit query in the copy's terms: signed bytes (as int32 words for the VNNI form),
+    the integer offset of the +8 stored codes, the scale back to cosines and the query's
+    share of the error bound."""
 
-    def __init__(self, vectors, norms: np.ndarray, width: int | None = None, seed: int = 0):
+    words: np.ndarray
+    bias: int
+    scale: float
+    slack: float
+
+
+class QuantizedRows:
+    """The 4-bit rotated copy of an embedding's unit rows (see the module docstring)."""
+
+    def __init__(self, vectors, norms: np.ndarray, seed: int = 0):
+        k = _load_kernels()
         V, D = vectors.shape
-        width = min(D, leading_width(D) if width is None else width)
+        self.rows = V
+        self.planes = D // 8
+        coded = 8 * self.planes
         safe = norms.astype(np.float32, copy=True)
         safe[~(safe > 0) | ~np.isfinite(safe)] = 1.0  # zero, NaN and infinite rows
         rng = np.random.default_rng(seed)
         sample = np.sort(rng.choice(V, size=min(V, 50_000), replace=False))
         S = np.asarray(vectors[sample], dtype=np.float64) / safe[sample, None]
-        S = S[np.isfinite(S).all(axis=1)]
+        S = S[np.isfinite(S).all(axis=1) & (np.abs(S).sum(axis=1) > 0)]
         _, axes = np.linalg.eigh(S.T @ S)
         self.rotation = np.ascontiguousarray(axes[:, ::-1], dtype=np.float32)
-        self.width = width
-        self.lead = np.zeros((V, -(-width // _LANES) * _LANES), dtype=np.int8)
-        self.tail = np.zeros((V, D - width), dtype=np.int8)
-        self.lead_scale = np.empty(V, dtype=np.float32)
-        self.tail_scale = np.empty(V, dtype=np.float32)
-        # per row: rounding error of the lead, length of the tail, rounding error of the tail
-        self.lead_err = np.empty(V, dtype=np.float32)
-        self.tail_len = np.empty(V, dtype=np.float32)
-        self.tail_err = np.empty(V, dtype=np.float32)
+        top = np.percentile(np.abs(S @ self.rotation[:, :coded]), 99.9, axis=0)
+        self.axis_scale = np.where(top > 0, top / _LEVELS, 1.0)
+        chunks = -(-V // ROWS)
+        self.codes = np.zeros((chunks, self.planes, k.SLICE), dtype=np.uint8)
+        # Rows past V (the last chunk's padding) and broken rows get NaN: never kept.
+        self.err = np.full(chunks * ROWS, np.nan, dtype=np.float32)
+        self.code_len = 0.0   # the largest |c| of any row (bounds the query's rounding share)
+        self.tail_len = 0.0   # the largest length of any row on the uncoded axes
         for s in range(0, V, _ROW_BLOCK):
             raw = np.asarray(vectors[s:s + _ROW_BLOCK], dtype=np.float32)
-            # A row with NaN or infinite values gets an exact score of NaN, which no search
-            # ever returns; coded as zeros it cannot upset the codes of the rest.
-            raw = np.where(np.isfinite(raw).all(axis=1, keepdims=True), raw, np.float32(0))
-            block = (raw / safe[s:s + _ROW_BLOCK, None]) @ self.rotation
-            e = s + len(block)
-            for part, codes, scale, err in (
-                    (block[:, :width], self.lead, self.lead_scale, self.lead_err),
-                    (block[:, width:], self.tail, self.tail_scale, self.tail_err)):
-                top = np.abs(part).max(axis=1) if part.shape[1] else np.zeros(len(part))
-                sc = np.where(top > 0, top / np.float32(127), np.float32(1.0)).astype(np.float32)
-                c = np.rint(part / sc[:, None]).astype(np.int8)
-                codes[s:e, :part.shape[1]] = c
-                scale[s:e] = sc
-                err[s:e] = np.linalg.norm(part - c * sc[:, None], axis=1)
-            self.tail_len[s:e] = np.linalg.norm(block[:, width:], axis=1)
-        self.lead_err += _ROUNDING
-        self.tail_err += _ROUNDING
+            n = len(raw)
+            good = np.isfinite(raw).all(axis=1) & (norms[s:s + n] > 0) & np.isfinite(norms[s:s + n])
+            raw = np.where(good[:, None], raw, np.float32(0))
+            unit = (raw.astype(np.float64) / safe[s:s + n, None]) @ self.rotation
+            c = np.clip(np.rint(unit[:, :coded] / self.axis_scale), -8, 7)
+            err = np.linalg.norm(unit[:, :coded] - c * self.axis_scale, axis=1) + _ROUNDING
+            self.err[s:s + n] = np.where(good, err, np.nan)
+            self.code_len = max(self.code_len, float(np.linalg.norm(c, axis=1).max()))
+            if coded < D:
+                self.tail_len = max(self.tail_len,
+                                    float(np.linalg.norm(unit[:, coded:], axis=1).max()))
+            self._store(c.astype(np.int8) + 8, s)
+        # per chunk, the largest error length (−inf when every row is broken): a chunk's best
+        # estimate plus this and the query's slack bounds all its rows
+        err = self.err.reshape(-1, ROWS)
+        self.chunk_err = np.where(np.isnan(err), -np.inf, err).max(axis=1).astype(np.float32)
+        self.vnni = self._vnni_works()
 
-    def split_query(self, q: np.ndarray):
-        """(q1 padded to the scanned width, q2, |q1|, |q2|) of a unit query on the axes."""
-        qr = q.astype(np.float32) @ self.rotation
-        q1 = np.zeros(self.lead.shape[1], dtype=np.float32)
-        q1[:self.width] = qr[:self.width]
-        q2 = np.ascontiguousarray(qr[self.width:])
-        return q1, q2, float(np.linalg.norm(q1)), float(np.linalg.norm(q2))
+    def _vnni_works(self) -> bool:
+        """Whether the VNNI form compiles and agrees with the plain loops here. Also compiles
+        (or loads from numba's cache) every loop a search uses, so the first query does not."""
+        self._warm_up(vnni=False)
+        if not _load_kernels().WIDTH:
+            return False
+        try:
+            self._warm_up(vnni=True)
+            q = self.rotation[:, 0].copy()
+            return bool(np.array_equal(self.estimates(self.query(q, vnni=False)),
+                                       self.estimates(self.query(q, vnni=True))))
+        except Exception:  # noqa: BLE001 - e.g. an LLVM that names the instruction otherwise
+            return False
 
-    def scan(self, q1, a: float, b: float, est, block_est, block_bound, lo: int, hi: int):
-        """Leading estimates of rows lo..hi into `est`, block maxima of the estimates and of
-        the scan bounds into `block_est` / `block_bound` (lo a multiple of BLOCK; releases the
-        GIL)."""
-        _load_kernels()[0](self.lead, self.lead_scale, self.lead_err, self.tail_len, q1,
-                           np.float32(a), np.float32(b), est, block_est, block_bound, lo, hi)
+    def _warm_up(self, vnni: bool) -> None:
+        q = self.rotation[:, 0].copy()  # a unit vector
+        n = min(self.rows, 64 * ROWS)
+        qc = self.query(q, vnni=vnni)
+        upper, picked = self.first_pass(qc, n, 4)
+        self.second_pass(qc, upper, picked, np.zeros((n, len(q)), np.float32),
+                         np.ones(n, np.float32), q, 1, np.zeros(0, np.int64), n, n)
 
-    def best_rows(self, est, block_est, q2, m: int, exclude: np.ndarray) -> np.ndarray:
-        """About m rows (not in `exclude`) with the highest full estimates, from the blocks
-        with the highest leading estimates — candidates whose exact scores give a k-th best."""
-        n = len(est)
-        nb = len(block_est)
-        need = 2 * (m + len(exclude))
-        if need >= nb:
-            rows = np.arange(n)
-        else:
-            t = np.partition(block_est, nb - need)[nb - need]
-            rows = _block_rows(np.flatnonzero(block_est >= t), n)
-        if len(exclude):
-            rows = rows[~np.isin(rows, exclude)]
-        full = np.empty(len(rows), dtype=np.float32)
-        _load_kernels()[1](rows, est, self.tail, self.tail_scale, q2, full)
-        if len(rows) > m:
-            rows = rows[np.argpartition(-full, m - 1)[:m]]
-        return rows
+    def _store(self, c: np.ndarray, start: int) -> None:
+        """Lay rows start.. (codes 0..15, start a multiple of 16) into the chunk layout."""
+        k = _load_kernels()
+        n = len(c)
+        pad = -n % ROWS
+        if pad:
+            c = np.concatenate([c, np.full((pad, c.shape[1]), 8, dtype=c.dtype)])
+        # (chunk, row, plane, half, 4) → byte = low half | high half << 4 → (chunk, plane, row, 4)
+        c = c.astype(np.uint8).reshape(-1, ROWS, self.planes, 2, 4)
+        packed = c[:, :, :, 0, :] | (c[:, :, :, 1, :] << 4)
+        first = start // ROWS
+        self.codes[first:first + len(packed)] = packed.transpose(0, 2, 1, 3).reshape(
+            len(packed), self.planes, k.SLICE)
 
-    def survivors(self, est, block_bound, q2, a: float, b: float, threshold: float):
-        """Rows whose refined bound reaches `threshold` (ascending), looked for only inside
-        the blocks whose largest scan bound does."""
-        blocks = np.flatnonzero(block_bound >= threshold)
-        out = np.empty(len(blocks) * BLOCK, dtype=np.int64)
-        count = _load_kernels()[2](blocks, len(est), est, self.tail, self.tail_scale,
-                                   self.lead_err, self.tail_len, self.tail_err, q2,
-                                   np.float32(a), np.float32(b),
-                                   np.float32(threshold), out)
-        return out[:count]
+    def dequantized(self, rows: np.ndarray) -> np.ndarray:
+        """The coded rows back as numbers (rotated axes, the coded dimensions only)."""
+        chunk, r = np.divmod(np.asarray(rows), ROWS)
+        data = self.codes[chunk[:, None, None], np.arange(self.planes)[:, None],
+                          4 * r[:, None, None] + np.arange(4)]  # (rows, planes, 4 bytes)
+        codes = np.concatenate([data & 15, data >> 4], axis=2)  # (rows, planes, 8)
+        return (codes.reshape(len(chunk), -1).astype(np.float64) - 8) * self.axis_scale
 
+    def query(self, q: np.ndarray, vnni: bool | None = None) -> QueryCodes:
+        """The unit query `q` in the copy's terms; `vnni=False` asks for the plain form."""
+        k = _load_kernels()
+        ints = np.empty(8 * self.planes, dtype=np.int8)
+        bias, scale, slack = k.query_codes(q, self.rotation, self.axis_scale, self.code_len,
+                                           self.tail_len, _ROUNDING, ints)
+        use_vnni = k.WIDTH and (self.vnni if vnni is None else vnni)
+        return QueryCodes(ints.view(np.int32) if use_vnni else ints, bias, scale, slack)
 
-def _block_rows(blocks: np.ndarray, n: int) -> np.ndarray:
-    """The rows (below n) of the given blocks."""
-    rows = (blocks[:, None] * BLOCK + np.arange(BLOCK)).ravel()
-    return rows[rows < n]
+    def estimates(self, qc: QueryCodes, n: int | None = None) -> np.ndarray:
+        """Every row's estimate (rows 0..n); each cosine lies within err + slack of it."""
+        n = self.rows if n is None else n
+        out = np.empty(n, dtype=np.float32)
+        _load_kernels().estimates(self.codes, self.err, qc.words, qc.bias, np.float32(qc.scale), n, out)
+        return out
 
+    def first_pass(self, qc: QueryCodes, n: int, pick: int):
+        """First pass over the chunks holding rows 0..n (releases the GIL): per chunk an upper
+        bound less the query's slack, and the `pick` chunks with the best estimates."""
+        chunks = -(-n // ROWS)
+        upper = np.empty(chunks, dtype=np.float32)
+        picked = np.empty(min(pick, chunks), dtype=np.int64)
+        _load_kernels().first_pass(self.codes, qc.words, qc.bias, np.float32(qc.scale),
+                                   self.chunk_err, chunks, upper, picked)
+        return upper, picked
 
-def leading_width(dim: int) -> int:
-    """How many leading coordinates every search scans: about five eighths, whole vector loads."""
-    return max(_LANES, -(-(dim * 5 // 8) // _LANES) * _LANES)
+    def second_pass(self, qc: QueryCodes, upper: np.ndarray, picked: np.ndarray, vectors,
+                    norms: np.ndarray, q: np.ndarray, k: int, exclude: np.ndarray, n: int,
+                    limit: int):
+        """The rows (below n, not excluded) whose upper bound reaches the k-th best exact cosine
+        among the picked chunks' rows (ascending); None when more than `limit` do, or when
+        fewer than k rows could be scored."""
+        first = (picked[:, None] * ROWS + np.arange(ROWS)).ravel()
+        first = first[first < n]
+        out = np.empty(limit + ROWS, dtype=np.int64)
+        count = _load_kernels().second_pass(
+            self.codes, self.err, qc.words, qc.bias, np.float32(qc.scale), qc.slack, upper,
+            first, np.asarray(vectors[first], dtype=np.float32), norms[first], q, k, exclude,
+            n, out)
+        return out[:count] if 0 <= count <= limit else None

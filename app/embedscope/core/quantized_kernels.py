@@ -1,0 +1,343 @@
+"""Compiled loops of the 4-bit search copy (core/quantized.py); imported (with numba) only when
+the copy is built.
+
+The copy keeps rows in chunks of 16. A chunk is `planes` slices of 64 bytes; slice p holds, for
+each of the 16 rows, 4 bytes: their low nibbles are the codes of dimensions 8p..8p+3, their
+high nibbles those of 8p+4..8p+7 (codes 0..15, i.e. the signed code + 8). The query is 8 signed
+bytes per slice in the same order. This is the operand layout of the x86 VNNI instruction
+`vpdpbusd` (unsigned bytes × signed bytes, four products summed into each 32-bit lane), so on a
+CPU that has it one instruction forms 16 rows × 4 products; elsewhere a plain loop computes the
+same integers, and the same float32 estimates from them (a test checks it).
+
+The compiled helpers take the instruction form when the query is handed over as int32 words
+(4 signed bytes each) and the plain loops when it is an int8 array; `WIDTH` says whether this
+machine can run the instruction form (with 512- or 256-bit registers) or not (0).
+
+A row's estimate is scale · (Σ code × query − bias); with the row's error length `err` (NaN for
+rows that are never results), est + err is the row's upper bound less the query's own slack.
+"""
+from __future__ import annotations
+
+import os
+
+import llvmlite.binding as llvm
+import numba
+import numpy as np
+from llvmlite import ir
+from numba.core import cgutils
+from numba.core import types as nt
+from numba.extending import intrinsic, overload
+
+from .quantized import ROWS  # rows per chunk (16)
+
+SLICE = 4 * ROWS   # bytes per slice
+
+
+def vnni_width() -> int:
+    """512 or 256 when numba compiles for a CPU with vpdpbusd (AVX-512 VNNI or AVX-VNNI), else
+    0. A fixed NUMBA_CPU_NAME (portable caches) means no VNNI; EMBEDSCOPE_VNNI=0 or 256 asks for
+    less than the CPU has (tests of each form)."""
+    if numba.config.CPU_NAME not in (None, "", "host"):
+        return 0
+    features = llvm.get_host_cpu_features()
+    width = 0
+    if features.get("avxvnni") or (features.get("avx512vnni") and features.get("avx512vl")):
+        width = 256
+    if features.get("avx512vnni") and features.get("avx512f") and features.get("avx512bw"):
+        width = 512
+    asked = os.environ.get("EMBEDSCOPE_VNNI", "").strip()
+    if asked.isdigit() and int(asked) in (0, 256, 512):
+        width = min(width, int(asked))
+    return width
+
+
+WIDTH = vnni_width()  # fixed for the process: the compiled code depends on it
+
+
+# --- the instruction form (LLVM IR) ----------------------------------------------------------
+
+def _emit_chunk(context, builder, signature, args, with_err=True):
+    """IR for one chunk: the estimate vectors and (with_err) the est + err vectors (NaN rows
+    → −inf), one pair per register's worth of rows. args = codes, chunk, q, bias, scale[, err]."""
+    codes_v, chunk_v, q_v, bias_v, scale_v = args[:5]
+    tys = signature.args
+    i32, i64, f32 = ir.IntType(32), ir.IntType(64), ir.FloatType()
+    lanes = 16 if WIDTH == 512 else 8
+    ivec, fvec = ir.VectorType(i32, lanes), ir.VectorType(f32, lanes)
+    dot = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(ivec, [ivec] * 3), f"llvm.x86.avx512.vpdpbusd.{WIDTH}")
+    bias_v = context.cast(builder, bias_v, tys[3], nt.int32)
+    scale_v = context.cast(builder, scale_v, tys[4], nt.float32)
+    ca = context.make_array(tys[0])(context, builder, codes_v)
+    qa = context.make_array(tys[2])(context, builder, q_v)
+    planes = builder.extract_value(ca.shape, 1)
+    chunk64 = builder.sext(chunk_v, i64) if chunk_v.type.width < 64 else chunk_v
+
+    def const(value):
+        return ir.Constant(i64, value)
+
+    def splat(value, vec):
+        undef = ir.Constant(vec, ir.Undefined)
+        one = builder.insert_element(undef, value, ir.Constant(i32, 0))
+        return builder.shuffle_vector(one, undef, ir.Constant(ivec, [0] * lanes))
+
+    base = builder.gep(ca.data, [builder.mul(chunk64, builder.mul(planes, const(SLICE)))])
+    qwords = builder.bitcast(qa.data, i32.as_pointer())
+    nibbles = ir.Constant(ivec, [0x0F0F0F0F] * lanes)
+    four = ir.Constant(ivec, [4] * lanes)
+    halves = ROWS // lanes
+    # two sums per register's worth of rows (low and high nibbles): the instruction's latency
+    # would otherwise chain every slice of a chunk one after another
+    accs = [[cgutils.alloca_once_value(builder, ir.Constant(ivec, [0] * lanes))
+             for _ in range(2)] for _ in range(halves)]
+    with cgutils.for_range(builder, planes) as loop:
+        word = builder.shl(loop.index, const(1))
+        q_low = splat(builder.load(builder.gep(qwords, [word])), ivec)
+        q_high = splat(builder.load(builder.gep(qwords, [builder.add(word, const(1))])), ivec)
+        start = builder.gep(base, [builder.mul(loop.index, const(SLICE))])
+        for h in range(halves):
+            src = builder.bitcast(builder.gep(start, [const(h * lanes * 4)]), ivec.as_pointer())
+            v = builder.load(src, align=1)
+            low, high = accs[h]
+            builder.store(builder.call(dot, [builder.load(low), builder.and_(v, nibbles), q_low]),
+                          low)
+            nibble_high = builder.and_(builder.lshr(v, four), nibbles)
+            builder.store(builder.call(dot, [builder.load(high), nibble_high, q_high]), high)
+    first_row = builder.mul(chunk64, const(ROWS))
+    out = []
+    for h in range(halves):
+        total = builder.add(builder.load(accs[h][0]), builder.load(accs[h][1]))
+        sums = builder.sub(total, splat(bias_v, ivec))
+        est = builder.fmul(builder.sitofp(sums, fvec), splat(scale_v, fvec))
+        if not with_err:
+            out.append((est, None))
+            continue
+        ea = context.make_array(tys[5])(context, builder, args[5])
+        errs = builder.load(builder.bitcast(
+            builder.gep(ea.data, [builder.add(first_row, const(h * lanes))]),
+            fvec.as_pointer()), align=4)
+        top = builder.fadd(est, errs)
+        top = builder.select(builder.fcmp_ordered("ord", top, top), top,
+                             ir.Constant(fvec, [float("-inf")] * lanes))
+        out.append((est, top))
+    return out, lanes
+
+
+def _reduce_max(builder, vec, lanes):
+    """The largest lane (no NaN lanes): halving steps of compare-and-select."""
+    i32 = ir.IntType(32)
+    while lanes > 1:
+        half = lanes // 2
+        low = builder.shuffle_vector(vec, vec, ir.Constant(ir.VectorType(i32, half), list(range(half))))
+        high = builder.shuffle_vector(vec, vec, ir.Constant(ir.VectorType(i32, half),
+                                                            list(range(half, lanes))))
+        vec = builder.select(builder.fcmp_ordered(">", low, high), low, high)
+        lanes = half
+    return builder.extract_element(vec, ir.Constant(i32, 0))
+
+
+@intrinsic
+def _vnni_best(typingctx, codes, chunk, q, bias, scale):
+    """The instruction form of `chunk_best`."""
+    sig = nt.float32(codes, chunk, q, bias, scale)
+
+    def codegen(context, builder, signature, args):
+        parts, lanes = _emit_chunk(context, builder, signature, args, with_err=False)
+        best = parts[0][0]
+        for est, _ in parts[1:]:
+            best = builder.select(builder.fcmp_ordered(">", est, best), est, best)
+        return _reduce_max(builder, best, lanes)
+
+    return sig, codegen
+
+
+@intrinsic
+def _vnni_reaching(typingctx, codes, chunk, q, bias, scale, err, cut, est_out):
+    """The instruction form of `chunk_reaching`."""
+    sig = nt.int32(codes, chunk, q, bias, scale, err, cut, est_out)
+
+    def codegen(context, builder, signature, args):
+        parts, lanes = _emit_chunk(context, builder, signature, args)
+        i32 = ir.IntType(32)
+        cut_v = context.cast(builder, args[6], signature.args[6], nt.float32)
+        cut_vec = builder.insert_element(ir.Constant(parts[0][1].type, ir.Undefined), cut_v,
+                                         ir.Constant(i32, 0))
+        cut_vec = builder.shuffle_vector(cut_vec, cut_vec, ir.Constant(
+            ir.VectorType(i32, lanes), [0] * lanes))
+        oa = context.make_array(signature.args[7])(context, builder, args[7])
+        mask = ir.Constant(i32, 0)
+        for h, (est, top) in enumerate(parts):
+            dst = builder.gep(oa.data, [ir.Constant(ir.IntType(64), h * lanes)])
+            builder.store(est, builder.bitcast(dst, est.type.as_pointer()), align=4)
+            hit = builder.fcmp_ordered(">=", top, cut_vec)
+            bits = builder.zext(builder.bitcast(hit, ir.IntType(lanes)), i32)
+            mask = builder.or_(mask, builder.shl(bits, ir.Constant(i32, h * lanes)))
+        return mask
+
+    return sig, codegen
+
+
+# --- the plain form ----------------------------------------------------------------------------
+
+def _plain_estimate(codes, chunk, r, q, bias, scale):
+    s = np.int32(0)
+    for p in range(codes.shape[1]):
+        for b in range(4):
+            byte = np.int32(codes[chunk, p, 4 * r + b])
+            s += (byte & 15) * np.int32(q[8 * p + b]) + (byte >> 4) * np.int32(q[8 * p + 4 + b])
+    return np.float32(scale) * np.float32(s - np.int32(bias))
+
+
+def chunk_best(codes, chunk, q, bias, scale):
+    """The largest estimate among the chunk's 16 rows."""
+
+
+def chunk_reaching(codes, chunk, q, bias, scale, err, cut, est):
+    """est[0:16] = the chunk's estimates; returns a bit mask of the rows whose est + err
+    reaches `cut` (never a NaN row)."""
+
+
+@overload(chunk_best, inline="always")
+def _chunk_best_impl(codes, chunk, q, bias, scale):
+    if q.dtype == nt.int32:
+        return lambda codes, chunk, q, bias, scale: _vnni_best(codes, chunk, q, bias, scale)
+
+    def plain(codes, chunk, q, bias, scale):
+        best = np.float32(-np.inf)
+        for r in range(ROWS):
+            best = max(best, _plain_estimate_jit(codes, chunk, r, q, bias, scale))
+        return best
+    return plain
+
+
+@overload(chunk_reaching, inline="always")
+def _chunk_reaching_impl(codes, chunk, q, bias, scale, err, cut, est):
+    if q.dtype == nt.int32:
+        return lambda codes, chunk, q, bias, scale, err, cut, est: _vnni_reaching(
+            codes, chunk, q, bias, scale, err, cut, est)
+
+    def plain(codes, chunk, q, bias, scale, err, cut, est):
+        mask = 0
+        for r in range(ROWS):
+            e = _plain_estimate_jit(codes, chunk, r, q, bias, scale)
+            est[r] = e
+            if e + err[chunk * ROWS + r] >= np.float32(cut):
+                mask |= 1 << r
+        return mask
+    return plain
+
+
+_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+_plain_estimate_jit = numba.njit(cache=True, nogil=True, inline="always")(_plain_estimate)
+
+
+# --- the passes ------------------------------------------------------------------------------
+
+@_jit
+def first_pass(codes, q, bias, scale, chunk_err, chunks, upper, picked):
+    """First pass over chunks 0..chunks: upper[c] = the chunk's largest estimate + its largest
+    error length; `picked` ends holding the len(picked) chunks with the largest estimates
+    (best first not promised)."""
+    m = picked.shape[0]
+    best = np.full(m, -np.inf, dtype=np.float32)
+    for j in range(m):
+        picked[j] = -1
+    worst = 0          # the slot of the smallest kept estimate
+    for c in range(chunks):
+        e = chunk_best(codes, c, q, bias, scale)
+        upper[c] = e + chunk_err[c]
+        if e > best[worst]:
+            best[worst] = e
+            picked[worst] = c
+            for j in range(m):
+                if best[j] < best[worst]:
+                    worst = j
+
+
+@_jit
+def second_pass(codes, err, q, bias, scale, slack, upper, first_rows, first_vectors,
+                first_norms, query, k, exclude, n, out):
+    """Score the rows of the picked chunks (first_rows, their vectors and norms) exactly; their
+    k-th best cosine is a value the true k-th best reaches. Then keep, from the chunks whose
+    upper bound reaches it, the rows (below n, not in `exclude`) whose own bound does, into
+    `out`. Returns how many; -1 when more than fit, -2 when fewer than k rows could be scored.
+    """
+    scores = np.empty(first_rows.shape[0], dtype=np.float64)
+    found = 0
+    for i in range(first_rows.shape[0]):
+        row = first_rows[i]
+        if row >= n or _listed(exclude, row) or not first_norms[i] > 0:
+            continue
+        dot = 0.0
+        for j in range(query.shape[0]):
+            dot += np.float64(first_vectors[i, j]) * np.float64(query[j])
+        score = dot / np.float64(first_norms[i])
+        if np.isfinite(score):
+            scores[found] = score
+            found += 1
+    if found < k:
+        return -2
+    threshold = np.sort(scores[:found])[found - k]
+    cut = np.float32(threshold - slack)
+    chunk_est = np.empty(ROWS, dtype=np.float32)
+    count = 0
+    for c in range(upper.shape[0]):
+        if not upper[c] >= cut:
+            continue
+        if count + ROWS > out.shape[0]:
+            return -1
+        mask = chunk_reaching(codes, c, q, bias, scale, err, cut, chunk_est)
+        for r in range(ROWS):
+            row = c * ROWS + r
+            if (mask >> r) & 1 and row < n and not _listed(exclude, row):
+                out[count] = row
+                count += 1
+    return count
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _listed(exclude, row):
+    for x in range(exclude.shape[0]):
+        if exclude[x] == row:
+            return True
+    return False
+
+
+@_jit
+def query_codes(query, rotation, axis_scale, code_len, tail_len, rounding, ints):
+    """A unit query on the copy's axes, scaled per axis and rounded to signed bytes (into
+    `ints`); returns (bias, scale, slack) as QueryCodes describes them."""
+    coded = ints.shape[0]
+    dim = rotation.shape[0]
+    w = np.empty(coded, dtype=np.float64)
+    tail = 0.0
+    top = 0.0
+    for a in range(dim):
+        x = 0.0
+        for j in range(dim):
+            x += np.float64(query[j]) * np.float64(rotation[j, a])
+        if a < coded:
+            w[a] = x * axis_scale[a]
+            top = max(top, abs(w[a]))
+        else:
+            tail += x * x
+    scale = top / 127 if top > 0 else 1.0
+    bias = 0
+    lost = 0.0
+    for a in range(coded):
+        c = np.rint(w[a] / scale)
+        ints[a] = np.int8(c)
+        bias += 8 * np.int64(c)
+        lost += (w[a] - c * scale) ** 2
+    return bias, scale, np.sqrt(lost) * code_len + np.sqrt(tail) * tail_len + rounding
+
+
+@_jit
+def estimates(codes, err, q, bias, scale, n, out):
+    """out[i] = the estimate of row i, rows 0..n (tests and diagnostics)."""
+    chunk_est = np.empty(ROWS, dtype=np.float32)
+    for c in range((n + ROWS - 1) // ROWS):
+        chunk_reaching(codes, c, q, bias, scale, err, np.float32(np.inf), chunk_est)
+        for r in range(ROWS):
+            if c * ROWS + r < n:
+                out[c * ROWS + r] = chunk_est[r]
