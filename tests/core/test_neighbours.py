@@ -163,7 +163,7 @@ def test_approximate_index_recall_measured_and_cancellable(sample):
         build_index(sample, should_stop=lambda: True)
 
 
-def _vnni_width():
+def _simd_width():
     try:
         from embedscope.core import quantized_kernels
     except ImportError:
@@ -171,6 +171,7 @@ def _vnni_width():
     return quantized_kernels.WIDTH
 
 
+@pytest.mark.skipif(not _simd_width(), reason="this CPU has neither VNNI nor AVX2")
 def test_pruned_cosine_search_equals_gensim(sample, monkeypatch):
     """Large vocabularies take the 4-bit bound path; results stay gensim's, bit for
     bit, including rows gathered from anywhere in the matrix."""
@@ -203,7 +204,7 @@ def test_expression_as_a_query(sample):
     assert got[0].word == "queen"
 
 
-def _bounds_hold(qz, emb, unit, rng, vnni, queries=25):
+def _bounds_hold(qz, emb, unit, rng, simd, queries=25):
     """Every row's cosine lies within err + slack of its 4-bit estimate; returns the estimates
     of the last query and the mean width of the bounds."""
     n = emb.rows
@@ -211,7 +212,7 @@ def _bounds_hold(qz, emb, unit, rng, vnni, queries=25):
     for _ in range(queries):
         q = rng.standard_normal(emb.dim).astype(np.float32) * 0.2 + unit[rng.integers(n)]
         q /= np.linalg.norm(q)
-        qc = qz.query(q, vnni=vnni)
+        qc = qz.query(q, simd=simd)
         est = qz.estimates(qc).astype(np.float64)
         slack = qz.err[:n].astype(np.float64) + qc.slack
         exact = unit.astype(np.float64) @ q
@@ -235,7 +236,7 @@ def test_4bit_bounds_hold_for_every_row_and_are_narrow(sample):
     qz = quantized.QuantizedRows(emb.vectors, norms)
     with np.errstate(invalid="ignore", divide="ignore"):
         unit = np.nan_to_num(vectors / norms[:, None])
-    est, width = _bounds_hold(qz, emb, unit, np.random.default_rng(3), vnni=False)
+    est, width = _bounds_hold(qz, emb, unit, np.random.default_rng(3), simd=False)
     assert np.isnan(qz.err[17])  # never a result
     assert width < 0.2
 
@@ -273,12 +274,12 @@ def test_4bit_bounds_hold_when_dimensions_are_not_a_multiple_of_eight():
     qz = quantized.QuantizedRows(emb.vectors, gensim_norms(emb))
     assert qz.planes == 2 and qz.tail_len > 0
     unit = v / np.linalg.norm(v, axis=1, keepdims=True)
-    _bounds_hold(qz, emb, unit, rng, vnni=False)
+    _bounds_hold(qz, emb, unit, rng, simd=False)
 
 
-@pytest.mark.skipif(not _vnni_width(), reason="this CPU has no VNNI instruction")
-def test_vnni_and_plain_forms_give_identical_estimates(sample):
-    """The instruction form (vpdpbusd) and the plain loops compute the same integers, so the
+@pytest.mark.skipif(not _simd_width(), reason="this CPU has neither VNNI nor AVX2")
+def test_instruction_and_plain_forms_give_identical_estimates(sample):
+    """The instruction form (vpdpbusd, or AVX2's two steps) and the plain loops compute the same integers, so the
     same estimates to the last bit, and the same search results."""
     from embedscope.core import quantized
     from embedscope.core.neighbours import gensim_norms
@@ -287,44 +288,49 @@ def test_vnni_and_plain_forms_give_identical_estimates(sample):
     qz = quantized.QuantizedRows(emb.vectors, gensim_norms(emb))
     for word in ("france", "music", sample.words[-1]):
         q = emb.unit_vectors[emb.word_to_row[word]]
-        plain, vnni = qz.query(q, vnni=False), qz.query(q, vnni=True)
-        assert plain.words.dtype == np.int8 and vnni.words.dtype == np.int32
-        assert np.array_equal(qz.estimates(plain), qz.estimates(vnni))
+        plain, simd = qz.query(q, simd=False), qz.query(q, simd=True)
+        assert plain.words.dtype == np.int8 and simd.words.dtype == np.int32
+        assert np.array_equal(qz.estimates(plain), qz.estimates(simd))
 
 
-@pytest.mark.skipif(not _vnni_width(), reason="this CPU has no VNNI instruction")
-def test_vnni_with_256_bit_registers_gives_the_same_estimates(tmp_path):
-    """CPUs with AVX-VNNI but no AVX-512 run the 256-bit form: compiled here in a fresh process
-    (its own numba cache) and checked against the plain loops."""
+@pytest.mark.parametrize("form", ["vnni256", "avx2"])
+def test_slower_instruction_forms_give_the_same_estimates(form, tmp_path):
+    """CPUs with AVX-VNNI but no AVX-512, and CPUs with AVX2 only, run other instruction
+    forms: each compiled here in a fresh process (its own numba cache) and checked against
+    the plain loops — estimates, chunk bounds and picked chunks."""
     import subprocess
     import sys
 
-    code = """
-import os
+    from embedscope.core import quantized_kernels
 
+    if quantized_kernels.FORMS.index(quantized_kernels.FORM) > quantized_kernels.FORMS.index(form):
+        pytest.skip(f"this CPU cannot run the {form} form")
+    code = f"""
 import numpy as np
 from embedscope.core import quantized, quantized_kernels
-assert quantized_kernels.WIDTH == 256, quantized_kernels.WIDTH
+assert quantized_kernels.FORM == "{form}", quantized_kernels.FORM
 rng = np.random.default_rng(0)
 v = rng.standard_normal((4000, 40)).astype(np.float32)
 qz = quantized.QuantizedRows(v, np.linalg.norm(v, axis=1))
+assert qz.simd
 q = v[5] / np.linalg.norm(v[5])
-a, b = qz.estimates(qz.query(q, vnni=False)), qz.estimates(qz.query(q, vnni=True))
+a, b = qz.estimates(qz.query(q, simd=False)), qz.estimates(qz.query(q, simd=True))
 assert np.array_equal(a, b)
-upper, picked = qz.first_pass(qz.query(q, vnni=True), 4000, 16)
-upper2, picked2 = qz.first_pass(qz.query(q, vnni=False), 4000, 16)
+upper, picked = qz.first_pass(qz.query(q, simd=True), 4000, 16)
+upper2, picked2 = qz.first_pass(qz.query(q, simd=False), 4000, 16)
 assert np.array_equal(upper, upper2) and set(picked) == set(picked2)
 print("same")
 """
-    env = dict(os.environ, EMBEDSCOPE_VNNI="256", NUMBA_CACHE_DIR=str(tmp_path))
+    env = dict(os.environ, EMBEDSCOPE_SIMD=form, NUMBA_CACHE_DIR=str(tmp_path))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "same"
 
 
-def test_pruned_search_equals_gensim_with_the_plain_form(sample, monkeypatch):
-    """On CPUs without VNNI the plain loops run the search; it stays gensim's, bit for bit."""
+def test_without_the_instructions_the_plain_search_runs(sample, monkeypatch):
+    """On a CPU with neither VNNI nor AVX2 the copy is not built (its plain loops would be
+    slower than one product over the matrix); searches stay gensim's."""
     from gensim.models import KeyedVectors
 
     import embedscope.core.neighbours as nb
@@ -336,12 +342,13 @@ def test_pruned_search_equals_gensim_with_the_plain_form(sample, monkeypatch):
     kv = KeyedVectors(emb.dim)
     kv.add_vectors(emb.words, np.asarray(emb.vectors))
     nb.prepare(emb)
-    assert nb.search_state(emb).quantized(emb).query(emb.unit_vectors[0]).words.dtype == np.int8
-    for i in np.random.default_rng(9).choice(emb.rows, 40, replace=False):
+    assert nb.search_state(emb).quantized(emb) is None
+    for i in np.random.default_rng(9).choice(emb.rows, 20, replace=False):
         w = emb.words[i]
         assert _pairs(nearest(emb, w, k=10)) == kv.most_similar(w, topn=10), w
 
 
+@pytest.mark.skipif(not _simd_width(), reason="this CPU has neither VNNI nor AVX2")
 def test_pruned_search_with_broken_rows_warns_nothing_and_skips_them(monkeypatch):
     """NaN, infinite and zero rows (which the check reports) neither break the 4-bit copy nor
     appear among neighbours; the copy is built without a numpy warning."""

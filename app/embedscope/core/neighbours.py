@@ -396,10 +396,12 @@ def _worth_quantizing(emb: Embedding) -> bool:
 
 def _build_quantized(emb: Embedding, norms: np.ndarray):
     """The 4-bit rotated copy of the unit rows (core/quantized.py), or None when it does not
-    pay or numba is missing."""
+    pay: too few or too many rows, numba missing, or a CPU without the instructions its sums
+    use (or where they fail their self-check)."""
     if not _worth_quantizing(emb) or not quantized.available():
         return None
-    return quantized.QuantizedRows(emb.vectors, norms)
+    qz = quantized.QuantizedRows(emb.vectors, norms)
+    return qz if qz.simd else None
 
 
 def _rows_dot(vectors, rows: np.ndarray, q: np.ndarray) -> np.ndarray:

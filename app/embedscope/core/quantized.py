@@ -11,7 +11,7 @@ to signed bytes w (rounding error δ), a row with codes c has
     |cosine − estimate| ≤ row's rounding length + max|c|·|δ| + the uncoded axes' share
 
 (Cauchy–Schwarz on each error). The sums are integers: on CPUs with VNNI one instruction forms
-64 of the products (core/quantized_kernels.py).
+64 of the products, with AVX2 two (core/quantized_kernels.py).
 
 A search (neighbours._cosine_pruned) makes two passes. The first streams through the copy and
 keeps, per chunk of 16 rows, the largest estimate and the largest upper bound. The rows of the
@@ -50,11 +50,14 @@ def _load_kernels():
 
 
 def available() -> bool:
-    return _load_kernels() is not None
+    """Whether a search can use the copy: numba is there and this CPU runs an instruction form
+    of the sums (core/quantized_kernels.py) — the plain loops would be slower than no copy."""
+    k = _load_kernels()
+    return k is not None and k.WIDTH > 0
 
 
 class QueryCodes(NamedTuple):
-    """A unit query in the copy's terms: signed bytes (as int32 words for the VNNI form),
+    """A unit query in the copy's terms: signed bytes (as int32 words for the instruction form),
     the integer offset of the +8 stored codes, the scale back to cosines and the query's
     share of the error bound."""
 
@@ -107,26 +110,27 @@ class QuantizedRows:
         # estimate plus this and the query's slack bounds all its rows
         err = self.err.reshape(-1, ROWS)
         self.chunk_err = np.where(np.isnan(err), -np.inf, err).max(axis=1).astype(np.float32)
-        self.vnni = self._vnni_works()
+        self.simd = self._simd_works()
 
-    def _vnni_works(self) -> bool:
-        """Whether the VNNI form compiles and agrees with the plain loops here. Also compiles
+    def _simd_works(self) -> bool:
+        """Whether the instruction form (quantized_kernels.FORM) compiles and agrees with the plain
+        loops here. Also compiles
         (or loads from numba's cache) every loop a search uses, so the first query does not."""
-        self._warm_up(vnni=False)
+        self._warm_up(simd=False)
         if not _load_kernels().WIDTH:
             return False
         try:
-            self._warm_up(vnni=True)
+            self._warm_up(simd=True)
             q = self.rotation[:, 0].copy()
-            return bool(np.array_equal(self.estimates(self.query(q, vnni=False)),
-                                       self.estimates(self.query(q, vnni=True))))
-        except Exception:  # noqa: BLE001 - e.g. an LLVM that names the instruction otherwise
+            return bool(np.array_equal(self.estimates(self.query(q, simd=False)),
+                                       self.estimates(self.query(q, simd=True))))
+        except Exception:  # noqa: BLE001 - e.g. an LLVM that names the instructions otherwise
             return False
 
-    def _warm_up(self, vnni: bool) -> None:
+    def _warm_up(self, simd: bool) -> None:
         q = self.rotation[:, 0].copy()  # a unit vector
         n = min(self.rows, 64 * ROWS)
-        qc = self.query(q, vnni=vnni)
+        qc = self.query(q, simd=simd)
         upper, picked = self.first_pass(qc, n, 4)
         self.second_pass(qc, upper, picked, np.zeros((n, len(q)), np.float32),
                          np.ones(n, np.float32), q, 1, np.zeros(0, np.int64), n, n)
@@ -153,14 +157,14 @@ class QuantizedRows:
         codes = np.concatenate([data & 15, data >> 4], axis=2)  # (rows, planes, 8)
         return (codes.reshape(len(chunk), -1).astype(np.float64) - 8) * self.axis_scale
 
-    def query(self, q: np.ndarray, vnni: bool | None = None) -> QueryCodes:
-        """The unit query `q` in the copy's terms; `vnni=False` asks for the plain form."""
+    def query(self, q: np.ndarray, simd: bool | None = None) -> QueryCodes:
+        """The unit query `q` in the copy's terms; `simd=False` asks for the plain loops."""
         k = _load_kernels()
         ints = np.empty(8 * self.planes, dtype=np.int8)
         bias, scale, slack = k.query_codes(q, self.rotation, self.axis_scale, self.code_len,
                                            self.tail_len, _ROUNDING, ints)
-        use_vnni = k.WIDTH and (self.vnni if vnni is None else vnni)
-        return QueryCodes(ints.view(np.int32) if use_vnni else ints, bias, scale, slack)
+        use_simd = k.WIDTH and (self.simd if simd is None else simd)
+        return QueryCodes(ints.view(np.int32) if use_simd else ints, bias, scale, slack)
 
     def estimates(self, qc: QueryCodes, n: int | None = None) -> np.ndarray:
         """Every row's estimate (rows 0..n); each cosine lies within err + slack of it."""
