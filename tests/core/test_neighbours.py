@@ -279,8 +279,8 @@ def test_4bit_bounds_hold_when_dimensions_are_not_a_multiple_of_eight():
 
 @pytest.mark.skipif(not _simd_width(), reason="this CPU has neither VNNI nor AVX2")
 def test_instruction_and_plain_forms_give_identical_estimates(sample):
-    """The instruction form (vpdpbusd, or AVX2's two steps) and the plain loops compute the same integers, so the
-    same estimates to the last bit, and the same search results."""
+    """The instruction form (vpdpbusd, or AVX2's two steps) and the plain loops compute the
+    same integers, so the same estimates to the last bit."""
     from embedscope.core import quantized
     from embedscope.core.neighbours import gensim_norms
 

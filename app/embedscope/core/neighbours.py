@@ -182,7 +182,8 @@ def _unitvec64(vec64: np.ndarray) -> np.ndarray:
 
 def query_terms(emb: Embedding, query) -> list[tuple[float, object]]:
     """Normalise a query (word, expression such as "king - man + woman", list of words, list
-    of (weight, word) pairs, or a vector) into (weight, word-or-vector) terms; unknown words raise UnknownWordError listing all."""
+    of (weight, word) pairs, or a vector) into (weight, word-or-vector) terms; unknown words
+    raise UnknownWordError listing all."""
     if isinstance(query, np.ndarray) and query.ndim == 1:
         terms = [(1.0, query)]
     elif isinstance(query, str):

@@ -14,13 +14,14 @@ to signed bytes w (rounding error δ), a row with codes c has
 64 of the products, with AVX2 two (core/quantized_kernels.py).
 
 A search (neighbours._cosine_pruned) makes two passes. The first streams through the copy and
-keeps, per chunk of 16 rows, the largest estimate and the largest upper bound. The rows of the
-chunks with the best estimates are scored exactly: their k-th best score is a value the true
-k-th best cosine reaches. The second pass reads only the chunks whose upper bound reaches that
-value and keeps their rows that do; those are scored exactly. The answer is the exact one,
-after reading about an eighth of the matrix once.
+keeps, per chunk of 16 rows, an upper bound of all its rows (largest estimate + largest error
+length), and notes the chunks with the best estimates. Their rows are scored exactly: the k-th
+best of those scores is a value the true k-th best cosine reaches. The second pass reads only
+the chunks whose bound reaches that value and keeps their rows whose own bound does; those are
+scored exactly. The answer is the exact one, after reading about an eighth of the matrix once.
 
-Needs numba (imported when the copy is first built); `available()` says whether it is there.
+Needs numba (imported when the copy is first built) and a CPU with AVX2 or VNNI;
+`available()` says whether both are there.
 """
 from __future__ import annotations
 
@@ -71,7 +72,6 @@ class QuantizedRows:
     """The 4-bit rotated copy of an embedding's unit rows (see the module docstring)."""
 
     def __init__(self, vectors, norms: np.ndarray, seed: int = 0):
-        k = _load_kernels()
         V, D = vectors.shape
         self.rows = V
         self.planes = D // 8
@@ -87,7 +87,7 @@ class QuantizedRows:
         top = np.percentile(np.abs(S @ self.rotation[:, :coded]), 99.9, axis=0)
         self.axis_scale = np.where(top > 0, top / _LEVELS, 1.0)
         chunks = -(-V // ROWS)
-        self.codes = np.zeros((chunks, self.planes, k.SLICE), dtype=np.uint8)
+        self.codes = np.zeros((chunks, self.planes, 4 * ROWS), dtype=np.uint8)
         # Rows past V (the last chunk's padding) and broken rows get NaN: never kept.
         self.err = np.full(chunks * ROWS, np.nan, dtype=np.float32)
         self.code_len = 0.0   # the largest |c| of any row (bounds the query's rounding share)
@@ -113,9 +113,9 @@ class QuantizedRows:
         self.simd = self._simd_works()
 
     def _simd_works(self) -> bool:
-        """Whether the instruction form (quantized_kernels.FORM) compiles and agrees with the plain
-        loops here. Also compiles
-        (or loads from numba's cache) every loop a search uses, so the first query does not."""
+        """Whether the instruction form (quantized_kernels.FORM) compiles and agrees with the
+        plain loops here. Also compiles (or loads from numba's cache) every loop a search uses,
+        so that the first query does not wait for it."""
         self._warm_up(simd=False)
         if not _load_kernels().WIDTH:
             return False
@@ -137,7 +137,6 @@ class QuantizedRows:
 
     def _store(self, c: np.ndarray, start: int) -> None:
         """Lay rows start.. (codes 0..15, start a multiple of 16) into the chunk layout."""
-        k = _load_kernels()
         n = len(c)
         pad = -n % ROWS
         if pad:
@@ -147,7 +146,7 @@ class QuantizedRows:
         packed = c[:, :, :, 0, :] | (c[:, :, :, 1, :] << 4)
         first = start // ROWS
         self.codes[first:first + len(packed)] = packed.transpose(0, 2, 1, 3).reshape(
-            len(packed), self.planes, k.SLICE)
+            len(packed), self.planes, 4 * ROWS)
 
     def dequantized(self, rows: np.ndarray) -> np.ndarray:
         """The coded rows back as numbers (rotated axes, the coded dimensions only)."""
@@ -159,18 +158,19 @@ class QuantizedRows:
 
     def query(self, q: np.ndarray, simd: bool | None = None) -> QueryCodes:
         """The unit query `q` in the copy's terms; `simd=False` asks for the plain loops."""
-        k = _load_kernels()
+        kernels = _load_kernels()
         ints = np.empty(8 * self.planes, dtype=np.int8)
-        bias, scale, slack = k.query_codes(q, self.rotation, self.axis_scale, self.code_len,
-                                           self.tail_len, _ROUNDING, ints)
-        use_simd = k.WIDTH and (self.simd if simd is None else simd)
+        bias, scale, slack = kernels.query_codes(q, self.rotation, self.axis_scale,
+                                                 self.code_len, self.tail_len, _ROUNDING, ints)
+        use_simd = kernels.WIDTH and (self.simd if simd is None else simd)
         return QueryCodes(ints.view(np.int32) if use_simd else ints, bias, scale, slack)
 
     def estimates(self, qc: QueryCodes, n: int | None = None) -> np.ndarray:
         """Every row's estimate (rows 0..n); each cosine lies within err + slack of it."""
         n = self.rows if n is None else n
         out = np.empty(n, dtype=np.float32)
-        _load_kernels().estimates(self.codes, self.err, qc.words, qc.bias, np.float32(qc.scale), n, out)
+        _load_kernels().estimates(self.codes, self.err, qc.words, qc.bias,
+                                  np.float32(qc.scale), n, out)
         return out
 
     def first_pass(self, qc: QueryCodes, n: int, pick: int):

@@ -135,8 +135,8 @@ def _emit_chunk(context, builder, signature, args, with_err=True):
 def _dot_instruction(builder, ivec, lanes):
     """dot(acc, u8 bytes, s8 bytes): acc plus, per 32-bit lane, the four byte products summed."""
     if FORM.startswith("vnni"):
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ivec, [ivec] * 3), f"llvm.x86.avx512.vpdpbusd.{WIDTH}")
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ivec, [ivec] * 3),
+                                            f"llvm.x86.avx512.vpdpbusd.{WIDTH}")
         return lambda acc, a, b: builder.call(fn, [acc, a, b])
     bytes_, words = ir.VectorType(ir.IntType(8), 32), ir.VectorType(ir.IntType(16), 16)
     pairs = cgutils.get_or_insert_function(
@@ -156,9 +156,9 @@ def _reduce_max(builder, vec, lanes):
     i32 = ir.IntType(32)
     while lanes > 1:
         half = lanes // 2
-        low = builder.shuffle_vector(vec, vec, ir.Constant(ir.VectorType(i32, half), list(range(half))))
-        high = builder.shuffle_vector(vec, vec, ir.Constant(ir.VectorType(i32, half),
-                                                            list(range(half, lanes))))
+        picks = ir.VectorType(i32, half)
+        low = builder.shuffle_vector(vec, vec, ir.Constant(picks, list(range(half))))
+        high = builder.shuffle_vector(vec, vec, ir.Constant(picks, list(range(half, lanes))))
         vec = builder.select(builder.fcmp_ordered(">", low, high), low, high)
         lanes = half
     return builder.extract_element(vec, ir.Constant(i32, 0))
