@@ -328,6 +328,37 @@ print("same")
     assert out.stdout.strip() == "same"
 
 
+@pytest.mark.skipif(not _simd_width(), reason="this CPU has neither VNNI nor AVX2")
+def test_pruned_search_equals_the_full_product_for_any_query(sample, monkeypatch):
+    """Raw vectors far from any word, k from 1 to 100, a restriction that ends inside a chunk,
+    the query's own word kept: the pruned path returns what one product over every row does."""
+    import embedscope.core.neighbours as nb
+    from embedscope.core.neighbours import search_vector
+
+    monkeypatch.setattr(nb, "_PRUNE_MIN_ROWS", 1000)
+    emb = Embedding(sample.words, np.asarray(sample.vectors))
+    nb.prepare(emb)
+    used = []
+    real = nb._cosine_pruned
+    monkeypatch.setattr(nb, "_cosine_pruned", lambda *a: used.append(real(*a)) or used[-1])
+    rng = np.random.default_rng(21)
+    for trial in range(60):
+        if trial % 3 == 0:
+            q = rng.standard_normal(emb.dim)  # far from every word: low scores everywhere
+        else:
+            q = emb.unit_vectors[rng.integers(emb.rows)] + 0.3 * rng.standard_normal(emb.dim)
+        q = (q / np.linalg.norm(q)).astype(np.float32)
+        k = int(rng.choice([1, 10, 100]))
+        restrict = int(rng.choice([0, 12_345]))
+        exclude = [] if trial % 2 else [int(rng.integers(emb.rows))]
+        got = search_vector(emb, q, k, exclude=exclude, restrict=restrict or None)
+        with monkeypatch.context() as m:
+            m.setattr(nb, "_cosine_pruned", lambda *a: None)
+            want = search_vector(emb, q, k, exclude=exclude, restrict=restrict or None)
+        assert got == want, (trial, k, restrict)
+    assert sum(r is not None for r in used) >= 40  # the pruned path answered most of them
+
+
 def test_without_the_instructions_the_plain_search_runs(sample, monkeypatch):
     """On a CPU with neither VNNI nor AVX2 the copy is not built (its plain loops would be
     slower than one product over the matrix); searches stay gensim's."""
