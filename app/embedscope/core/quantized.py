@@ -116,24 +116,19 @@ class QuantizedRows:
         """Whether the instruction form (quantized_kernels.FORM) compiles and agrees with the
         plain loops here. Also compiles (or loads from numba's cache) every loop a search uses,
         so that the first query does not wait for it."""
-        self._warm_up(simd=False)
         if not _load_kernels().WIDTH:
             return False
+        q = self.rotation[:, 0].copy()  # a unit vector
         try:
-            self._warm_up(simd=True)
-            q = self.rotation[:, 0].copy()
+            qc = self.query(q, simd=True)
+            n = min(self.rows, 64 * ROWS)
+            upper, picked = self.first_pass(qc, n, 4)
+            self.second_pass(qc, upper, picked, np.zeros((n, len(q)), np.float32),
+                             np.ones(n, np.float32), q, 1, np.zeros(0, np.int64), n, n)
             return bool(np.array_equal(self.estimates(self.query(q, simd=False)),
-                                       self.estimates(self.query(q, simd=True))))
+                                       self.estimates(qc)))
         except Exception:  # noqa: BLE001 - e.g. an LLVM that names the instructions otherwise
             return False
-
-    def _warm_up(self, simd: bool) -> None:
-        q = self.rotation[:, 0].copy()  # a unit vector
-        n = min(self.rows, 64 * ROWS)
-        qc = self.query(q, simd=simd)
-        upper, picked = self.first_pass(qc, n, 4)
-        self.second_pass(qc, upper, picked, np.zeros((n, len(q)), np.float32),
-                         np.ones(n, np.float32), q, 1, np.zeros(0, np.int64), n, n)
 
     def _store(self, c: np.ndarray, start: int) -> None:
         """Lay rows start.. (codes 0..15, start a multiple of 16) into the chunk layout."""
