@@ -383,9 +383,10 @@ def nearest(
 
 
 # Pruned cosine search pays from this many rows on (below it one product is already quick),
-# and up to this much work building the rotated copy (rows × dim²).
+# and up to this much work building the rotated copy (rows × dim²): 3,000,000 × 300 (the
+# GoogleNews vectors) builds in about 15 s in the background.
 _PRUNE_MIN_ROWS = 100_000
-_PRUNE_MAX_WORK = 4e10
+_PRUNE_MAX_WORK = 3e11
 _PRUNE_GIVE_UP = 0.25   # fraction of rows left after the bound at which plain search is cheaper
 
 

@@ -80,9 +80,11 @@ class QuantizedRows:
         safe[~(safe > 0) | ~np.isfinite(safe)] = 1.0  # zero, NaN and infinite rows
         rng = np.random.default_rng(seed)
         sample = np.sort(rng.choice(V, size=min(V, 50_000), replace=False))
-        S = np.asarray(vectors[sample], dtype=np.float64) / safe[sample, None]
+        S = np.asarray(vectors[sample], dtype=np.float32) / safe[sample, None]
         S = S[np.isfinite(S).all(axis=1) & (np.abs(S).sum(axis=1) > 0)]
-        _, axes = np.linalg.eigh(S.T @ S)
+        # Any orthonormal axes keep the bounds true; principal ones keep them narrow, and a
+        # float32 product is close enough to find them.
+        _, axes = np.linalg.eigh((S.T @ S).astype(np.float64))
         self.rotation = np.ascontiguousarray(axes[:, ::-1], dtype=np.float32)
         top = np.percentile(np.abs(S @ self.rotation[:, :coded]), 99.9, axis=0)
         self.axis_scale = np.where(top > 0, top / _LEVELS, 1.0)
@@ -92,20 +94,21 @@ class QuantizedRows:
         self.err = np.full(chunks * ROWS, np.nan, dtype=np.float32)
         self.code_len = 0.0   # the largest |c| of any row (bounds the query's rounding share)
         self.tail_len = 0.0   # the largest length of any row on the uncoded axes
+        kernels = _load_kernels()
         for s in range(0, V, _ROW_BLOCK):
             raw = np.asarray(vectors[s:s + _ROW_BLOCK], dtype=np.float32)
             n = len(raw)
             good = np.isfinite(raw).all(axis=1) & (norms[s:s + n] > 0) & np.isfinite(norms[s:s + n])
-            raw = np.where(good[:, None], raw, np.float32(0))
-            unit = (raw.astype(np.float64) / safe[s:s + n, None]) @ self.rotation
-            c = np.clip(np.rint(unit[:, :coded] / self.axis_scale), -8, 7)
-            err = np.linalg.norm(unit[:, :coded] - c * self.axis_scale, axis=1) + _ROUNDING
-            self.err[s:s + n] = np.where(good, err, np.nan)
-            self.code_len = max(self.code_len, float(np.linalg.norm(c, axis=1).max()))
-            if coded < D:
-                self.tail_len = max(self.tail_len,
-                                    float(np.linalg.norm(unit[:, coded:], axis=1).max()))
-            self._store(c.astype(np.int8) + 8, s)
+            if not good.all():
+                raw = np.where(good[:, None], raw, np.float32(0))
+            # float32: its rounding (about 1e-6 here) is far inside _ROUNDING
+            unit = (raw / safe[s:s + n, None]) @ self.rotation
+            codes = np.empty((n, coded), dtype=np.uint8)
+            code_top, tail_top = kernels.code_rows(unit, 1 / self.axis_scale, self.axis_scale,
+                                                   good, _ROUNDING, codes, self.err[s:s + n])
+            self.code_len = max(self.code_len, float(np.sqrt(code_top)))
+            self.tail_len = max(self.tail_len, float(np.sqrt(tail_top)))
+            self._store(codes, s)
         # per chunk, the largest error length (−inf when every row is broken): a chunk's best
         # estimate plus this and the query's slack bounds all its rows
         err = self.err.reshape(-1, ROWS)
@@ -137,7 +140,7 @@ class QuantizedRows:
         if pad:
             c = np.concatenate([c, np.full((pad, c.shape[1]), 8, dtype=c.dtype)])
         # (chunk, row, plane, half, 4) → byte = low half | high half << 4 → (chunk, plane, row, 4)
-        c = c.astype(np.uint8).reshape(-1, ROWS, self.planes, 2, 4)
+        c = c.reshape(-1, ROWS, self.planes, 2, 4)
         packed = c[:, :, :, 0, :] | (c[:, :, :, 1, :] << 4)
         first = start // ROWS
         self.codes[first:first + len(packed)] = packed.transpose(0, 2, 1, 3).reshape(

@@ -347,6 +347,35 @@ def _listed(exclude, row):
 
 
 @_jit
+def code_rows(unit, inverse, scale, good, rounding, codes, err):
+    """Round rows on the copy's axes to codes −8..7 (+8 stored, into `codes`), their error
+    lengths into `err` (NaN where not `good`); returns the largest |code vector|² and the
+    largest squared length on the uncoded axes, over the good rows."""
+    coded = codes.shape[1]
+    code_top = 0.0
+    tail_top = 0.0
+    for i in range(unit.shape[0]):
+        lost = 0.0
+        length = 0.0
+        for j in range(coded):
+            c = min(7.0, max(-8.0, np.rint(unit[i, j] * inverse[j])))
+            codes[i, j] = np.uint8(c + 8)
+            d = np.float64(unit[i, j]) - c * scale[j]
+            lost += d * d
+            length += c * c
+        tail = 0.0
+        for j in range(coded, unit.shape[1]):
+            tail += np.float64(unit[i, j]) ** 2
+        if good[i]:
+            err[i] = np.sqrt(lost) + rounding
+            code_top = max(code_top, length)
+            tail_top = max(tail_top, tail)
+        else:
+            err[i] = np.nan
+    return code_top, tail_top
+
+
+@_jit
 def query_codes(query, rotation, axis_scale, code_len, tail_len, rounding, ints):
     """A unit query on the copy's axes, scaled per axis and rounded to signed bytes (into
     `ints`); returns (bias, scale, slack) as QueryCodes describes them."""
