@@ -19,6 +19,7 @@ import os
 
 import numpy as np
 
+from .compiled import compiled
 from .jobs import run_on_cores
 
 # Cosines of the question words with one tile of rows: about this many bytes, so a tile (and
@@ -69,22 +70,11 @@ def _answer_tile(GT, count, t0, qa, qb, qc, inv_len, penalty, ex_start, ex_rows,
         b1[j], b2[j], r1[j] = best, second, at
 
 
-_kernel = None
-
-
 def _compiled():
-    global _kernel
-    if _kernel is None:
-        try:
-            import numba
-        except ImportError:
-            _kernel = False
-        else:
-            # scores are finite or -inf (zero and NaN rows carry a -inf penalty and zeroed
-            # cosines), so nnan is safe; reassoc/contract vectorise the three-term sums.
-            _kernel = numba.njit(cache=True, nogil=True, error_model="numpy",
-                                 fastmath={"nnan", "nsz", "reassoc", "contract"})(_answer_tile)
-    return _kernel or None
+    # scores are finite or -inf (zero and NaN rows carry a -inf penalty and zeroed cosines),
+    # so nnan is safe; reassoc/contract vectorise the three-term sums.
+    return compiled(_answer_tile, error_model="numpy",
+                    fastmath={"nnan", "nsz", "reassoc", "contract"})
 
 
 def available() -> bool:

@@ -249,30 +249,27 @@ _POOL = None
 _SPLIT_MIN_ROWS = 131_072  # below this one thread finishes before a second one starts
 
 
-def _split_rows(work, n: int) -> None:
-    """Run work(lo, hi) over rows 0..n shared among one worker per core (the calling thread
-    does the first share). Split points are multiples of 64 rows: sgemv groups rows by 4, so
-    every row rounds exactly as in one product over the whole matrix."""
+def _split_dot(mat, q: np.ndarray, out: np.ndarray) -> None:
+    """out = mat @ q, the rows shared among one worker per core (the calling thread does the
+    first share), each share a single-threaded sgemv (callers hold `single_blas_thread`): each
+    worker is its own share of a busy machine, without OpenBLAS's spin-waits. Split points are
+    multiples of 64 rows: sgemv groups rows by 4, so every row rounds exactly as in one
+    product over the whole matrix."""
     global _POOL
+    n = out.shape[0]
     if _CORES < 2 or n < _SPLIT_MIN_ROWS:
-        work(0, n)
+        np.dot(mat[:n], q, out=out)
         return
     if _POOL is None:
         from concurrent.futures import ThreadPoolExecutor
 
         _POOL = ThreadPoolExecutor(_CORES - 1, thread_name_prefix="embedscope-dot")
     bounds = [0] + [((n * i) // _CORES) // 64 * 64 for i in range(1, _CORES)] + [n]
-    futures = [_POOL.submit(work, a, b) for a, b in zip(bounds[1:-1], bounds[2:])]
-    work(0, bounds[1])
+    futures = [_POOL.submit(np.dot, mat[a:b], q, out=out[a:b])
+               for a, b in zip(bounds[1:-1], bounds[2:])]
+    np.dot(mat[:bounds[1]], q, out=out[:bounds[1]])
     for f in futures:
         f.result()
-
-
-def _split_dot(mat, q: np.ndarray, out: np.ndarray) -> None:
-    """out = mat @ q, each core's share a single-threaded sgemv (callers hold
-    `single_blas_thread`): each worker is its own share of a busy machine, without OpenBLAS's
-    spin-waits."""
-    _split_rows(lambda a, b: np.dot(mat[a:b], q, out=out[a:b]), out.shape[0])
 
 
 def _matvec(vectors, q: np.ndarray, out: np.ndarray, job=None) -> np.ndarray:

@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 
+from .compiled import compiled
 from .jobs import Job, run_on_cores
 
 STEP = 1 << 13   # columns per block: a block of similarities stays in cache
@@ -35,7 +36,7 @@ def neighbour_preservation(emb, rows, coords, k: int = 10, sample: int = 1000, s
     rng = np.random.default_rng(0 if seed is None else seed)
     picks = np.sort(rng.choice(n, min(int(sample), n), replace=False))
 
-    kernel = _fold_kernel() if len(rows) >= COMPILED_FROM else None
+    kernel = compiled(_fold_top_k) if len(rows) >= COMPILED_FROM else None
     if kernel is not None and len(rows) > PROBE:
         best_idx = _original_neighbours_compiled(emb, rows, picks, k, job, kernel)
     else:
@@ -73,22 +74,6 @@ def _fold_top_k(sims, first_col, vals, idx):
                 vals[i, j] = v
                 idx[i, j] = first_col + c
                 floor = vals[i, k - 1]
-
-
-_fold_compiled = None
-
-
-def _fold_kernel():
-    """`_fold_top_k` compiled with numba, or None without it (then the numpy path)."""
-    global _fold_compiled
-    if _fold_compiled is None:
-        try:
-            import numba
-        except ImportError:
-            _fold_compiled = False
-        else:
-            _fold_compiled = numba.njit(cache=True, nogil=True)(_fold_top_k)
-    return _fold_compiled or None
 
 
 def _original_neighbours_compiled(emb, rows, picks, k, job, fold):

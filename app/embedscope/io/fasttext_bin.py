@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.compiled import compiled, is_loaded
 from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
@@ -73,21 +74,6 @@ def _word_vectors(blob, starts, ends, first, nwords, dim, inp, bucket, minn, max
         div = np.float32(count + 1)
         for d in range(dim):
             out[w, d] = acc[d] / div
-
-
-_compiled = None
-
-
-def _kernel():
-    global _compiled
-    if _compiled is None:
-        try:
-            import numba
-        except ImportError:
-            _compiled = _word_vectors
-        else:
-            _compiled = numba.njit(cache=True, nogil=True)(_word_vectors)
-    return _compiled
 
 
 def _fail(path, where, problem, expected=None):
@@ -155,7 +141,8 @@ def read_fasttext_bin(path, *, job=None, **_):
     starts = ends - lens
     out = np.empty((nwords, dim), np.float32)
     # a small model composes faster in Python than numba loads the compiled kernel
-    kernel = _kernel() if nwords * dim > 5000 or _compiled is not None else _word_vectors
+    kernel = (compiled(_word_vectors) or _word_vectors) \
+        if nwords * dim > 5000 or is_loaded(_word_vectors) else _word_vectors
     step = 1 << 16
     arr = np.frombuffer(blob, np.uint8)
     for s in range(0, nwords, step):       # in blocks, for progress and cancel
