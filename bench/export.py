@@ -80,8 +80,9 @@ def keras_example(words, vectors, voc, out: Path) -> tuple[int, int]:
 
 def bench_export(words, vectors) -> tuple[float, float]:
     from embedscope.core.embedding import Embedding
-    from embedscope.core.export import ExportPlan, write_export
+    from embedscope.core.export import ExportPlan
     from embedscope.core.vocabulary import WordsFile
+    from embedscope.io.export_folder import write_export
 
     rng = np.random.default_rng(1)
     picked = [words[i] for i in rng.choice(len(words), size=49_000, replace=False)]
@@ -119,8 +120,9 @@ def bench_preview(words, vectors) -> list[tuple[str, float]]:
     """How long the export dialog waits for a preview on a 400k embedding (first call builds
     the word index; later calls reuse it)."""
     from embedscope.core.embedding import Embedding
-    from embedscope.core.export import ExportPlan, preview
+    from embedscope.core.export import ExportPlan
     from embedscope.core.vocabulary import Regex, TopWords, Words
+    from embedscope.io.export_folder import preview
 
     emb = Embedding(words, vectors)
     plans = [

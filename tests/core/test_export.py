@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 
 import embedscope
-from embedscope.core import export as export_mod
 from embedscope.core.embedding import Embedding
 from embedscope.core.errors import ExportRefusedError
-from embedscope.core.export import (ExportPlan, ExportVerificationError, matrix_stats, preview,
-                                    write_export)
+from embedscope.core.export import ExportPlan, matrix_stats
 from embedscope.core.jobs import Cancelled
 from embedscope.core.vocabulary import Corpus, Regex, TopWords, Words, WordsFile
+from embedscope.io import export_folder as export_mod
+from embedscope.io.export_folder import ExportVerificationError, preview, write_export
+from embedscope.io.registry import WRITERS
 
 
 def _listing(folder):
@@ -148,7 +149,8 @@ def test_corpus_export_covers_tokens_and_usage_maps_a_sentence(sample, tmp_path,
     cov = m["coverage"][0]
     assert cov["tokens"] == 4 * 11 + 2
     assert cov["missing_examples"] == ["zorblax"]
-    assert cov["tokens_covered"] == 4 * 10 + 1  # "the" of the last line too; "dog" (once) is not kept
+    # "the" of the last line too; "dog" (once) is not kept
+    assert cov["tokens_covered"] == 4 * 10 + 1
     assert m["sentence_mapping"] == {"tokenizer": "words", "lowercase": True}
     usage = (tmp_path / "o" / "USAGE.md").read_text(encoding="utf-8")
     assert "padding_idx=0" in usage and "trainable=False" in usage and "mask_zero=True" in usage
@@ -168,7 +170,7 @@ def test_every_format_reads_back_with_embedscope(fmt, sample, tmp_path):
                       format=fmt, dtype="float16" if fmt == "safetensors" else "float32")
     m = write_export(sample, plan, tmp_path / "o")
     out = tmp_path / "o"
-    main = out / export_mod.MATRIX_FILES[fmt][0]
+    main = out / WRITERS[fmt].matrix_file
     kw = {"vocab": out / "vocab.txt"} if fmt == "safetensors" else {}
     if fmt == "safetensors":
         kw["tensor"] = "weight"
@@ -192,7 +194,7 @@ def test_gensim_reads_the_word2vec_exports(fmt, binary, no_header, sample, tmp_p
 
     plan = ExportPlan(sources=[TopWords(200)], pad="<pad>", unk="<unk>", format=fmt)
     write_export(sample, plan, tmp_path / "o")
-    path = tmp_path / "o" / export_mod.MATRIX_FILES[fmt][0]
+    path = tmp_path / "o" / WRITERS[fmt].matrix_file
     kv = KeyedVectors.load_word2vec_format(str(path), binary=binary, no_header=no_header)
     assert kv.index_to_key[:3] == ["<pad>", "<unk>", "the"]
     assert np.array_equal(kv.vectors[2:], sample.vectors[:200])

@@ -25,9 +25,9 @@ from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError, ExportRefusedError
 from ..core.jobs import Job
 from .compressed import Stream
+from .formats import reader, writer
 from .parsing import (CHUNK_BYTES, ChunkBuffer, RowBuffer, common_warnings, decode_tokens,
                       name_rows, numeric_tail)
-from .registry import reader
 
 BOM = b"\xef\xbb\xbf"
 MAX_LINE = 64 << 20   # a longer "line" is not an embedding row (random bytes, a binary file)
@@ -752,3 +752,30 @@ def write_word2vec_text(path, words, vectors) -> None:
 def write_glove_text(path, words, vectors) -> None:
     """GloVe's layout: "word v1 … vD" per line, no header, UTF-8; float32 exact."""
     _write_text(path, words, vectors, header=False)
+
+
+def _read_back_word2vec(folder: Path):
+    back = read_text(folder / "embeddings.vec", header_expected=True)
+    return back.words, np.asarray(back.vectors)
+
+
+@writer("word2vec", "word2vec text", files={"embeddings.vec": "matrix"}, holds_spaces=False,
+        holds_float16=False, read_back=_read_back_word2vec,
+        load_code=["from gensim.models import KeyedVectors", "",
+                   'weights = KeyedVectors.load_word2vec_format("embeddings.vec").vectors'])
+def write_word2vec_export(folder: Path, words, values, metadata) -> None:
+    write_word2vec_text(folder / "embeddings.vec", words, values)
+
+
+def _read_back_glove(folder: Path):
+    back = read_text(folder / "embeddings.txt", header_expected=False)
+    return back.words, np.asarray(back.vectors)
+
+
+@writer("glove", "GloVe text", files={"embeddings.txt": "matrix"}, holds_spaces=False,
+        holds_float16=False, read_back=_read_back_glove,
+        load_code=["from gensim.models import KeyedVectors", "",
+                   'weights = KeyedVectors.load_word2vec_format("embeddings.txt", '
+                   'no_header=True).vectors'])
+def write_glove_export(folder: Path, words, values, metadata) -> None:
+    write_glove_text(folder / "embeddings.txt", words, values)
