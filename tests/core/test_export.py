@@ -344,3 +344,42 @@ def test_words_with_spaces_are_refused_for_text_formats(tmp_path):
         write_export(emb, ExportPlan(sources=[TopWords(2)], format="word2vec"), tmp_path / "o")
     write_export(emb, ExportPlan(sources=[TopWords(2)], format="npy"), tmp_path / "p")
     assert (tmp_path / "p" / "vocab.txt").read_text() == "new york\nparis\n"
+
+
+def test_the_preview_names_where_each_row_comes_from(sample):
+    plan = ExportPlan(sources=[Words(["Paris", "qqzzyx", "cat"])], pad="<pad>", unk="<unk>",
+                      specials=["<s>"])
+    pv = preview(sample, plan)
+    assert [h["origin"] for h in pv.head] == ["padding", "unknown words", "special token",
+                                             "source row (case fallback)",
+                                             "not in the embedding", "source row"]
+    assert [h["init"] for h in pv.head] == ["zeros", "mean", "random", "source", "random",
+                                           "source"]
+
+
+def test_an_unknown_output_format_is_refused_naming_the_formats(sample, tmp_path):
+    from embedscope.core.vocabulary import SelectionError
+
+    with pytest.raises(SelectionError, match="unknown format 'parquet'.*npy, npz"):
+        write_export(sample, ExportPlan(sources=[TopWords(3)], format="parquet"), tmp_path / "o")
+    assert _listing(tmp_path) == []
+
+
+def test_core_export_imports_nothing_from_io():
+    import ast
+    import inspect
+
+    from embedscope.core import export as core_export
+
+    def absolute(node):
+        if isinstance(node, ast.Import):
+            return [a.name for a in node.names]
+        base = core_export.__name__.split(".")[:-node.level] if node.level else []
+        module = ".".join(base + ([node.module] if node.module else []))
+        return [module] + [f"{module}.{a.name}" for a in node.names]
+
+    tree = ast.parse(inspect.getsource(core_export))
+    names = [m for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+             for m in absolute(n)]
+    assert "embedscope._version" in names  # the check sees relative imports
+    assert not [m for m in names if m == "embedscope.io" or m.startswith("embedscope.io.")]
