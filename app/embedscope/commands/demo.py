@@ -22,7 +22,7 @@ def add_arguments(p) -> None:
 
 @run_guarded
 def run(args) -> int:
-    from .. import sample_path
+    from ..resources import sample_path
     from ..core.analogy import analogy
     from ..core.check import check
     from ..core.neighbours import nearest
