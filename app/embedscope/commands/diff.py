@@ -5,8 +5,15 @@ from __future__ import annotations
 import json
 
 from ..core.errors import EmbeddingFormatError
-from .common import (EXIT_OK, EXIT_PROBLEM, EXIT_UNLOADABLE, CommandFailed, TerminalProgress,
-                     print_json, run_guarded)
+from .common import (
+    EXIT_OK,
+    EXIT_PROBLEM,
+    EXIT_UNLOADABLE,
+    CommandFailed,
+    TerminalProgress,
+    print_json,
+    run_guarded,
+)
 
 NAME = "diff"
 HELP = ("compare two export folders: words added, removed and moved to another row, rows "

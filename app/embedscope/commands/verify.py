@@ -3,8 +3,17 @@ given the source embedding, that every row comes from it or from a rule the mani
 from __future__ import annotations
 
 from ..core.errors import EmbeddingFormatError
-from .common import (EXIT_OK, EXIT_PROBLEM, EXIT_UNLOADABLE, CommandFailed, TerminalProgress,
-                     add_source_options, load_source, print_json, run_guarded)
+from .common import (
+    EXIT_OK,
+    EXIT_PROBLEM,
+    EXIT_UNLOADABLE,
+    CommandFailed,
+    TerminalProgress,
+    add_source_options,
+    load_source,
+    print_json,
+    run_guarded,
+)
 
 NAME = "verify"
 HELP = ("check an export folder: the manifest's hashes, that vocab.txt, word_index.json and "

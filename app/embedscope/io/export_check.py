@@ -15,8 +15,18 @@ import numpy as np
 
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
-from .export_folder import (MANIFEST, VOCAB, WORD_INDEX, matrix_files, read_manifest,
-                            read_matrix, read_vocab, read_word_index, sha256_of, stored_matrix)
+from .export_folder import (
+    MANIFEST,
+    VOCAB,
+    WORD_INDEX,
+    matrix_files,
+    read_manifest,
+    read_matrix,
+    read_vocab,
+    read_word_index,
+    sha256_of,
+    stored_matrix,
+)
 
 CHUNK_ROWS = 1 << 16
 MAX_EXAMPLES = 5

@@ -74,7 +74,8 @@ def read_word_index(path) -> dict:
                                    "a JSON word → row map") from None
     except json.JSONDecodeError as exc:
         raise EmbeddingFormatError(path, f"line {exc.lineno}, column {exc.colno}",
-                                   f"unreadable JSON ({exc.msg})", "a JSON word → row map") from None
+                                   f"unreadable JSON ({exc.msg})",
+                                   "a JSON word → row map") from None
     if not isinstance(index, dict):
         raise EmbeddingFormatError(path, None, "the JSON is not an object",
                                    'a word → row map like {"the": 2}')
