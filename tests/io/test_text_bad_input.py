@@ -23,7 +23,7 @@ def reader_kind(request, monkeypatch):
 
     monkeypatch.setattr(word2vec_text, "SMALL_FILE", 0 if request.param == "compiled" else 1 << 40)
     if request.param == "python":
-        monkeypatch.setattr(word2vec_text, "_compiled", False)
+        monkeypatch.setenv("EMBEDSCOPE_PLAIN", "1")
     return request.param
 
 

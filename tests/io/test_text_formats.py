@@ -76,7 +76,7 @@ def test_python_fallback_reads_the_same_values(tmp_path, gensim_data, monkeypatc
     spaced.write_text("a b 1 2\n. . . 3 nan\nc 1e500 -0\n", encoding="utf-8")
     files.append(spaced)
     compiled = [embedscope.load(f, use_cache=False) for f in files]
-    monkeypatch.setattr(word2vec_text, "_compiled", False)
+    monkeypatch.setenv("EMBEDSCOPE_PLAIN", "1")
     monkeypatch.setattr(word2vec_text, "SMALL_FILE", 1 << 40)
     for f, ref in zip(files, compiled):
         emb = embedscope.load(f, use_cache=False)
@@ -127,7 +127,7 @@ def test_chunk_boundaries_do_not_change_anything(tmp_path, monkeypatch, gensim_d
     src.write_bytes(raw.replace(b"\n", b"\r\n", 300) + b"x 1" + b" 2" * 50)  # cut last line
     ref = embedscope.load(src, use_cache=False)
     if not compiled:
-        monkeypatch.setattr(word2vec_text, "_compiled", False)
+        monkeypatch.setenv("EMBEDSCOPE_PLAIN", "1")
     monkeypatch.setattr(word2vec_text, "CHUNK_BYTES", 997)   # cuts lines everywhere
     emb = embedscope.load(src, use_cache=False)
     assert emb.words == ref.words and np.array_equal(emb.vectors, ref.vectors)
@@ -236,7 +236,7 @@ def test_writers_round_trip_every_kind_of_float32(tmp_path, monkeypatch, compile
     vals = bits.view(np.float32).copy()          # every exponent, subnormals, nan, ±inf
     vals[0, :8] = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-45, 3.4028235e38, 1e16]
     if not compiled:
-        monkeypatch.setattr(word2vec_text, "_formatter", False)
+        monkeypatch.setenv("EMBEDSCOPE_PLAIN", "1")
     path = tmp_path / "r.txt"
     write_word2vec_text(path, [f"w{i}" for i in range(400)], vals)
     lines = path.read_text(encoding="utf-8").splitlines()[1:]

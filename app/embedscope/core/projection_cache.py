@@ -15,6 +15,7 @@ import tempfile
 import numpy as np
 
 from .cache_dir import cache_dir
+from .projection_result import Projection
 
 VERSION = 1  # bump when the meaning of a stored projection changes
 
@@ -102,8 +103,6 @@ def _remember_last(emb, key: str) -> None:
 
 
 def _read(path):
-    from .projection import Projection
-
     try:
         with np.load(path, allow_pickle=False) as z:
             coords = np.asarray(z["coords"], dtype=np.float32)

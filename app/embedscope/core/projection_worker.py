@@ -28,6 +28,7 @@ import time
 import numpy as np
 
 from .jobs import Cancelled, Job
+from .projection_result import ProjectionError
 
 _lock = threading.Lock()
 _worker: "_Worker | None" = None
@@ -168,8 +169,6 @@ def _discard_worker() -> None:
 
 
 def _wait(worker: _Worker, job: Job):
-    from .projection import ProjectionError
-
     try:
         while True:
             job.check()
@@ -191,9 +190,7 @@ def _wait(worker: _Worker, job: Job):
                 raise ProjectionError(_died(worker))
     except BaseException as exc:
         # Cancelled, a crash, Ctrl-C: the worker's state is unknown or busy — replace it.
-        from .projection import ProjectionError as PE
-
-        if not isinstance(exc, PE) or not worker.alive():
+        if not isinstance(exc, ProjectionError) or not worker.alive():
             _discard_worker()
         raise
 

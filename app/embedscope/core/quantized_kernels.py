@@ -1,5 +1,5 @@
-"""Compiled loops of the 4-bit search copy (core/quantized.py); imported (with numba) only when
-the copy is built.
+"""Compiled loops of the 4-bit search copy (core/quantized.py); loaded (with numba) only through
+core/compiled.py's `kernels`, when the copy is built.
 
 The copy keeps rows in chunks of 16. A chunk is `planes` slices of 64 bytes; slice p holds, for
 each of the 16 rows, 4 bytes: their low nibbles are the codes of dimensions 8p..8p+3, their
@@ -32,7 +32,7 @@ from numba.core import cgutils
 from numba.core import types as nt
 from numba.extending import intrinsic, overload
 
-from .quantized import ROWS  # rows per chunk (16)
+from .quantized_layout import ROWS  # rows per chunk (16)
 
 SLICE = 4 * ROWS   # bytes per slice
 
