@@ -12,8 +12,15 @@ import pytest
 from embedscope.core.embedding import Embedding
 from embedscope.core.errors import UnknownWordError
 from embedscope.core.jobs import Cancelled
-from embedscope.core.projection import (ProjectionError, parse_axes, project, randomized_svd,
-                                        rows_for, write_coords_tsv, last_projection)
+from embedscope.core.projection import (
+    ProjectionError,
+    last_projection,
+    parse_axes,
+    project,
+    randomized_svd,
+    rows_for,
+    write_coords_tsv,
+)
 from embedscope.core.projection_quality import neighbour_preservation
 
 

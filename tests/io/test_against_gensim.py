@@ -72,7 +72,6 @@ def test_native_fasttext_word_vectors_equal_gensims(gensim_data, name):
 
 
 def test_native_fasttext_python_fallback_is_identical(gensim_data, monkeypatch):
-    from embedscope.io import fasttext_bin
 
     path = gensim_data / "crime-and-punishment.bin"
     ref = embedscope.load(path, use_cache=False)

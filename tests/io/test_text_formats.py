@@ -13,6 +13,7 @@ import pytest
 
 import embedscope
 from embedscope.cli import main as cli_main
+from embedscope.core.compiled import plain
 from embedscope.core.jobs import Cancelled
 from embedscope.io import word2vec_text
 from embedscope.io.word2vec_text import write_glove_text, write_word2vec_text
@@ -175,7 +176,8 @@ def test_progress_reports_bytes_and_cancel_stops(tmp_path, monkeypatch):
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     calls = []
     with pytest.raises(Cancelled):
-        embedscope.load(path, use_cache=False, should_stop=lambda: calls.append(1) or len(calls) > 2)
+        embedscope.load(path, use_cache=False,
+                        should_stop=lambda: calls.append(1) or len(calls) > 2)
 
 
 def test_glove_reader_takes_a_header_it_is_given(tmp_path, vals):
@@ -218,6 +220,7 @@ def test_info_on_text_files(tmp_path, gensim_data, capsys):
     assert "bad.txt, line 3: found a word and 2 value(s)" in err and "Traceback" not in err
 
 
+@pytest.mark.skipif(plain(), reason="EMBEDSCOPE_PLAIN: the plain writer prints '%.9g'")
 def test_written_text_is_the_shortest_exact_decimal(tmp_path, sample):
     """GloVe's values came from '%.6g' text; writing them back gives that very text, so a
     GloVe export is byte-identical to the published file for the rows it keeps."""

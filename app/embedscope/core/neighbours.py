@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .embedding import Embedding
 from . import quantized
+from .embedding import Embedding
 from .errors import UnknownWordError
 from .expression import parse_expression
 from .threads import CORES, shared_pool, single_blas_thread

@@ -16,8 +16,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .embedding import Embedding
 from . import projection_cache
+from .embedding import Embedding
 from .jobs import Job
 from .projection_result import Projection, ProjectionError
 
@@ -288,8 +288,9 @@ def project(
 
     `params`: PCA `fit_sample` (rows the PCA is fitted on when there are more); UMAP
     `n_neighbors`, `min_dist`, `metric`, `n_epochs`; t-SNE `perplexity`, `metric`, `n_iter`,
-    `early_exaggeration_iter`, `n_jobs`, `ints_in_interval`; all: `quality_sample`, `quality_k`. `seed` makes
-    the result reproducible; `seed=None` lets UMAP use every core (faster, not repeatable).
+    `early_exaggeration_iter`, `n_jobs`, `ints_in_interval`; all: `quality_sample`,
+    `quality_k`. `seed` makes the result reproducible; `seed=None` lets UMAP use every core
+    (faster, not repeatable).
     `axes` (method "axes"): one or two (a, b) pairs or text "man:woman,bad:good".
     Raises ProjectionError for impossible settings, UnknownWordError for unknown axis words,
     Cancelled when `should_stop()` turns true (a running UMAP/t-SNE process is terminated).

@@ -108,7 +108,7 @@ def _read(path):
             coords = np.asarray(z["coords"], dtype=np.float32)
             rows = np.asarray(z["rows"], dtype=np.int64)
             meta = json.loads(str(z["meta"]))
-    except Exception:  # a damaged or foreign file is only a cache miss
+    except Exception:  # noqa: BLE001 - a damaged or foreign file is only a cache miss
         return None
     if meta.get("v") != VERSION or coords.shape != (len(rows), 2):
         return None

@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from .jobs import Cancelled, Job
+from .jobs import Job
 from .projection_result import ProjectionError
 
 _lock = threading.Lock()
@@ -294,7 +294,7 @@ def _child_main(conn, numba_dir: str) -> None:
                 coords = _fit(method, data, params, seed, report)
                 conn.send(("done", np.asarray(coords, dtype=np.float32),
                            {"library": time.perf_counter() - t0}))
-        except Exception as exc:  # reported to the caller as a ProjectionError
+        except Exception as exc:  # noqa: BLE001 - reported to the caller as a ProjectionError
             try:
                 conn.send(("error", f"{msg[1] if len(msg) > 1 else ''} failed: "
                            f"{type(exc).__name__}: {exc}"))
