@@ -382,7 +382,7 @@ def _fit_tsne(data, params, seed, report):
         n_iter=int(params["n_iter"]),
         early_exaggeration_iter=early,
         # Threads only pay off on big maps; on small ones their hand-offs cost more than
-        # they save (measured: 300 points, 2 threads 10× slower than one on a busy machine).
+        # they save, many times more on a busy machine.
         n_jobs=int(params.get("n_jobs")
                    or ((os.cpu_count() or 1) if len(data) >= 10_000 else 1)),
         # openTSNE's own choice: FFT interpolation from 10,000 points up (the big maps), and

@@ -213,7 +213,7 @@ def _scan_text(a, dim, out, tokblob, line_start, line_end, line_no, flags, p10):
 def _kernel():
     """The compiled scanner, or None without numba (or with EMBEDSCOPE_PLAIN): then the Python
     line reader runs."""
-    # inlined into the scanners: a call per number (returning a tuple) cost ~40%
+    # inlined into the scanners: a call per number (returning a tuple) would slow them a lot
     number = compiled(_number, inline="always")
     if number is None:
         return None
