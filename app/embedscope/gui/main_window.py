@@ -60,10 +60,10 @@ def _size(n: float) -> str:
 class MainWindow(QMainWindow):
     def __init__(self, state: AppState | None = None, restore: bool = True):
         super().__init__()
-        # jobs run side by side here: BLAS's thread count is fixed once, never changed mid-call
-        from ..core.neighbours import pin_blas_to_one_thread
+        # jobs run side by side here: every process-wide knob is set before the first one starts
+        from .process import tune_process
 
-        pin_blas_to_one_thread()
+        tune_process()
         self.state = state or AppState(self)
         self.setWindowTitle("Embedscope")
         from ..resources import icon_path

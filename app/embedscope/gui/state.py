@@ -9,9 +9,6 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ..core.selection import Selection
-from . import qt_fixes
-
-qt_fixes.apply()  # before any signal is emitted: see qt_fixes for the PySide6 6.12 bug
 
 
 class AppState(QObject):
