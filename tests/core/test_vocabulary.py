@@ -8,6 +8,7 @@ import pytest
 
 from embedscope.core.embedding import Embedding
 from embedscope.core.errors import EmbeddingFormatError, UnknownWordError
+from embedscope.core.selection import corpus_words
 from embedscope.core.vocabulary import (
     Corpus,
     Neighbours,
@@ -18,7 +19,7 @@ from embedscope.core.vocabulary import (
     WordsFile,
     select_words,
 )
-from embedscope.core.words import lookup
+from embedscope.core.words import lookup, row_of, rows_of
 from embedscope.io.words_file import read_word_list, words_source
 
 
@@ -192,3 +193,41 @@ def test_embedding_order_puts_missing_words_last(small):
 def test_no_sources_is_an_error(small):
     with pytest.raises(SelectionError, match="no words"):
         select_words(small, [])
+
+
+@pytest.fixture
+def spaced():
+    """Tokens with spaces (GloVe 840B has ". . ."), and "Paris" before "paris"."""
+    words = ["Berlin", "the", "new york", ". . .", "Paris", "paris", "cat", ".", ","]
+    rng = np.random.default_rng(2)
+    return Embedding(words, rng.standard_normal((len(words), 4)).astype(np.float32))
+
+
+def test_a_words_file_gives_the_export_and_the_selection_dock_the_same_words(tmp_path, spaced):
+    path = tmp_path / "list.txt"
+    path.write_text("new york\n. . .\nPARIS\nberlin\nnotaword\n\ncat\n", encoding="utf-8")
+    chosen = select_words(spaced, [words_source(str(path))])
+    assert chosen.words == ["new york", ". . .", "PARIS", "berlin", "notaword", "cat"]
+    assert chosen.rows.tolist() == [2, 3, 5, 0, -1, 6]
+    rows, missing = rows_of(spaced, read_word_list(path)[0])  # the dock's "Import words…"
+    assert rows.tolist() == chosen.rows[chosen.rows >= 0].tolist()
+    assert missing == chosen.missing_words == ["notaword"]
+
+
+def test_one_case_fallback_for_every_caller(spaced):
+    asked = ["PARIS", "Paris", "berlin", "New York", "nope"]
+    rows, fallback = lookup(spaced, asked)
+    assert rows.tolist() == [5, 4, 0, 2, -1]  # lowercase first: "PARIS" is "paris", not "Paris"
+    assert fallback == {"PARIS": "paris", "berlin": "Berlin", "New York": "new york"}
+    assert [row_of(spaced, w) for w in asked] == [5, 4, 0, 2, None]
+    assert rows_of(spaced, asked + ["paris"])[0].tolist() == [5, 4, 0, 2]
+
+
+def test_from_corpus_and_a_corpus_source_choose_the_same_rows(tmp_path, spaced):
+    path = tmp_path / "corpus.txt"
+    path.write_text("The cat. PARIS, paris... new york\n", encoding="utf-8")
+    rows, occ, oov = corpus_words(spaced, path)  # the dock's "From corpus…"
+    chosen = select_words(spaced, [Corpus(str(path))])
+    assert set(rows.tolist()) == set(chosen.rows[chosen.rows >= 0].tolist())
+    assert dict(zip(rows.tolist(), occ.tolist()))[7] == 1 + 3  # "." and "..." alike
+    assert oov == 2  # "new", "york": a corpus token never holds a space
