@@ -1,5 +1,8 @@
 """Tokenise and count a text corpus, fast, so an export can keep the words a model will meet.
 
+The one tokeniser: an export's corpus source and the selection dock's "From corpus…" both count
+with it, so they choose the same words from the same file.
+
 Two tokenisers, both documented in `embedscope export --help` and written into the manifest:
 
 - "words" (the default): a word is a run of letters, digits or underscores, with inner

@@ -143,7 +143,7 @@ class SelectionDock(QWidget):
             return
         if not path:
             path, _ = QFileDialog.getOpenFileName(self, "Import a words list", "",
-                                                  "Text (*.txt *.tsv);;All (*)")
+                                                  "Words (*.txt *.tsv *.json *.vocab);;All (*)")
             if not path:
                 return
         try:
