@@ -15,10 +15,11 @@ from embedscope.core.embedding import Embedding
 from embedscope.core.errors import ExportRefusedError
 from embedscope.core.export import ExportPlan, matrix_stats
 from embedscope.core.jobs import Cancelled
-from embedscope.core.vocabulary import Corpus, Regex, TopWords, Words, WordsFile
+from embedscope.core.vocabulary import Corpus, Regex, TopWords, Words
 from embedscope.io import export_folder as export_mod
 from embedscope.io.export_folder import ExportVerificationError, preview, write_export
 from embedscope.io.registry import WRITERS
+from embedscope.io.words_file import words_source
 
 
 def _listing(folder):
@@ -102,7 +103,7 @@ def test_specials_initialisations_and_clash_with_a_word(sample, tmp_path):
 def test_keep_indices_of_a_bert_vocab_uses_its_pad_and_unk(sample, tmp_path):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("[PAD]\nthe\n[UNK]\nParis\nqqzzyx\ncat\n", encoding="utf-8")
-    plan = ExportPlan(sources=[WordsFile(str(vocab), keep_indices=True)], pad="<pad>",
+    plan = ExportPlan(sources=[words_source(str(vocab), keep_indices=True)], pad="<pad>",
                       unk="<unk>", specials=["[MASK]"])
     m = write_export(sample, plan, tmp_path / "o")
     mat = np.load(tmp_path / "o" / "embeddings.npy")
@@ -118,14 +119,14 @@ def test_keep_indices_of_a_bert_vocab_uses_its_pad_and_unk(sample, tmp_path):
     # a vocabulary without a padding token gets one after its last row, and USAGE.md says so
     nopad = tmp_path / "nopad.txt"
     nopad.write_text("the\ncat\n", encoding="utf-8")
-    m = write_export(sample, ExportPlan(sources=[WordsFile(str(nopad), keep_indices=True)],
+    m = write_export(sample, ExportPlan(sources=[words_source(str(nopad), keep_indices=True)],
                                         pad="<pad>"), tmp_path / "q")
     assert m["pad_index"] == 2 and any("after its last row" in w for w in m["warnings"])
     usage = (tmp_path / "q" / "USAGE.md").read_text(encoding="utf-8")
     assert "padding_idx=2" in usage and "mask_zero" not in usage
     assert not np.load(tmp_path / "q" / "embeddings.npy")[2].any()
     with pytest.raises(Exception, match="shift the rows"):
-        write_export(sample, ExportPlan(sources=[WordsFile(str(vocab), keep_indices=True)],
+        write_export(sample, ExportPlan(sources=[words_source(str(vocab), keep_indices=True)],
                                         oov="drop"), tmp_path / "p")
 
 

@@ -148,7 +148,9 @@ def _format_help() -> str:
 
 
 def plan_from_args(args):
+    from ..core.errors import EmbeddingFormatError
     from ..core.vocabulary import Corpus, Neighbours, Regex, TopWords, Words, WordsFile
+    from ..io.words_file import words_source
 
     sources = []
     explicit: Words | None = None
@@ -156,7 +158,11 @@ def plan_from_args(args):
         if kind == "top":
             sources.append(TopWords(value, combine=combine))
         elif kind == "words":
-            sources.append(WordsFile(value, keep_indices=args.keep_indices, combine=combine))
+            try:
+                sources.append(words_source(value, keep_indices=args.keep_indices,
+                                            combine=combine))
+            except EmbeddingFormatError as exc:
+                raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None
         elif kind == "corpus":
             sources.append(Corpus(value, min_count=args.min_count, max_words=args.max_words,
                                   lowercase=args.lowercase, tokenizer=args.tokenizer,
@@ -197,8 +203,8 @@ def run(args) -> int:
     if not args.selection:
         raise CommandFailed("no words were asked for: give --top, --words, --corpus, --regex, "
                             "--word or --neighbours", EXIT_UNLOADABLE)
-    plan = plan_from_args(args)
     emb = load_source(args)
+    plan = plan_from_args(args)  # reads the words files: after the embedding, named first
     bar = TerminalProgress(f"exporting to {args.output}")
     try:
         manifest = write_export(emb, plan, args.output, force=args.force, progress=bar)

@@ -6,6 +6,7 @@ the PyTorch/Keras code written beside them, with a button to copy it.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from ..core import vocabulary as voc
 from ..core.errors import EmbedscopeError
 from ..io.export_folder import preview, write_export
 from ..io.registry import WRITERS
+from ..io.words_file import words_source
 from .docks.common import ProgressRow, fill_table, make_table, note
 from .workers import JobRunner
 
@@ -305,8 +307,13 @@ class ExportDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "Words file or tokenizer vocabulary", "",
                                               "Words (*.txt *.json *.tsv *.vocab);;All (*)")
         if path:
-            self.add_source(voc.WordsFile(path, keep_indices=self.keep_indices.isChecked(),
-                                          combine=self._combine()))
+            try:
+                src = words_source(path, keep_indices=self.keep_indices.isChecked(),
+                                   combine=self._combine())
+            except EmbedscopeError as exc:
+                self._preview_failed(exc)
+                return
+            self.add_source(src)
 
     def _add_corpus(self):
         path, _ = QFileDialog.getOpenFileName(self, "Corpus", "", "Text (*.txt);;All (*)")
@@ -346,8 +353,7 @@ class ExportDialog(QDialog):
         sources = []
         for s in self.sources:
             if isinstance(s, voc.WordsFile):
-                s = voc.WordsFile(s.path, keep_indices=self.keep_indices.isChecked(),
-                                  combine=s.combine)
+                s = dataclasses.replace(s, keep_indices=self.keep_indices.isChecked())
             sources.append(s)
         return ex.ExportPlan(
             sources=sources, order=self.order.currentData(),
