@@ -87,6 +87,9 @@ class ExportPlan:
             if value not in allowed:
                 raise SelectionError(f"unknown {name} '{value}' "
                                      f"(expected one of {', '.join(allowed)})")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) \
+                or self.seed < 0:
+            raise SelectionError(f"the seed must be a whole number ≥ 0, not {self.seed!r}")
         tokens = [t for t in (self.pad, self.unk) if t is not None] + list(self.specials)
         for t in tokens:
             if not t or t != t.strip() or len(t.split()) != 1:
