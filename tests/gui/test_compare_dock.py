@@ -147,7 +147,7 @@ def test_b_is_opened_like_file_open_and_a_bad_b_changes_nothing(window, qtbot, e
     words_file = tmp_path / "words-for-b.txt"
     words_file.write_text("".join(w + "\n" for w in before.words[:300]), encoding="utf-8")
     asked = []
-    monkeypatch.setattr(window, "ask_words_file",
+    monkeypatch.setattr(window.questions, "ask_words_file",
                         lambda path: asked.append(path) or str(words_file))
     dock.open_other(str(bare / "head.npy"))
     qtbot.waitUntil(lambda: dock.view is not None, timeout=15000)

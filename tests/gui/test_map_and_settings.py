@@ -5,14 +5,14 @@ import threading
 
 import numpy as np
 
-from embedscope.gui.map_view import COLOUR_MODES
+from embedscope.gui import colour_modes
 
 
 def test_every_colour_mode_colours_every_point_and_has_a_legend(window, qtbot):
     mv, st = window.map_view, window.state
     st.select_add(mv.rows[:25], "lasso")
     st.set_highlight(mv.rows[:7], "search")
-    for mode in COLOUR_MODES:
+    for mode in colour_modes.labels():
         st.set_colour_mode(mode)
         if mode == "cluster":
             qtbot.waitUntil(lambda: mv._cluster_labels is not None, timeout=20000)
