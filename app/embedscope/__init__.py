@@ -4,7 +4,7 @@
     emb = embedscope.load("glove.6B.50d.txt")
     emb.words[:3], emb.vectors.shape
 """
-__version__ = "0.1.0"
+from ._version import __version__
 
 
 def load(path, vocab=None, **kwargs):

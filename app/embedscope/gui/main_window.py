@@ -12,11 +12,19 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QPushButton)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+)
 
-from .. import __version__
-from ..resources import icon_path
+from .._version import __version__
+from ..io.registry import load
+from ..resources import icon_path, sample_path
 from . import colour_modes
 from . import settings as app_settings
 from .docks.analogy import AnalogyDock
@@ -38,10 +46,8 @@ def load_embedding(path, vocab=None, tensor=None, trust_pickle=False, format=Non
     colouring use them) so the UI thread never pays for them, and the word → row index (the
     check, search and every lookup use it): built here, while the window only shows progress,
     its Python work does not compete with the first map being drawn."""
-    import embedscope
-
-    emb = embedscope.load(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
-                          format=format, progress=progress, should_stop=should_stop)
+    emb = load(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle, format=format,
+               progress=progress, should_stop=should_stop)
     emb.norms  # noqa: B018 - warm the cached property off the UI thread
     emb.word_to_row  # noqa: B018 - the same
     return emb
@@ -138,7 +144,8 @@ class MainWindow(QMainWindow):
                                  ("selection", "Selection", right),
                                  ("compare", "Compare", right)):
             self._dock(key, title, self.panels[key], area)
-        self.splitDockWidget(self.docks["search"], self.docks["projection"], Qt.Orientation.Vertical)
+        self.splitDockWidget(self.docks["search"], self.docks["projection"],
+                             Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["neighbours"], self.docks["analogy"])
         self.tabifyDockWidget(self.docks["check"], self.docks["selection"])
         self.tabifyDockWidget(self.docks["analogy"], self.docks["compare"])
@@ -269,9 +276,7 @@ class MainWindow(QMainWindow):
             self.open_file(path)
 
     def open_sample(self):
-        import embedscope
-
-        self.open_file(str(embedscope.sample_path()))
+        self.open_file(str(sample_path()))
 
     def _fill_recent(self):
         self.recent_menu.clear()
@@ -410,10 +415,9 @@ class MainWindow(QMainWindow):
     def about_text(self) -> str:
         import sys
 
-        import PySide6
-        import pyqtgraph
-
         import numpy
+        import pyqtgraph
+        import PySide6
         import scipy
 
         return (f"<h3>Embedscope {__version__}</h3>"

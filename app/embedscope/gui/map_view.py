@@ -14,12 +14,18 @@ import os
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QToolButton,
-                               QVBoxLayout, QWidget)
-
-import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core.clustering import cluster_rows
 from ..core.selection import polygon_mask, rect_mask
@@ -158,7 +164,7 @@ class MapView(QWidget):
         self._labels: list[pg.TextItem] = []
         self._spare_labels: list[pg.TextItem] = []
         # The landmark labels' items are made ahead, a few per turn of the event loop once the
-        # window is up: making 30 of them when the first map arrived took ~50 ms at once.
+        # window is up: making all 30 when the first map arrives would stall the window ~50 ms.
         self._label_maker = QTimer(self, singleShot=True, interval=0)  # dies with the view
         self._label_maker.timeout.connect(self._make_label_items)
         self._label_maker.start()
@@ -473,7 +479,8 @@ class MapView(QWidget):
             if r in taken:
                 continue
             px, py = self.coords[pos]
-            cell = (int((px - x0) / (x1 - x0) * w / cell_w), int((py - y0) / (y1 - y0) * h / cell_h))
+            cell = (int((px - x0) / (x1 - x0) * w / cell_w),
+                    int((py - y0) / (y1 - y0) * h / cell_h))
             if cell in used:
                 continue
             used.add(cell)
@@ -516,7 +523,7 @@ class MapView(QWidget):
         row = self.row_at(p.x(), p.y())
         self.state.pick(row)
 
-    # --- selection shapes ----------------------------------------------------------------------------
+    # --- selection shapes ------------------------------------------------------------------------
     def show_shape(self, shape):
         if shape is None:
             self.shape_item.setData([], [])
@@ -543,7 +550,7 @@ class MapView(QWidget):
             return 0
         return self._apply_mask(rect_mask(self.coords, rect), how, "box")
 
-    # --- navigation ------------------------------------------------------------------------------------
+    # --- navigation ------------------------------------------------------------------------------
     def centre_on(self, row: int):
         pos = self._positions([row])
         if not len(pos):

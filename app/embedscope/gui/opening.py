@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from ..core.errors import EmbedscopeError, EmbeddingFormatError, PickleRefusedError
+from ..core.errors import EmbeddingFormatError, EmbedscopeError, PickleRefusedError
 from ..io.checkpoint import read_safetensors_header
 from ..io.numpy_files import vocab_beside
 from ..io.registry import READERS, detect_format, format_names
@@ -42,7 +42,7 @@ def tensor_choices(path) -> list[str]:
     """Names of the 2-D floating-point tensors of a safetensors file (else none)."""
     try:
         tensors = read_safetensors_header(path)[0]
-    except Exception:  # not a safetensors file, or unreadable: nothing to choose from
+    except Exception:  # noqa: BLE001 - not a safetensors file, or unreadable: no choice
         return []
     return [t.name for t in tensors if len(t.shape) == 2 and t.is_float]
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QStringListModel, Qt
-from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.analogy import ExpressionError, analogy, parse_expression
 from ...core.evaluate import evaluate_analogies, evaluate_pairs, gensim_test_file
@@ -31,7 +40,7 @@ def run_benchmarks(emb, progress=None, should_stop=None):
     try:
         for name in ("wordsim353.tsv", "simlex999.txt"):  # the sets ship inside gensim
             pairs[name] = evaluate_pairs(emb, gensim_test_file(name))
-    except Exception as exc:  # the analogy result still stands
+    except Exception as exc:  # noqa: BLE001 - the analogy result still stands
         pairs["error"] = str(exc)
     return analogies, pairs
 

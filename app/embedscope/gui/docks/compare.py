@@ -13,10 +13,21 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSpinBox, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.compare import compare, side_by_side
+from ...io.registry import load
 from ..colour_modes import ColourMode, MapPoints, register
 from ..opening import FileOpener, folder_of
 from ..workers import JobRunner
@@ -99,10 +110,8 @@ class _NumberItem(QTableWidgetItem):
 
 def _load_other(path, vocab=None, tensor=None, trust_pickle=False, progress=None,
                 should_stop=None):
-    import embedscope
-
-    emb = embedscope.load(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
-                          progress=progress, should_stop=should_stop)
+    emb = load(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle, progress=progress,
+               should_stop=should_stop)
     emb.unit_vectors  # noqa: B018 - the comparison needs them; normalise off the UI thread
     return emb
 
@@ -344,7 +353,7 @@ class CompareDock(QWidget):
         """Words of the movers table, top to bottom as shown."""
         return [self.table.item(i, 1).text() for i in range(self.table.rowCount())]
 
-    # --- one word, side by side ---------------------------------------------------------------------
+    # --- one word, side by side -----------------------------------------------------------------
     def _table_word(self, r):
         item = self.table.item(r, 1) if r >= 0 else None
         if item is not None:

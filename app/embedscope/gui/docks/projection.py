@@ -6,9 +6,18 @@ word axes run on request, off the UI thread (cached maps come back at once).
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
-                               QLineEdit, QPushButton, QSpinBox, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.errors import EmbedscopeError
 from ...core.projection import last_projection, project
@@ -30,7 +39,7 @@ def first_map(emb, progress=None, should_stop=None):
     10,000 most frequent words."""
     try:
         last = last_projection(emb)
-    except Exception:  # a damaged cache entry never stops the file from opening
+    except Exception:  # noqa: BLE001 - a damaged cache entry never stops the file from opening
         last = None
     if last is not None:
         return last

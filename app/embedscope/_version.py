@@ -1,0 +1,2 @@
+"""The version of Embedscope, importable from every layer."""
+__version__ = "0.1.0"
