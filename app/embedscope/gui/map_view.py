@@ -103,6 +103,7 @@ class MapView(QWidget):
         self.index: PointIndex | None = None
         self.hover_row = -1
         self._cluster_labels = None   # (projection id, labels) once k-means has run
+        self._clustering = None       # projection id of the clustering in flight
         self._cluster_runner = JobRunner("clusters", self)
         self._cluster_runner.finished.connect(self._clusters_done)
         self._index_runner = JobRunner("hover index", self)
@@ -351,8 +352,10 @@ class MapView(QWidget):
         key = id(self.state.projection)
         if self._cluster_labels is not None and self._cluster_labels[0] == key:
             return self._cluster_labels[1]
-        self._cluster_runner.start(_cluster_map, self.state.embedding, self.rows.copy(), key,
-                                   label="clustering")
+        if not (self._cluster_runner.busy and self._clustering == key):  # once per map
+            self._clustering = key
+            self._cluster_runner.start(_cluster_map, self.state.embedding, self.rows.copy(), key,
+                                       label="clustering")
         return None
 
     def _clusters_done(self, result):
