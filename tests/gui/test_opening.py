@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from embedscope.gui import opening
-from embedscope.io.registry import READERS, format_names
+from embedscope.io.registry import READERS, format_names, open_file_filter
 
 
 def test_the_open_filter_lists_every_format_and_compressed_files():
     format_names()
-    entries = opening.open_filter().split(";;")
+    entries = open_file_filter().split(";;")
     first = entries[0]
     assert first.startswith("Embeddings (") and entries[-1] == "All files (*)"
     for r in READERS.values():
@@ -31,7 +31,7 @@ def test_file_open_and_compare_with_show_the_same_filter(window, monkeypatch):
     window.open_dialog()
     window.compare_with()
     assert [t for t, _, _ in seen] == ["Open an embedding", "Compare with…"]
-    assert seen[0][2] == seen[1][2] == opening.open_filter()
+    assert seen[0][2] == seen[1][2] == open_file_filter()
     # both start in the folder of the open file
     assert seen[0][1] == seen[1][1] == opening.folder_of(window.state.embedding) != ""
 

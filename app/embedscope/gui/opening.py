@@ -14,23 +14,10 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 from ..core.errors import EmbeddingFormatError, EmbedscopeError, PickleRefusedError
 from ..io.checkpoint import read_safetensors_header
 from ..io.numpy_files import vocab_beside
-from ..io.registry import READERS, detect_format, format_names
+from ..io.registry import detect_format, open_file_filter
 
-# Any format may come gzip-, bz2-, xz- or zip-compressed (recognised by content, not name).
-COMPRESSED_PATTERNS = ("*.gz", "*.bz2", "*.xz", "*.zip")
 # Formats that hold only the matrix: without a words file beside them, the user is asked.
 MATRIX_ONLY = ("npy", "safetensors", "torch")
-
-
-def open_filter() -> str:
-    """The Open dialog's file filter: all embedding files, then one entry per registered format."""
-    format_names()  # the format modules register their readers when first asked
-    readers = [r for r in READERS.values() if r.extensions]
-    every = dict.fromkeys(f"*{e}" for r in readers for e in r.extensions)
-    entries = [f"Embeddings ({' '.join([*every, *COMPRESSED_PATTERNS])})"]
-    entries += [f"{r.label} ({' '.join('*' + e for e in r.extensions)})" for r in readers]
-    entries.append("All files (*)")
-    return ";;".join(entries)
 
 
 def folder_of(emb) -> str:
@@ -55,7 +42,7 @@ class Questions:
         self.parent = parent
 
     def file_to_open(self, title: str, start: str) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self.parent, title, start, open_filter())
+        path, _ = QFileDialog.getOpenFileName(self.parent, title, start, open_file_filter())
         return path or None
 
     def show_error(self, title: str, text: str):
