@@ -52,13 +52,36 @@ def _check_words(words, writer: Writer) -> None:
     for w in words:
         if w == "" or "\n" in w or "\r" in w:
             raise ExportRefusedError(f"the word {w!r} cannot be written one per line in vocab.txt")
+    try:
+        "".join(words).encode("utf-8")
+    except UnicodeEncodeError:
+        bad = next(w for w in words if not _utf8(w))
+        raise ExportRefusedError(f"the word {bad!r} holds characters that are not text (lone "
+                                 "surrogates) and cannot be written as UTF-8") from None
     if not writer.holds_spaces:
+        if words and words[0].startswith("\ufeff"):
+            raise ExportRefusedError(
+                f"the first word {words[0]!r} starts with a byte-order mark (U+FEFF), which "
+                f"readers of {writer.name} files may take for a file marker and drop: choose "
+                f"{_formats_with_spaces()}, whose words file keeps it")
         for w in words:
             if len(w.split()) != 1 or w != w.strip() or "\t" in w:
-                others = [name for name, wr in WRITERS.items() if wr.holds_spaces]
                 raise ExportRefusedError(
                     f"the word {w!r} contains white space, which the {writer.name} format uses "
-                    f"to separate fields: choose {', '.join(others[:-1])} or {others[-1]}")
+                    f"to separate fields: choose {_formats_with_spaces()}")
+
+
+def _formats_with_spaces() -> str:
+    others = [name for name, wr in WRITERS.items() if wr.holds_spaces]
+    return f"{', '.join(others[:-1])} or {others[-1]}"
+
+
+def _utf8(word: str) -> bool:
+    try:
+        word.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def preview(emb, plan: ExportPlan, progress=None, should_stop=None,

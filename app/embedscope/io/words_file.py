@@ -13,6 +13,10 @@ Accepted layouts (the content decides, not the extension):
 - JSON: a word → row map (Keras `word_index`, `vocab.json`), a list of words, or a Hugging Face
   `tokenizer.json` (its `model.vocab` plus `added_tokens`).
 
+An export's own `vocab.txt` (an Embedscope `manifest.json` beside it lists it) is read as one
+token per line exactly as written, with none of the guessing above: its words may end in
+digits (`chapter 1`), hold tabs, start with a BOM or be `{`.
+
 `read_words_file` pairs words with a matrix's rows; `read_word_list` gives the words a list
 names, for choosing words (an export's words source, the selection dock, `project --words`).
 """
@@ -24,6 +28,7 @@ from pathlib import Path
 
 from ..core.errors import EmbeddingFormatError
 from ..core.vocabulary import WordsFile
+from .export_contents import MANIFEST, VOCAB, read_manifest, read_vocab
 
 WORD_COLUMNS = ("word", "token", "label", "words", "tokens")
 COUNT_COLUMNS = ("count", "counts", "freq", "frequency", "n")
@@ -65,9 +70,11 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
 
     `expected_rows` (the matrix's row count) only forgives blank lines at the very end of the
     file; any other difference is for the caller to report. `projector=True` reads Projector
-    metadata: no guessing of gensim's space-separated counts.
+    metadata: no guessing of gensim's space-separated counts or of JSON.
     """
     path = Path(path)
+    if is_export_vocab(path):
+        return read_vocab(path), {}, []
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -76,7 +83,7 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
     text, warnings = decode_text(path, raw)
     if path.suffix.lower() == ".json":
         return _from_json(path, text, warnings), {}, warnings
-    if _JSON_START.match(text):
+    if not projector and _JSON_START.match(text):
         # Looks like JSON; a plain list whose first token is "{" falls through to lines.
         try:
             data = json.loads(text)
@@ -108,6 +115,20 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
         pairs = [ln.rsplit(" ", 1) for ln in lines]
         return [p[0] for p in pairs], {"count": [int(p[1]) for p in pairs]}, warnings
     return lines, {}, warnings
+
+
+def is_export_vocab(path: Path) -> bool:
+    """Whether `path` is the words file of an Embedscope export: named vocab.txt, with a
+    manifest.json beside it that an export wrote and that lists it."""
+    if path.name != VOCAB or not (path.parent / MANIFEST).is_file():
+        return False
+    try:
+        manifest = read_manifest(path.parent)
+    except EmbeddingFormatError:
+        return False
+    files = manifest.get("files")
+    return "embedscope_version" in manifest and isinstance(files, list) and any(
+        isinstance(f, dict) and f.get("name") == VOCAB for f in files)
 
 
 def read_word_list(path) -> tuple[list[str], list[int], list[str]]:
