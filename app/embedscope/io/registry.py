@@ -25,6 +25,7 @@ FORMAT_MODULES = [
     "embedscope.io.projector",
     "embedscope.io.checkpoint",
     "embedscope.io.gensim_pickle",
+    "embedscope.io.model_folder",
 ]
 
 HEAD_BYTES = 1 << 16
@@ -143,7 +144,17 @@ def load(
     if not path.exists():
         raise EmbeddingFormatError(path, None, "no such file")
     if path.is_dir():
-        raise EmbeddingFormatError(path, None, "is a folder, not a file", "an embedding file")
+        # A model folder (config.json, weights, tokenizer) is one source; its reader records
+        # path, format and size itself, since they are the folder's, not one file's.
+        if format not in (None, "model-folder"):
+            raise EmbeddingFormatError(path, None, "is a folder, not a file",
+                                       f"a file for --format {format}")
+        start = time.perf_counter()
+        emb = READERS["model-folder"].read(path, vocab=vocab, tensor=tensor,
+                                           trust_pickle=trust_pickle, job=job,
+                                           allow_mismatch=allow_mismatch)
+        emb.source.load_seconds = time.perf_counter() - start
+        return emb
     if vocab is not None and not Path(vocab).is_file():
         raise EmbeddingFormatError(vocab, None, "words file not found")
     if format is not None:
