@@ -21,8 +21,13 @@ from ..core.check_words import is_special
 from ..core.embedding import Embedding, ModelFolder
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
-from .checkpoint import (TensorInfo, list_tensors, read_safetensors, read_safetensors_header,
-                         read_torch)
+from .checkpoint import (
+    TensorInfo,
+    list_tensors,
+    read_safetensors,
+    read_safetensors_header,
+    read_torch,
+)
 from .registry import reader
 from .words_file import read_words_file
 
