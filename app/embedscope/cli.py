@@ -15,8 +15,8 @@ import sys
 
 from . import __version__
 
-COMMANDS = ["info", "check", "neighbours", "analogy", "eval", "project", "export", "compare",
-            "demo"]
+COMMANDS = ["info", "check", "neighbours", "analogy", "eval", "project", "export", "coverage",
+            "compare", "demo"]
 
 EXIT_CODES = """exit codes:
   0  success
