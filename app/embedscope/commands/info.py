@@ -10,7 +10,7 @@ EXAMPLES = [
     "embedscope info glove.6B.50d.txt",
     "embedscope info vectors.npy --vocab vocab.txt --json",
     "embedscope info model.safetensors --vocab vocab.txt --tensor embeddings.weight",
-    "embedscope info bert-base-uncased/   (a model folder: config.json, weights, tokenizer)",
+    "embedscope info bert-base-uncased/",
 ]
 
 
