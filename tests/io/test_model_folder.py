@@ -108,6 +108,12 @@ def test_folder_without_tokenizer_names_the_files_it_wanted(tmp_path):
     (folder / "tokenizer.json").unlink()
     with pytest.raises(EmbeddingFormatError, match="tokenizer.json, vocab.txt, vocab.json"):
         embedscope.load(folder)
+    (folder / "tokenizer.model").write_bytes(b"\n\x0b")
+    with pytest.raises(EmbeddingFormatError, match="SentencePiece"):
+        embedscope.load(folder)
+    emb = embedscope.load(folder, vocab=make_model_folder(tmp_path / "v", vocab="vocab.txt")
+                          / "vocab.txt")
+    assert emb.words[:5] == SPECIALS and emb.source.model.vocab_because == "given with --vocab"
 
 
 def test_missing_shard_is_named(tmp_path):

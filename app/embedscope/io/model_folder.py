@@ -162,8 +162,11 @@ def read_vocabulary(folder: Path, vocab=None) -> Vocabulary:
     else:
         path = next((folder / n for n in VOCAB_FILES if (folder / n).is_file()), None)
         if path is None:
+            spm = (" (tokenizer.model is a SentencePiece model, which Embedscope does not "
+                   "read; transformers' tokenizer.save_pretrained writes tokenizer.json)"
+                   if (folder / "tokenizer.model").is_file() else "")
             raise EmbeddingFormatError(
-                folder, None, "the model folder has no tokenizer vocabulary",
+                folder, None, f"the model folder has no tokenizer vocabulary{spm}",
                 f"one of {', '.join(VOCAB_FILES)} in the folder, or --vocab FILE")
         because = {"tokenizer.json": "tokenizer.json: token ids and added tokens",
                    "vocab.txt": "vocab.txt: one token per line, id = line number",
