@@ -38,3 +38,22 @@ def test_text_report_and_unreadable_corpus(capsys, sample_path, tmp_path):
     assert "Zzyzx  1" in out
     code, _, err = run(capsys, sample_path, "--corpus", tmp_path / "nope.txt")
     assert code == 2 and "nope.txt" in err
+
+
+def test_empty_corpus_and_model_folder(capsys, tmp_path):
+    from model_folders import make_model_folder
+
+    folder = make_model_folder(tmp_path / "m")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    code, out, _ = run(capsys, folder, "--corpus", empty, "--json")
+    d = json.loads(out)
+    assert code == 0 and d["tokens"]["total"] == 0 and d["curve"] == []
+    assert d["rows_for"] == {"0.9": None, "0.95": None, "0.99": None}
+    code, out, _ = run(capsys, folder, "--corpus", empty)
+    assert code == 0 and "0 tokens" in out
+    text = tmp_path / "t.txt"
+    text.write_text("word1 word1 word2 [CLS] unknownword\n", encoding="utf-8")
+    code, out, _ = run(capsys, folder, "--corpus", text, "--tokenizer", "whitespace", "--json")
+    d = json.loads(out)
+    assert d["curve"][-1] == [3, 0.8] and d["missing"][0]["word"] == "unknownword"

@@ -85,9 +85,10 @@ def run(args) -> int:
         need = f"{k:,} rows" if k is not None else (
             f"out of reach ({100 * report.token_coverage:.2f}% at most)")
         print(f"rows for    {100 * p:.0f}% of the tokens: {need}", file=out)
-    print("rows kept   token coverage   type coverage", file=out)
-    for k, c in _round_points(report):
-        print(f"{k:>9,}   {100 * c:>13.2f}%   {100 * k / report.types:>12.2f}%", file=out)
+    if report.rows:
+        print("rows kept   token coverage   type coverage", file=out)
+        for k, c in _round_points(report):
+            print(f"{k:>9,}   {100 * c:>13.2f}%   {100 * k / report.types:>12.2f}%", file=out)
     if report.missing:
         print(f"missing     {report.missing_types:,} distinct words "
               f"({report.missing_tokens:,} tokens); the most frequent:", file=out)
