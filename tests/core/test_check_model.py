@@ -25,7 +25,7 @@ def test_rows_past_the_tokenizer_are_counted_exactly(bert):
     f = bert.get("rows-past-tokenizer")
     assert f.severity == "info" and f.count == VOCAB_SIZE - len(TOKENS) == 15
     assert "multiple of 64" in f.message
-    assert f.rows == list(range(len(TOKENS), VOCAB_SIZE))
+    assert f.rows == list(range(len(TOKENS), VOCAB_SIZE)) and f.examples == ["rows 177–191"]
 
 
 def test_special_tokens_are_named_with_their_rows(bert):

@@ -129,8 +129,7 @@ def _rows_past_tokenizer(emb: Embedding, model: ModelFolder) -> Finding | None:
         "rows-past-tokenizer", "info",
         f"{extra:,} rows past the tokenizer's last id {model.vocab_size - 1:,}{why}: no token "
         "ever reads them; an export for a new model can leave them out",
-        extra, [f"row {r}" for r in list(rows)[:3]] + ([f"… row {emb.rows - 1}"]
-                                                      if extra > 3 else []), capped(rows))
+        extra, [f"rows {_spans(list(rows))}"], capped(rows))
 
 
 def _special_tokens(emb: Embedding, model: ModelFolder) -> Finding | None:
