@@ -38,8 +38,10 @@ run: setup
 demo: setup
 	$(PY) -m embedscope demo
 
+# The second run checks the plain paths the compiled ones are tested against (core/compiled.py).
 test: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests
+	EMBEDSCOPE_PLAIN=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests/core tests/io
 
 bench: setup
 	$(PY) bench/load.py && $(PY) bench/check.py && $(PY) bench/query.py && \

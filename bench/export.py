@@ -80,8 +80,9 @@ def keras_example(words, vectors, voc, out: Path) -> tuple[int, int]:
 
 def bench_export(words, vectors) -> tuple[float, float]:
     from embedscope.core.embedding import Embedding
-    from embedscope.core.export import ExportPlan, write_export
-    from embedscope.core.vocabulary import WordsFile
+    from embedscope.core.export import ExportPlan
+    from embedscope.io.export_folder import write_export
+    from embedscope.io.words_file import words_source
 
     rng = np.random.default_rng(1)
     picked = [words[i] for i in rng.choice(len(words), size=49_000, replace=False)]
@@ -95,7 +96,7 @@ def bench_export(words, vectors) -> tuple[float, float]:
         # the peer builds its embeddings_index.
         t0 = time.perf_counter()
         emb = Embedding(words, vectors)
-        plan = ExportPlan(sources=[WordsFile(str(list_path))], pad="<pad>", unk="<unk>")
+        plan = ExportPlan(sources=[words_source(str(list_path))], pad="<pad>", unk="<unk>")
         m = write_export(emb, plan, work / "ours")
         ours = time.perf_counter() - t0
         (work / "peer").mkdir()
@@ -119,8 +120,9 @@ def bench_preview(words, vectors) -> list[tuple[str, float]]:
     """How long the export dialog waits for a preview on a 400k embedding (first call builds
     the word index; later calls reuse it)."""
     from embedscope.core.embedding import Embedding
-    from embedscope.core.export import ExportPlan, preview
+    from embedscope.core.export import ExportPlan
     from embedscope.core.vocabulary import Regex, TopWords, Words
+    from embedscope.io.export_folder import preview
 
     emb = Embedding(words, vectors)
     plans = [

@@ -58,7 +58,8 @@ def test_corpus_options_and_text_summary(sample_path, tmp_path, capsys):
                              "--seed", "3", "-o", str(out))
     assert code == 0, err
     assert "coverage" in stdout and "corpus tokens covered" in stdout
-    assert (out / "vocab.txt").read_text() == "<pad>\n<unk>\n<s>\n.\nthe\ncat\n"  # . 3 times, the/cat twice
+    # "." 3 times, the/cat twice
+    assert (out / "vocab.txt").read_text() == "<pad>\n<unk>\n<s>\n.\nthe\ncat\n"
     m = json.loads((out / "manifest.json").read_text())
     assert m["selection"]["sources"][0]["lowercase"] is True and m["stored_as"] == "float32"
 
@@ -100,7 +101,8 @@ def test_fix_shift_repairs_the_pairing_before_exporting(tmp_path, sample, capsys
     np.save(src / "emb.npy", np.asarray(sample.vectors[:3000]))
     (src / "emb.vocab.txt").write_text("\n".join(sample.words[1:3001]) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["export", str(src / "emb.npy"), "--top", "500", "--fix-shift", "-o", str(out)]) == 0
+    assert main(["export", str(src / "emb.npy"), "--top", "500", "--fix-shift",
+                 "-o", str(out)]) == 0
     capsys.readouterr()
     words = (out / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
     rows = np.load(out / "embeddings.npy")
@@ -108,3 +110,26 @@ def test_fix_shift_repairs_the_pairing_before_exporting(tmp_path, sample, capsys
         if w in words:
             assert np.array_equal(rows[words.index(w)], sample.vector(w)), w
     assert "of" in words
+
+
+def _options(command):
+    import argparse
+
+    from embedscope.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {o: a for a in sub.choices[command]._actions for o in a.option_strings}
+
+
+def test_format_choices_and_help_come_from_the_format_tables():
+    from embedscope.io.registry import READERS, WRITERS
+
+    fmt = _options("export")["--format"]
+    assert fmt.choices == list(WRITERS) and fmt.default == "npy"
+    for w in WRITERS.values():
+        assert f"{w.name} (" + " + ".join(w.files) in fmt.help
+    assert "word2vec-bin" in fmt.help.split("cannot go into")[1]
+    for command, flag in (("info", "--format"), ("export", "--source-format")):
+        help_text = _options(command)[flag].help
+        assert all(name in help_text for name in READERS), (command, help_text)

@@ -8,8 +8,9 @@ import pytest
 from embedscope.core.corpus import count_text
 from embedscope.core.coverage import corpus_coverage, suggest
 from embedscope.core.embedding import Embedding
-from embedscope.core.export import ExportPlan, write_export
+from embedscope.core.export import ExportPlan
 from embedscope.core.vocabulary import Corpus
+from embedscope.io.export_folder import write_export
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from embedscope.core.embedding import Embedding
-from embedscope.core.evaluate import (BenchmarkFileError, evaluate_analogies, evaluate_pairs)
+from embedscope.core.evaluate import BenchmarkFileError, evaluate_analogies, evaluate_pairs
 from embedscope.core.jobs import Cancelled
 
 

@@ -11,13 +11,15 @@ import numpy as np
 import pytest
 
 import embedscope
-from embedscope.core import export as export_mod
 from embedscope.core.embedding import Embedding
 from embedscope.core.errors import ExportRefusedError
-from embedscope.core.export import (ExportPlan, ExportVerificationError, matrix_stats, preview,
-                                    write_export)
+from embedscope.core.export import ExportPlan, matrix_stats
 from embedscope.core.jobs import Cancelled
-from embedscope.core.vocabulary import Corpus, Regex, TopWords, Words, WordsFile
+from embedscope.core.vocabulary import Corpus, Regex, TopWords, Words
+from embedscope.io import export_folder as export_mod
+from embedscope.io.export_folder import ExportVerificationError, preview, write_export
+from embedscope.io.registry import WRITERS
+from embedscope.io.words_file import words_source
 
 
 def _listing(folder):
@@ -101,7 +103,7 @@ def test_specials_initialisations_and_clash_with_a_word(sample, tmp_path):
 def test_keep_indices_of_a_bert_vocab_uses_its_pad_and_unk(sample, tmp_path):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("[PAD]\nthe\n[UNK]\nParis\nqqzzyx\ncat\n", encoding="utf-8")
-    plan = ExportPlan(sources=[WordsFile(str(vocab), keep_indices=True)], pad="<pad>",
+    plan = ExportPlan(sources=[words_source(str(vocab), keep_indices=True)], pad="<pad>",
                       unk="<unk>", specials=["[MASK]"])
     m = write_export(sample, plan, tmp_path / "o")
     mat = np.load(tmp_path / "o" / "embeddings.npy")
@@ -117,14 +119,14 @@ def test_keep_indices_of_a_bert_vocab_uses_its_pad_and_unk(sample, tmp_path):
     # a vocabulary without a padding token gets one after its last row, and USAGE.md says so
     nopad = tmp_path / "nopad.txt"
     nopad.write_text("the\ncat\n", encoding="utf-8")
-    m = write_export(sample, ExportPlan(sources=[WordsFile(str(nopad), keep_indices=True)],
+    m = write_export(sample, ExportPlan(sources=[words_source(str(nopad), keep_indices=True)],
                                         pad="<pad>"), tmp_path / "q")
     assert m["pad_index"] == 2 and any("after its last row" in w for w in m["warnings"])
     usage = (tmp_path / "q" / "USAGE.md").read_text(encoding="utf-8")
     assert "padding_idx=2" in usage and "mask_zero" not in usage
     assert not np.load(tmp_path / "q" / "embeddings.npy")[2].any()
     with pytest.raises(Exception, match="shift the rows"):
-        write_export(sample, ExportPlan(sources=[WordsFile(str(vocab), keep_indices=True)],
+        write_export(sample, ExportPlan(sources=[words_source(str(vocab), keep_indices=True)],
                                         oov="drop"), tmp_path / "p")
 
 
@@ -148,7 +150,8 @@ def test_corpus_export_covers_tokens_and_usage_maps_a_sentence(sample, tmp_path,
     cov = m["coverage"][0]
     assert cov["tokens"] == 4 * 11 + 2
     assert cov["missing_examples"] == ["zorblax"]
-    assert cov["tokens_covered"] == 4 * 10 + 1  # "the" of the last line too; "dog" (once) is not kept
+    # "the" of the last line too; "dog" (once) is not kept
+    assert cov["tokens_covered"] == 4 * 10 + 1
     assert m["sentence_mapping"] == {"tokenizer": "words", "lowercase": True}
     usage = (tmp_path / "o" / "USAGE.md").read_text(encoding="utf-8")
     assert "padding_idx=0" in usage and "trainable=False" in usage and "mask_zero=True" in usage
@@ -168,7 +171,7 @@ def test_every_format_reads_back_with_embedscope(fmt, sample, tmp_path):
                       format=fmt, dtype="float16" if fmt == "safetensors" else "float32")
     m = write_export(sample, plan, tmp_path / "o")
     out = tmp_path / "o"
-    main = out / export_mod.MATRIX_FILES[fmt][0]
+    main = out / WRITERS[fmt].matrix_file
     kw = {"vocab": out / "vocab.txt"} if fmt == "safetensors" else {}
     if fmt == "safetensors":
         kw["tensor"] = "weight"
@@ -192,7 +195,7 @@ def test_gensim_reads_the_word2vec_exports(fmt, binary, no_header, sample, tmp_p
 
     plan = ExportPlan(sources=[TopWords(200)], pad="<pad>", unk="<unk>", format=fmt)
     write_export(sample, plan, tmp_path / "o")
-    path = tmp_path / "o" / export_mod.MATRIX_FILES[fmt][0]
+    path = tmp_path / "o" / WRITERS[fmt].matrix_file
     kv = KeyedVectors.load_word2vec_format(str(path), binary=binary, no_header=no_header)
     assert kv.index_to_key[:3] == ["<pad>", "<unk>", "the"]
     assert np.array_equal(kv.vectors[2:], sample.vectors[:200])
@@ -342,3 +345,42 @@ def test_words_with_spaces_are_refused_for_text_formats(tmp_path):
         write_export(emb, ExportPlan(sources=[TopWords(2)], format="word2vec"), tmp_path / "o")
     write_export(emb, ExportPlan(sources=[TopWords(2)], format="npy"), tmp_path / "p")
     assert (tmp_path / "p" / "vocab.txt").read_text() == "new york\nparis\n"
+
+
+def test_the_preview_names_where_each_row_comes_from(sample):
+    plan = ExportPlan(sources=[Words(["Paris", "qqzzyx", "cat"])], pad="<pad>", unk="<unk>",
+                      specials=["<s>"])
+    pv = preview(sample, plan)
+    assert [h["origin"] for h in pv.head] == ["padding", "unknown words", "special token",
+                                             "source row (case fallback)",
+                                             "not in the embedding", "source row"]
+    assert [h["init"] for h in pv.head] == ["zeros", "mean", "random", "source", "random",
+                                           "source"]
+
+
+def test_an_unknown_output_format_is_refused_naming_the_formats(sample, tmp_path):
+    from embedscope.core.vocabulary import SelectionError
+
+    with pytest.raises(SelectionError, match="unknown format 'parquet'.*npy, npz"):
+        write_export(sample, ExportPlan(sources=[TopWords(3)], format="parquet"), tmp_path / "o")
+    assert _listing(tmp_path) == []
+
+
+def test_core_export_imports_nothing_from_io():
+    import ast
+    import inspect
+
+    from embedscope.core import export as core_export
+
+    def absolute(node):
+        if isinstance(node, ast.Import):
+            return [a.name for a in node.names]
+        base = core_export.__name__.split(".")[:-node.level] if node.level else []
+        module = ".".join(base + ([node.module] if node.module else []))
+        return [module] + [f"{module}.{a.name}" for a in node.names]
+
+    tree = ast.parse(inspect.getsource(core_export))
+    names = [m for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+             for m in absolute(n)]
+    assert "embedscope._version" in names  # the check sees relative imports
+    assert not [m for m in names if m == "embedscope.io" or m.startswith("embedscope.io.")]

@@ -8,8 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from embedscope.core.export import ExportPlan, write_export
+from embedscope.core.export import ExportPlan
 from embedscope.core.vocabulary import TopWords, Words
+from embedscope.io.export_folder import write_export
 
 torch = pytest.importorskip("torch")
 

@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+from embedscope.core.compiled import plain
 from embedscope.core.embedding import Embedding
 from embedscope.core.errors import UnknownWordError
 from embedscope.core.neighbours import Neighbour, nearest, top_rows
@@ -164,11 +165,13 @@ def test_approximate_index_recall_measured_and_cancellable(sample):
 
 
 def _simd_width():
-    try:
-        from embedscope.core import quantized_kernels
-    except ImportError:
-        return 0
-    return quantized_kernels.WIDTH
+    from embedscope.core.compiled import kernels
+
+    k = kernels("quantized_kernels")
+    return k.WIDTH if k is not None else 0
+
+
+needs_compiled = pytest.mark.skipif(plain(), reason="EMBEDSCOPE_PLAIN: no 4-bit copy is built")
 
 
 @pytest.mark.skipif(not _simd_width(), reason="this CPU has neither VNNI nor AVX2")
@@ -223,6 +226,7 @@ def _bounds_hold(qz, emb, unit, rng, simd, queries=25):
     return est, float(np.mean(widths))
 
 
+@needs_compiled
 def test_4bit_bounds_hold_for_every_row_and_are_narrow(sample):
     """The pruned search is exact only if the 4-bit copy's bounds are true bounds: every row's
     cosine lies within them, for any query. They must also be narrow enough to rule rows out."""
@@ -241,6 +245,7 @@ def test_4bit_bounds_hold_for_every_row_and_are_narrow(sample):
     assert width < 0.2
 
 
+@needs_compiled
 def test_4bit_copy_decodes_within_each_rows_error_and_the_query_rounding_within_its_slack(sample):
     """The two halves of the bound, row by row: a row's codes decode to within its error
     length of the row, and rounding the query to bytes moves no row's estimate by more than
@@ -263,6 +268,7 @@ def test_4bit_copy_decodes_within_each_rows_error_and_the_query_rounding_within_
         assert moved.max() > 10 * quantized._ROUNDING  # the rounding is real: the slack matters
 
 
+@needs_compiled
 def test_4bit_bounds_hold_when_dimensions_are_not_a_multiple_of_eight():
     """Dimensions past the last whole group of eight are not coded; their share is bounded."""
     from embedscope.core import quantized
@@ -293,6 +299,7 @@ def test_instruction_and_plain_forms_give_identical_estimates(sample):
         assert np.array_equal(qz.estimates(plain), qz.estimates(simd))
 
 
+@needs_compiled
 @pytest.mark.parametrize("form", ["vnni256", "avx2"])
 def test_slower_instruction_forms_give_the_same_estimates(form, tmp_path):
     """CPUs with AVX-VNNI but no AVX-512, and CPUs with AVX2 only, run other instruction

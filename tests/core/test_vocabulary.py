@@ -8,8 +8,19 @@ import pytest
 
 from embedscope.core.embedding import Embedding
 from embedscope.core.errors import EmbeddingFormatError, UnknownWordError
-from embedscope.core.vocabulary import (Corpus, Neighbours, Regex, SelectionError, TopWords,
-                                        Words, WordsFile, lookup, read_word_list, select_words)
+from embedscope.core.selection import corpus_words
+from embedscope.core.vocabulary import (
+    Corpus,
+    Neighbours,
+    Regex,
+    SelectionError,
+    TopWords,
+    Words,
+    WordsFile,
+    select_words,
+)
+from embedscope.core.words import lookup, row_of, rows_of
+from embedscope.io.words_file import read_word_list, words_source
 
 
 @pytest.fixture
@@ -69,8 +80,8 @@ def test_case_fallback_finds_lowercase_and_other_case_and_reports_it(small):
 def test_words_file_forms(tmp_path, small):
     plain = tmp_path / "v.txt"
     plain.write_text("cat\r\nParis\n\nnope\ncat\n", encoding="utf-8")
-    words, idx, kind = read_word_list(plain)
-    assert words == ["cat", "Paris", "nope", "cat"] and kind == "lines"
+    words, idx, warnings = read_word_list(plain)
+    assert words == ["cat", "Paris", "nope", "cat"] and warnings == []
     assert idx == [0, 1, 3, 4]  # line numbers: the empty line is a gap, not a shift
     counted = tmp_path / "counts.txt"
     counted.write_text("cat\t12\ndog\t7\n", encoding="utf-8")
@@ -85,8 +96,8 @@ def test_words_file_forms(tmp_path, small):
     tok.write_text(json.dumps({"model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "the": 1}},
                                "added_tokens": [{"id": 2, "content": "[MASK]"}]}),
                    encoding="utf-8")
-    assert read_word_list(tok) == (["[PAD]", "the", "[MASK]"], [0, 1, 2], "tokenizer.json")
-    sel = select_words(small, [WordsFile(str(plain))])
+    assert read_word_list(tok) == (["[PAD]", "the", "[MASK]"], [0, 1, 2], [])
+    sel = select_words(small, [words_source(str(plain))])
     assert sel.words == ["cat", "Paris", "nope"]
     assert sel.coverage[0].duplicates == 1
 
@@ -94,19 +105,25 @@ def test_words_file_forms(tmp_path, small):
 def test_keep_indices_keeps_the_file_order_and_refuses_gaps_and_mixing(tmp_path, small):
     jmap = tmp_path / "vocab.json"
     jmap.write_text(json.dumps({"dog": 1, "cat": 0, "zebra": 2}), encoding="utf-8")
-    sel = select_words(small, [WordsFile(str(jmap), keep_indices=True)])
+    sel = select_words(small, [words_source(str(jmap), keep_indices=True)])
     assert sel.words == ["cat", "dog", "zebra"] and sel.file_indices == [0, 1, 2]
     assert sel.rows.tolist() == [5, 6, -1]
     gap = tmp_path / "gap.json"
     gap.write_text(json.dumps({"cat": 0, "dog": 2}), encoding="utf-8")
     with pytest.raises(EmbeddingFormatError, match="index 1"):
-        select_words(small, [WordsFile(str(gap), keep_indices=True)])
+        select_words(small, [words_source(str(gap), keep_indices=True)])
     twice = tmp_path / "twice.json"
     twice.write_text(json.dumps({"cat": 0, "dog": 0, "cow": 1}), encoding="utf-8")
+    with pytest.raises(EmbeddingFormatError, match="twice.json, row 0: .*'cat' and 'dog'"):
+        words_source(str(twice), keep_indices=True)  # refused on reading, as for a matrix
+    shared = WordsFile("v.txt", ["cat", "dog", "cow"], [0, 0, 1], keep_indices=True)
     with pytest.raises(EmbeddingFormatError, match="index 0: used by both 'cat' and 'dog'"):
-        select_words(small, [WordsFile(str(twice), keep_indices=True)])
+        select_words(small, [shared])
+    listed_twice = WordsFile("v.txt", ["cat", "dog", "cat"], keep_indices=True)
+    with pytest.raises(EmbeddingFormatError, match="word 'cat': listed twice"):
+        select_words(small, [listed_twice])
     with pytest.raises(SelectionError, match="cannot be combined"):
-        select_words(small, [WordsFile(str(jmap), keep_indices=True), TopWords(2)])
+        select_words(small, [words_source(str(jmap), keep_indices=True), TopWords(2)])
 
 
 def test_bad_words_files_name_the_file_and_place(tmp_path, small):
@@ -114,12 +131,20 @@ def test_bad_words_files_name_the_file_and_place(tmp_path, small):
     bad.write_text('{"a": 0,', encoding="utf-8")
     with pytest.raises(EmbeddingFormatError, match=r"bad.json, line 1"):
         read_word_list(bad)
-    latin = tmp_path / "latin.txt"
-    latin.write_bytes(b"ok\ncaf\xe9\n")
-    with pytest.raises(EmbeddingFormatError, match="latin.txt, line 2"):
-        read_word_list(latin)
     with pytest.raises(EmbeddingFormatError, match="missing.txt"):
-        select_words(small, [WordsFile(str(tmp_path / "missing.txt"))])
+        words_source(str(tmp_path / "missing.txt"))
+
+
+def test_a_words_file_that_is_not_utf8_still_chooses_its_words_and_names_the_bad_line(
+        tmp_path, small):
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"cat\ncaf\xe9\ndog\n")
+    words, _, warnings = read_word_list(latin)
+    assert words == ["cat", "caf\ufffd", "dog"]
+    assert len(warnings) == 1 and "latin.txt" in warnings[0] and "line 2" in warnings[0]
+    sel = select_words(small, [words_source(str(latin))])
+    assert sel.rows.tolist() == [5, -1, 6]
+    assert warnings[0] in sel.warnings  # the export's manifest and report show it
 
 
 def test_corpus_source_min_count_max_words_and_token_coverage(tmp_path, sample):
@@ -168,3 +193,41 @@ def test_embedding_order_puts_missing_words_last(small):
 def test_no_sources_is_an_error(small):
     with pytest.raises(SelectionError, match="no words"):
         select_words(small, [])
+
+
+@pytest.fixture
+def spaced():
+    """Tokens with spaces (GloVe 840B has ". . ."), and "Paris" before "paris"."""
+    words = ["Berlin", "the", "new york", ". . .", "Paris", "paris", "cat", ".", ","]
+    rng = np.random.default_rng(2)
+    return Embedding(words, rng.standard_normal((len(words), 4)).astype(np.float32))
+
+
+def test_a_words_file_gives_the_export_and_the_selection_dock_the_same_words(tmp_path, spaced):
+    path = tmp_path / "list.txt"
+    path.write_text("new york\n. . .\nPARIS\nberlin\nnotaword\n\ncat\n", encoding="utf-8")
+    chosen = select_words(spaced, [words_source(str(path))])
+    assert chosen.words == ["new york", ". . .", "PARIS", "berlin", "notaword", "cat"]
+    assert chosen.rows.tolist() == [2, 3, 5, 0, -1, 6]
+    rows, missing = rows_of(spaced, read_word_list(path)[0])  # the dock's "Import words…"
+    assert rows.tolist() == chosen.rows[chosen.rows >= 0].tolist()
+    assert missing == chosen.missing_words == ["notaword"]
+
+
+def test_one_case_fallback_for_every_caller(spaced):
+    asked = ["PARIS", "Paris", "berlin", "New York", "nope"]
+    rows, fallback = lookup(spaced, asked)
+    assert rows.tolist() == [5, 4, 0, 2, -1]  # lowercase first: "PARIS" is "paris", not "Paris"
+    assert fallback == {"PARIS": "paris", "berlin": "Berlin", "New York": "new york"}
+    assert [row_of(spaced, w) for w in asked] == [5, 4, 0, 2, None]
+    assert rows_of(spaced, asked + ["paris"])[0].tolist() == [5, 4, 0, 2]
+
+
+def test_from_corpus_and_a_corpus_source_choose_the_same_rows(tmp_path, spaced):
+    path = tmp_path / "corpus.txt"
+    path.write_text("The cat. PARIS, paris... new york\n", encoding="utf-8")
+    rows, occ, oov = corpus_words(spaced, path)  # the dock's "From corpus…"
+    chosen = select_words(spaced, [Corpus(str(path))])
+    assert set(rows.tolist()) == set(chosen.rows[chosen.rows >= 0].tolist())
+    assert dict(zip(rows.tolist(), occ.tolist()))[7] == 1 + 3  # "." and "..." alike
+    assert oov == 2  # "new", "york": a corpus token never holds a space

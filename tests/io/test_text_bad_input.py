@@ -23,7 +23,7 @@ def reader_kind(request, monkeypatch):
 
     monkeypatch.setattr(word2vec_text, "SMALL_FILE", 0 if request.param == "compiled" else 1 << 40)
     if request.param == "python":
-        monkeypatch.setattr(word2vec_text, "_compiled", False)
+        monkeypatch.setenv("EMBEDSCOPE_PLAIN", "1")
     return request.param
 
 
@@ -113,7 +113,8 @@ def test_a_header_with_a_wrong_dimension_fails_at_the_first_row(tmp_path):
 
 def test_dimension_zero(tmp_path):
     p = _write(tmp_path, "2 0\na\nb\n")
-    with pytest.raises(EmbeddingFormatError, match=r"line 1 \(header\): the header gives dimension 0"):
+    with pytest.raises(EmbeddingFormatError,
+                       match=r"line 1 \(header\): the header gives dimension 0"):
         _load(p, format="word2vec")
 
 
@@ -126,9 +127,11 @@ def test_a_header_and_nothing_else(tmp_path):
 @pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
 def test_empty_file(tmp_path, content):
     p = _write(tmp_path, content)
-    with pytest.raises(EmbeddingFormatError, match=r"bad.txt: the file (is empty|holds only blank)"):
+    with pytest.raises(EmbeddingFormatError,
+                       match=r"bad.txt: the file (is empty|holds only blank)"):
         _load(p)
-    with pytest.raises(EmbeddingFormatError, match=r"bad.txt: the file (is empty|holds only blank)"):
+    with pytest.raises(EmbeddingFormatError,
+                       match=r"bad.txt: the file (is empty|holds only blank)"):
         _load(p, format="glove")
 
 
@@ -217,7 +220,8 @@ def test_binary_lying_header(tmp_path, emb_data, claimed):
 
 def test_binary_dimension_zero_and_no_header(tmp_path):
     p = _write(tmp_path, b"3 0\nabc", name="v.bin")
-    with pytest.raises(EmbeddingFormatError, match=r"v.bin, line 1 \(header\): the header gives dimension 0"):
+    with pytest.raises(EmbeddingFormatError,
+                       match=r"v.bin, line 1 \(header\): the header gives dimension 0"):
         _load(p, format="word2vec-bin")
     p = _write(tmp_path, b"hello\x00\x01 world", name="v.bin")
     with pytest.raises(EmbeddingFormatError, match=r"v.bin, line 1: found 'hello.*header"):
@@ -245,7 +249,8 @@ def test_cli_reports_bad_files_on_stderr_with_exit_2(tmp_path, capsys):
     p = _write(tmp_path, "2 0\na\nb\n")
     assert cli_main(["info", str(p), "--no-cache"]) == 2
     captured = capsys.readouterr()
-    assert captured.out == "" and "bad.txt, line 1 (header): the header gives dimension 0" in captured.err
+    assert captured.out == ""
+    assert "bad.txt, line 1 (header): the header gives dimension 0" in captured.err
     p2 = _write(tmp_path, b"", name="empty.txt")
     assert cli_main(["info", str(p2)]) == 2
     assert "empty.txt: the file is empty" in capsys.readouterr().err

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from embedscope.core.errors import EmbeddingFormatError
-from embedscope.io.words_file import read_words_file, write_words_file
+from embedscope.io.words_file import read_word_list, read_words_file, words_source, write_words_file
 
 
 def _write(tmp_path, name, data):
@@ -147,3 +147,26 @@ def test_write_words_file_round_trips(tmp_path):
 def test_a_plain_list_starting_with_a_brace_is_not_json(tmp_path):
     p = _write(tmp_path, "v.txt", "{\n}\nthe\n")
     assert read_words_file(p)[0] == ["{", "}", "the"]
+
+
+def test_a_words_list_keeps_tokens_with_spaces_and_blank_lines_are_gaps(tmp_path):
+    p = _write(tmp_path, "list.txt", "new york\r\n. . .\n\nParis\n")
+    assert read_word_list(p) == (["new york", ". . .", "Paris"], [0, 1, 3], [])
+    counted = _write(tmp_path, "counts.txt", "new york 12\n. . . 7\n")
+    assert read_word_list(counted)[0] == ["new york", ". . ."]
+    table = _write(tmp_path, "meta.tsv", "count\tword\n3\tnew york\n2\t. . .\n")
+    assert read_word_list(table)[0] == ["new york", ". . ."]
+
+
+def test_indices_a_json_map_leaves_out_are_gaps_not_words(tmp_path):
+    # Keras' word_index starts at 1: index 0 holds no word.
+    p = _write(tmp_path, "word_index.json", json.dumps({"the": 1, "new york": 2, "cat": 4}))
+    assert read_word_list(p) == (["the", "new york", "cat"], [1, 2, 4], [])
+
+
+def test_words_source_carries_the_words_and_describes_the_file(tmp_path):
+    p = _write(tmp_path, "v.txt", "[PAD]\n. . .\n")
+    src = words_source(str(p), keep_indices=True, combine="intersect")
+    assert (src.words, src.indices) == (["[PAD]", ". . ."], [0, 1])
+    assert src.describe() == {"kind": "words-file", "path": str(p), "keep_indices": True,
+                              "combine": "intersect"}

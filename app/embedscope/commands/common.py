@@ -8,6 +8,7 @@ import time
 
 from ..core.errors import EmbedscopeError
 from ..core.jobs import Cancelled
+from ..io.registry import READERS, load
 
 EXIT_OK, EXIT_PROBLEM, EXIT_UNLOADABLE = 0, 1, 2
 
@@ -33,8 +34,7 @@ def add_source_options(p, prefix="", format_flag="format", vocab_help=None) -> N
                    "beside it by name when omitted)")
     p.add_argument(f"--{prefix}{format_flag}", dest=f"{prefix}format".replace("-", "_"),
                    metavar="F",
-                   help="skip detection: word2vec, glove, word2vec-bin, npy, npz, tsv, "
-                   "safetensors, torch, gensim")
+                   help="skip detection: " + ", ".join(READERS))
     p.add_argument(f"--{prefix}tensor", metavar="NAME",
                    help="which 2-D tensor of a checkpoint holds the embedding")
     if not prefix:
@@ -82,8 +82,6 @@ class TerminalProgress:
 def load_source(args, prefix="", path=None, allow_mismatch=False):
     """Load the embedding named by the parsed arguments; CommandFailed(code 2) when it cannot.
     With --fix-shift, a words list found offset from the rows is re-paired (see core.shift)."""
-    from ..io.registry import load
-
     path = path if path is not None else args.path
     bar = TerminalProgress(f"loading {path}")
     fix = bool(getattr(args, "fix_shift", False)) and not prefix

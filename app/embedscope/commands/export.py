@@ -5,8 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import (EXIT_PROBLEM, EXIT_UNLOADABLE, CommandFailed, TerminalProgress,
-                     add_source_options, load_source, print_json, run_guarded)
+from ..core.export import COMPANION_FILES, ExportPlan
+from ..io.registry import WRITERS
+from .common import (
+    EXIT_PROBLEM,
+    EXIT_UNLOADABLE,
+    CommandFailed,
+    TerminalProgress,
+    add_source_options,
+    load_source,
+    print_json,
+    run_guarded,
+)
 
 NAME = "export"
 HELP = ("pick a vocabulary (first N rows, a words file or tokenizer vocabulary, a corpus, a "
@@ -114,12 +124,8 @@ def add_arguments(p) -> None:
     b.add_argument("--seed", type=int, default=0, help="seed of the random rows (0)")
 
     w = p.add_argument_group("writing")
-    w.add_argument("--format", dest="out_format", default="npy",
-                   choices=["npy", "npz", "safetensors", "word2vec", "word2vec-bin", "glove",
-                            "tsv"],
-                   help="npy (default: embeddings.npy), npz, safetensors (tensor 'weight'), "
-                   "word2vec text (.vec), word2vec-bin (.bin), glove text, tsv (Projector pair); "
-                   "vocab.txt, word_index.json, manifest.json and USAGE.md come with each")
+    w.add_argument("--format", dest="out_format", default=ExportPlan.format,
+                   choices=list(WRITERS), help=_format_help())
     w.add_argument("-o", "--output", metavar="DIR", required=True,
                    help="the folder to write (created; must be new or empty)")
     w.add_argument("--force", action="store_true",
@@ -128,9 +134,23 @@ def add_arguments(p) -> None:
     p.set_defaults(selection=None, _next_combine=None)
 
 
+def _format_help() -> str:
+    """--format's help, from the table of output formats: each one's files and limits."""
+    def files(w):
+        return " + ".join(w.files) + (", the default" if w.name == ExportPlan.format else "")
+
+    listed = ", ".join(f"{w.name} ({files(w)})" for w in WRITERS.values())
+    no_spaces = [w.name for w in WRITERS.values() if not w.holds_spaces]
+    float32 = [w.name for w in WRITERS.values() if not w.holds_float16]
+    return (f"{listed}; {', '.join(list(COMPANION_FILES) + ['manifest.json'])} come with each. "
+            f"Words with white space cannot go into {', '.join(no_spaces)}; "
+            f"{', '.join(float32)} store float16 values as float32")
+
+
 def plan_from_args(args):
-    from ..core.export import ExportPlan
+    from ..core.errors import EmbeddingFormatError
     from ..core.vocabulary import Corpus, Neighbours, Regex, TopWords, Words, WordsFile
+    from ..io.words_file import words_source
 
     sources = []
     explicit: Words | None = None
@@ -138,7 +158,11 @@ def plan_from_args(args):
         if kind == "top":
             sources.append(TopWords(value, combine=combine))
         elif kind == "words":
-            sources.append(WordsFile(value, keep_indices=args.keep_indices, combine=combine))
+            try:
+                sources.append(words_source(value, keep_indices=args.keep_indices,
+                                            combine=combine))
+            except EmbeddingFormatError as exc:
+                raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None
         elif kind == "corpus":
             sources.append(Corpus(value, min_count=args.min_count, max_words=args.max_words,
                                   lowercase=args.lowercase, tokenizer=args.tokenizer,
@@ -163,7 +187,8 @@ def plan_from_args(args):
     return ExportPlan(
         sources=sources, order=args.order, case_fallback=not args.no_case_fallback,
         pad=args.pad_token if args.pad else None,
-        unk=args.unk_token if args.unk else None, unk_init=args.unk_init, specials=list(args.special),
+        unk=args.unk_token if args.unk else None, unk_init=args.unk_init,
+        specials=list(args.special),
         special_init=args.special_init, oov=args.oov, format=args.out_format, dtype=args.dtype,
         normalize=args.normalize, seed=args.seed)
 
@@ -173,13 +198,13 @@ def run(args) -> int:
     from ..core.errors import EmbeddingFormatError, ExportRefusedError
     from ..core.jobs import Cancelled
     from ..core.vocabulary import SelectionError
-    from ..core.export import write_export
+    from ..io.export_folder import write_export
 
     if not args.selection:
         raise CommandFailed("no words were asked for: give --top, --words, --corpus, --regex, "
                             "--word or --neighbours", EXIT_UNLOADABLE)
-    plan = plan_from_args(args)
     emb = load_source(args)
+    plan = plan_from_args(args)  # reads the words files: after the embedding, named first
     bar = TerminalProgress(f"exporting to {args.output}")
     try:
         manifest = write_export(emb, plan, args.output, force=args.force, progress=bar)
@@ -211,7 +236,8 @@ def _print_summary(m: dict) -> None:
         print(f"  special     {s['token']} = row {s['row']} ({s['init']})", file=out)
     for cov in m["coverage"]:
         line = (f"  coverage    {cov['source']}: {cov['found']:,} of {cov['asked']:,} found"
-                f" ({cov['found_by_case_fallback']:,} by case fallback), {cov['missing']:,} missing")
+                f" ({cov['found_by_case_fallback']:,} by case fallback), "
+                f"{cov['missing']:,} missing")
         if cov["token_share"] is not None:
             line += f"; {100 * cov['token_share']:.2f}% of {cov['tokens']:,} corpus tokens covered"
         print(line, file=out)

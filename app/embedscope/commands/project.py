@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import sys
 
-from .common import (EXIT_UNLOADABLE, CommandFailed, TerminalProgress, add_source_arguments,
-                     load_source, print_json, run_guarded)
+from .common import (
+    EXIT_UNLOADABLE,
+    CommandFailed,
+    TerminalProgress,
+    add_source_arguments,
+    load_source,
+    print_json,
+    run_guarded,
+)
 
 NAME = "project"
 HELP = "lay words out in 2D (PCA, UMAP, t-SNE or semantic axes) and write word/x/y as TSV"
 EXAMPLES = [
     "embedscope project glove.6B.50d.txt --method pca --limit 400000 -o pca.tsv",
     "embedscope project glove.6B.50d.txt --method umap --limit 50000 -o umap.tsv",
-    "embedscope project glove.6B.50d.txt --method tsne --words animals.txt --perplexity 20 -o tsne.tsv",
-    'embedscope project glove.6B.50d.txt --method axes --axes "man:woman,bad:good" --words adjectives.txt -o axes.tsv',
+    "embedscope project glove.6B.50d.txt --method tsne --words animals.txt --perplexity 20 "
+    "-o tsne.tsv",
+    'embedscope project glove.6B.50d.txt --method axes --axes "man:woman,bad:good" '
+    "--words adjectives.txt -o axes.tsv",
     "embedscope project glove.6B.50d.txt --method umap --around paris --n-around 2000 -o paris.tsv",
 ]
 
@@ -85,23 +94,23 @@ def _seed(text: str):
                             EXIT_UNLOADABLE) from None
 
 
-def _read_words(path) -> list[str]:
+def _read_words(path) -> tuple[list[str], list[str]]:
+    """(words, reader warnings) of --words, read as every words list is."""
     from ..core.errors import EmbedscopeError
-    from ..io.words_file import read_words_file
+    from ..io.words_file import read_word_list
 
     try:
-        words, _, _ = read_words_file(path)
-    except OSError as exc:
-        raise CommandFailed(f"{path}: {exc.strerror or exc}", EXIT_UNLOADABLE) from None
+        words, _, warnings = read_word_list(path)
     except EmbedscopeError as exc:
         raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None
-    return [w for w in (w.strip() for w in words) if w]
+    return words, warnings
 
 
 @run_guarded
 def run(args) -> int:
     from ..core.jobs import Cancelled
     from ..core.projection import ProjectionError, parse_axes, project, rows_for, write_coords_tsv
+    from ..core.words import lookup
 
     seed = _seed(args.seed)
     params = _params(args)
@@ -116,20 +125,24 @@ def run(args) -> int:
         raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None
     if args.limit is not None and args.limit < 0:
         raise CommandFailed("--limit must be 0 (all rows) or more", EXIT_UNLOADABLE)
-    words = _read_words(args.words) if args.words else None
+    words, notes = _read_words(args.words) if args.words else (None, [])
 
     emb = load_source(args)
     limit = args.limit if args.limit else (None if args.limit == 0 else 10000)
     if words is not None or args.around:
         limit = args.limit or None
+    if words is not None:
+        # Case fallback as everywhere else ("Paris" finds "paris"); a word not found at all is
+        # passed as written, so rows_for still names it when no word is known.
+        found, _ = lookup(emb, words)
+        asked = len(set(words))
+        unknown = len({w for w, r in zip(words, found.tolist()) if r < 0})
+        words = [emb.words[r] if r >= 0 else w for w, r in zip(words, found.tolist())]
+        if unknown:
+            notes.append(f"{unknown:,} of {asked:,} words in {args.words} are not in "
+                         "the vocabulary and were skipped")
     rows = rows_for(emb, limit=limit, words=words, around=args.around, n_around=args.n_around,
                     skip_unknown=True)
-    notes = []
-    if words is not None:
-        unknown = sum(1 for w in set(words) if w not in emb.word_to_row)
-        if unknown:
-            notes.append(f"{unknown:,} of {len(set(words)):,} words in {args.words} are not in "
-                         "the vocabulary and were skipped")
 
     bar = TerminalProgress(f"{args.method} of {len(rows):,} words")
     try:

@@ -15,12 +15,10 @@ inside the caller's near-tie margin. Needs numba; `available()` says whether it 
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from .compiled import compiled
-from .jobs import run_on_cores
+from .threads import CORES, run_on_cores
 
 # Cosines of the question words with one tile of rows: about this many bytes, so a tile (and
 # the two workers' tiles together) stays in the shared cache.
@@ -117,7 +115,7 @@ def best_two(unit, n: int, rows: np.ndarray, ex_q, ex_r, var_q, var_r, bad_rows,
 
     tile = int(np.clip(_TILE_BYTES // (4 * max(1, len(words))), 64, 8192)) // 64 * 64
     tiles = list(range(0, n, tile))
-    workers = max(1, min(os.cpu_count() or 1, len(tiles)))
+    workers = max(1, min(CORES, len(tiles)))
     state = [dict(b1=np.full(m, -np.inf, np.float32), b2=np.full(m, -np.inf, np.float32),
                   r1=np.full(m, -1, np.int64), var=np.full(len(var_rows), -np.inf, np.float32))
              for _ in range(workers)]

@@ -17,7 +17,8 @@ import numpy as np
 
 from .embedding import Embedding
 from .jobs import Job
-from .neighbours import Neighbour, single_blas_thread, gensim_norms, query_terms, query_vector
+from .neighbours import Neighbour, gensim_norms, query_terms, query_vector
+from .threads import CORES, single_blas_thread
 
 _BLOCK = 1 << 16
 
@@ -130,11 +131,10 @@ def _in_parallel(fn, items, job: Job, message: str) -> None:
     """Run fn(item) for every item on one worker per core, each with single-threaded BLAS
     (OpenBLAS's own threads spin-wait when the cores are shared); progress and cancel from
     this thread."""
-    import os
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     items = list(items)
-    with single_blas_thread(), ThreadPoolExecutor(max(1, os.cpu_count() or 1)) as pool:
+    with single_blas_thread(), ThreadPoolExecutor(CORES) as pool:
         pending = {pool.submit(fn, it) for it in items}
         done_count = 0
         try:

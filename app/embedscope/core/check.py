@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 
 from .check_model import model_findings
-from .check_report import AlignmentReport, Finding, MAX_ROWS
+from .check_report import MAX_ROWS, AlignmentReport, Finding
 from .check_source import count_finding, header_findings, matrix_rows, warning_findings
 from .check_vectors import scan_rows, space_findings, space_measures, vector_findings
 from .check_words import frequency_order_finding, token_findings

@@ -16,9 +16,12 @@ def capped(rows, n: int = MAX_ROWS) -> list[int]:
     return [int(r) for r in list(rows)[:n]]
 
 
-def quoted(word) -> str:
-    from .check_words import show
+def show(word: str) -> str:
+    """A token as a user can see it: control characters and edge spaces made visible."""
+    return repr(word)[1:-1] if (not word.isprintable() or word != word.strip()) else word
 
+
+def quoted(word) -> str:
     return f"'{show(word)}'"
 
 

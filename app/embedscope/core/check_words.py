@@ -7,17 +7,12 @@ from collections import Counter
 
 import numpy as np
 
-from .check_report import Finding, capped, quoted
+from .check_report import Finding, capped, quoted, show
 
 # Control characters, and invisible ones that only ever arrive by accident
 # (zero-width space, line/paragraph separators, a byte-order mark inside the list).
 _INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
 _HEADER_LINE = re.compile(r"\s*\d+\s+\d+\s*\Z")
-
-
-def show(word: str) -> str:
-    """A token as a user can see it: control characters and edge spaces made visible."""
-    return repr(word)[1:-1] if (not word.isprintable() or word != word.strip()) else word
 
 
 def mojibake_fix(word: str) -> str | None:

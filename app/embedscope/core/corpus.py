@@ -1,5 +1,8 @@
 """Tokenise and count a text corpus, fast, so an export can keep the words a model will meet.
 
+The one tokeniser: an export's corpus source and the selection dock's "From corpus…" both count
+with it, so they choose the same words from the same file.
+
 Two tokenisers, both documented in `embedscope export --help` and written into the manifest:
 
 - "words" (the default): a word is a run of letters, digits or underscores, with inner
@@ -9,8 +12,9 @@ Two tokenisers, both documented in `embedscope export --help` and written into t
 - "whitespace": tokens are what `str.split()` gives, nothing removed.
 
 Speed: the text is read line by line (capped at 1 M characters per read) and split on white
-space with `str.split` + `Counter` (both in C); the "words" regex then runs once per *distinct* piece, not per occurrence, which gives
-exactly the same counts (no token spans white space) at almost the cost of a plain split.
+space with `str.split` + `Counter` (both in C); the "words" regex then runs once per *distinct*
+piece, not per occurrence, which gives exactly the same counts (no token spans white space) at
+almost the cost of a plain split.
 """
 from __future__ import annotations
 
@@ -82,7 +86,8 @@ def tokenize(text: str, tokenizer: str = "words", lowercase: bool = False) -> li
 
 def _check_tokenizer(tokenizer: str) -> None:
     if tokenizer not in TOKENIZERS:
-        raise ValueError(f"unknown tokenizer '{tokenizer}' (expected one of {', '.join(TOKENIZERS)})")
+        raise ValueError(f"unknown tokenizer '{tokenizer}' "
+                         f"(expected one of {', '.join(TOKENIZERS)})")
 
 
 def count_corpus(path, tokenizer: str = "words", lowercase: bool = False,
@@ -130,7 +135,7 @@ def count_corpus(path, tokenizer: str = "words", lowercase: bool = False,
             update(carry.split())
     counts, tokens = _tokenize_pieces(pieces, tokenizer, lowercase)
     warnings = []
-    bad = counts.get("\ufffd", 0) + sum(c for t, c in counts.items() if "\ufffd" in t and t != "\ufffd")
+    bad = sum(c for t, c in counts.items() if "\ufffd" in t)
     if bad:
         warnings.append(f"{path.name}: {bad:,} tokens held bytes that are not valid UTF-8 "
                         "(replaced by \ufffd)")
@@ -147,7 +152,8 @@ def count_text(text: str, tokenizer: str = "words", lowercase: bool = False) -> 
     return CorpusCounts(counts=counts, tokens=tokens, tokenizer=tokenizer, lowercase=lowercase)
 
 
-def _tokenize_pieces(pieces: Counter, tokenizer: str, lowercase: bool) -> tuple[dict[str, int], int]:
+def _tokenize_pieces(pieces: Counter, tokenizer: str,
+                     lowercase: bool) -> tuple[dict[str, int], int]:
     """Turn counts of white-space pieces into counts of tokens, ordered by descending count."""
     pattern = TOKENIZERS[tokenizer]
     if pattern is None and not lowercase:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .corpus import CorpusCounts
 from .embedding import Embedding
-from .vocabulary import lookup
+from .words import lookup
 
 TARGETS = (0.9, 0.95, 0.99)
 CURVE_POINTS = 200   # points of the curve, spaced evenly on a log scale of rows

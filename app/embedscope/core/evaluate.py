@@ -18,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from . import analogy_batch
 from .embedding import Embedding
 from .errors import EmbedscopeError
-from . import analogy_batch
 from .jobs import Job
-from .neighbours import gensim_norms, scores_for, single_blas_thread
+from .neighbours import gensim_norms, scores_for
+from .threads import single_blas_thread
 
 # Scores closer than this are re-checked exactly: far above the float32 rounding difference
 # between a blocked sgemm over unit rows and gensim's sgemv over raw rows divided by norms
@@ -114,7 +115,6 @@ def gensim_test_file(name: str) -> str:
     """A benchmark file from gensim's installed test data, found without importing gensim
     (importing `gensim.test.utils` reads a corpus and costs seconds)."""
     import importlib.util
-    import os
 
     spec = importlib.util.find_spec("gensim")
     if spec is None or not spec.submodule_search_locations:

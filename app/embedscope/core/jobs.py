@@ -49,29 +49,3 @@ class Job:
             parent.report(int(1000 * (start + (end - start) * frac)), 1000, message)
 
         return Job(prog if self.progress else None, self.should_stop)
-
-
-def run_on_cores(work: Callable[[int], None], workers: int, job: "Job",
-                 progress: Callable[[], tuple[int, int]], message: str) -> None:
-    """Run work(0), …, work(workers - 1) on as many threads, each with a single-threaded BLAS
-    (OpenBLAS's own threads spin-wait badly on shared cores), reporting `progress()` — a
-    (done, total) pair — to `job` every 0.2 s. The first failure, Cancelled included, is
-    raised once every worker has stopped (each checks `job` itself)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .neighbours import single_blas_thread
-
-    with single_blas_thread(), ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(work, w) for w in range(workers)]
-        try:
-            for f in futures:
-                while True:
-                    try:
-                        f.result(timeout=0.2)
-                        break
-                    except TimeoutError:
-                        job.step(*progress(), message)
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise

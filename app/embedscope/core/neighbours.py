@@ -7,22 +7,22 @@ reading less: for large vocabularies a 4-bit copy of the rows on their principal
 (core/quantized.py, an eighth of the matrix) bounds every row's cosine and rules out all but a
 few hundred rows before any is scored exactly (`_cosine_pruned`). Without it, the top k are
 found from per-block maxima (a few hundred numbers) instead of partitioning all V scores, and
-the products are split over the cores by us, each part a single-threaded BLAS call, because
-OpenBLAS's own threads spin-wait and lose badly on a machine whose cores are shared.
+the products are split over the cores by us, each part a single-threaded BLAS call (the
+policy is core/threads.py's).
 """
 from __future__ import annotations
 
-import os
 import threading
 import weakref
-from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
 
-from .embedding import Embedding
 from . import quantized
+from .embedding import Embedding
 from .errors import UnknownWordError
+from .expression import parse_expression
+from .threads import CORES, shared_pool, single_blas_thread
 
 METRICS = ("cosine", "dot", "euclidean")
 
@@ -130,44 +130,6 @@ def gensim_norms(emb: Embedding) -> np.ndarray:
     return search_state(emb).norms
 
 
-_BLAS = None
-_CORES = os.cpu_count() or 1
-
-
-_PINNED = None  # set by pin_blas_to_one_thread: the limit object, kept for the process
-
-
-@contextmanager
-def single_blas_thread():
-    """A context in which BLAS (OpenBLAS) uses one thread.
-
-    Changing OpenBLAS's thread count while another thread is inside a BLAS call can crash the
-    process, so a process with several jobs at once (the window) pins it once for good
-    (`pin_blas_to_one_thread`) and this context then changes nothing."""
-    global _BLAS
-    if _PINNED is not None:
-        yield
-        return
-    if _BLAS is None:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS = ThreadpoolController()
-    with _BLAS.limit(limits=1, user_api="blas"):
-        yield
-
-
-def pin_blas_to_one_thread() -> None:
-    """One BLAS thread for the rest of the process, set once. The window runs jobs side by
-    side on worker threads; with per-call limits, one job resetting OpenBLAS's thread count
-    while another was inside a BLAS call (a PCA's QR) crashed it, about one GUI test run in
-    five. The heavy paths split their work over the cores themselves."""
-    global _PINNED
-    if _PINNED is None:
-        from threadpoolctl import threadpool_limits
-
-        _PINNED = threadpool_limits(limits=1, user_api="blas")
-
-
 # --- query vectors ------------------------------------------------------------------------
 
 def _unitvec64(vec64: np.ndarray) -> np.ndarray:
@@ -188,8 +150,6 @@ def query_terms(emb: Embedding, query) -> list[tuple[float, object]]:
         terms = [(1.0, query)]
     elif isinstance(query, str):
         if query not in emb.word_to_row and any(c in query for c in "+-* "):
-            from .analogy import parse_expression  # "king - man + woman" as one query
-
             terms = parse_expression(query, emb.word_to_row)
         else:
             terms = [(1.0, query)]
@@ -245,7 +205,6 @@ def query_vector(emb: Embedding, terms, normalize: bool = True) -> np.ndarray:
 
 # --- scores and the top k --------------------------------------------------------------------
 
-_POOL = None
 _SPLIT_MIN_ROWS = 131_072  # below this one thread finishes before a second one starts
 
 
@@ -255,17 +214,13 @@ def _split_dot(mat, q: np.ndarray, out: np.ndarray) -> None:
     worker is its own share of a busy machine, without OpenBLAS's spin-waits. Split points are
     multiples of 64 rows: sgemv groups rows by 4, so every row rounds exactly as in one
     product over the whole matrix."""
-    global _POOL
     n = out.shape[0]
-    if _CORES < 2 or n < _SPLIT_MIN_ROWS:
+    if CORES < 2 or n < _SPLIT_MIN_ROWS:
         np.dot(mat[:n], q, out=out)
         return
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL = ThreadPoolExecutor(_CORES - 1, thread_name_prefix="embedscope-dot")
-    bounds = [0] + [((n * i) // _CORES) // 64 * 64 for i in range(1, _CORES)] + [n]
-    futures = [_POOL.submit(np.dot, mat[a:b], q, out=out[a:b])
+    pool = shared_pool()
+    bounds = [0] + [((n * i) // CORES) // 64 * 64 for i in range(1, CORES)] + [n]
+    futures = [pool.submit(np.dot, mat[a:b], q, out=out[a:b])
                for a, b in zip(bounds[1:-1], bounds[2:])]
     np.dot(mat[:bounds[1]], q, out=out[:bounds[1]])
     for f in futures:

@@ -12,14 +12,14 @@ the rows and the parameters.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
+from . import projection_cache
 from .embedding import Embedding
-from .errors import EmbedscopeError
 from .jobs import Job
+from .projection_result import Projection, ProjectionError
 
 METHODS = ("pca", "umap", "tsne", "axes")
 
@@ -30,8 +30,8 @@ DEFAULTS: dict[str, dict] = {
     "axes": {},
     "umap": {"n_neighbors": 15, "min_dist": 0.1, "metric": "cosine", "n_epochs": None},
     # ints_in_interval: map units per cell of the FFT grid that approximates the repulsive
-    # forces (openTSNE's default is 1). 1.5 measured on 50,000 GloVe words: 93 s instead of
-    # 129 s, neighbours kept 0.363 instead of 0.370 (bench/project.py prints both figures).
+    # forces (openTSNE's default is 1). 1.5 makes a large map much faster for a small loss
+    # in neighbours kept (bench/project.py prints both figures).
     "tsne": {"perplexity": 30.0, "metric": "cosine", "n_iter": 500,
              "early_exaggeration_iter": 250, "n_jobs": None, "ints_in_interval": 1.5},
 }
@@ -39,38 +39,6 @@ DEFAULTS: dict[str, dict] = {
 COMMON_PARAMS = {"quality_sample": 1000, "quality_k": 10}
 
 MIN_POINTS = 10  # below this UMAP/t-SNE have nothing to lay out (and their libraries fail)
-
-
-class ProjectionError(EmbedscopeError):
-    """A projection was asked for with settings that cannot work (unknown method or
-    parameter, too few points, an axis whose two ends are the same)."""
-
-
-@dataclass
-class Projection:
-    """A 2D map of some rows of an embedding.
-
-    `coords[i]` is where `rows[i]` lands. `params` are the settings actually used (defaults
-    filled in, limits applied). `quality` is the share of each point's k nearest neighbours
-    in the original space (cosine) still among its k nearest in 2D, on a sample of points.
-    `explained_variance` (PCA and axes) is the share of the rows' variance along x and y.
-    `seconds` is the time the computation took (when `from_cache`, the original time).
-    """
-
-    coords: np.ndarray
-    rows: np.ndarray
-    method: str
-    params: dict
-    quality: float | None
-    explained_variance: tuple[float, float] | None
-    seconds: float
-    from_cache: bool = False
-    seed: int | None = 0
-    axes: list[tuple[str, str]] | None = None
-    timings: dict = field(default_factory=dict)  # compute / quality / worker start, seconds
-
-    def __len__(self) -> int:
-        return len(self.rows)
 
 
 # --- which rows ------------------------------------------------------------------------------
@@ -320,8 +288,9 @@ def project(
 
     `params`: PCA `fit_sample` (rows the PCA is fitted on when there are more); UMAP
     `n_neighbors`, `min_dist`, `metric`, `n_epochs`; t-SNE `perplexity`, `metric`, `n_iter`,
-    `early_exaggeration_iter`, `n_jobs`, `ints_in_interval`; all: `quality_sample`, `quality_k`. `seed` makes
-    the result reproducible; `seed=None` lets UMAP use every core (faster, not repeatable).
+    `early_exaggeration_iter`, `n_jobs`, `ints_in_interval`; all: `quality_sample`,
+    `quality_k`. `seed` makes the result reproducible; `seed=None` lets UMAP use every core
+    (faster, not repeatable).
     `axes` (method "axes"): one or two (a, b) pairs or text "man:woman,bad:good".
     Raises ProjectionError for impossible settings, UnknownWordError for unknown axis words,
     Cancelled when `should_stop()` turns true (a running UMAP/t-SNE process is terminated).
@@ -349,8 +318,6 @@ def project(
 
     key = None
     if use_cache:
-        from . import projection_cache
-
         key = projection_cache.key_for(emb, rows, method, full, seed, axes)
         hit = projection_cache.lookup(emb, key, rows)
         if hit is not None:
@@ -386,8 +353,6 @@ def project(
                         seconds=time.perf_counter() - start, from_cache=False, seed=seed,
                         axes=axes, timings=timings)
     if use_cache:
-        from . import projection_cache
-
         projection_cache.store(emb, key, result)
     job.report(1000, 1000, "done")
     return result
@@ -396,8 +361,6 @@ def project(
 def last_projection(emb: Embedding) -> Projection | None:
     """The last projection computed for this file (from the cache), so reopening a file can
     show its last map at once; None when there is none or the file changed."""
-    from . import projection_cache
-
     return projection_cache.last(emb)
 
 

@@ -15,6 +15,7 @@ import tempfile
 import numpy as np
 
 from .cache_dir import cache_dir
+from .projection_result import Projection
 
 VERSION = 1  # bump when the meaning of a stored projection changes
 
@@ -102,14 +103,12 @@ def _remember_last(emb, key: str) -> None:
 
 
 def _read(path):
-    from .projection import Projection
-
     try:
         with np.load(path, allow_pickle=False) as z:
             coords = np.asarray(z["coords"], dtype=np.float32)
             rows = np.asarray(z["rows"], dtype=np.int64)
             meta = json.loads(str(z["meta"]))
-    except Exception:  # a damaged or foreign file is only a cache miss
+    except Exception:  # noqa: BLE001 - a damaged or foreign file is only a cache miss
         return None
     if meta.get("v") != VERSION or coords.shape != (len(rows), 2):
         return None

@@ -6,12 +6,11 @@ k / n. It lets a user tell a faithful map from a pretty one.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from .compiled import compiled
-from .jobs import Job, run_on_cores
+from .jobs import Job
+from .threads import CORES, run_on_cores
 
 STEP = 1 << 13   # columns per block: a block of similarities stays in cache
 PROBE = 1 << 13  # random columns that set each point's floor
@@ -87,7 +86,7 @@ def _original_neighbours_compiled(emb, rows, picks, k, job, fold):
     queries = _unit(np.asarray(emb.vectors[rows[picks]], dtype=np.float32))
     vals = np.full((m, k), -np.inf, dtype=np.float32)
     idx = np.zeros((m, k), dtype=np.int64)
-    workers = max(1, min(os.cpu_count() or 1, 4))
+    workers = min(CORES, 4)
     parts = np.array_split(np.arange(m), workers)
     done = [0] * workers
 

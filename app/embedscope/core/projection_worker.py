@@ -27,7 +27,8 @@ import time
 
 import numpy as np
 
-from .jobs import Cancelled, Job
+from .jobs import Job
+from .projection_result import ProjectionError
 
 _lock = threading.Lock()
 _worker: "_Worker | None" = None
@@ -168,8 +169,6 @@ def _discard_worker() -> None:
 
 
 def _wait(worker: _Worker, job: Job):
-    from .projection import ProjectionError
-
     try:
         while True:
             job.check()
@@ -191,9 +190,7 @@ def _wait(worker: _Worker, job: Job):
                 raise ProjectionError(_died(worker))
     except BaseException as exc:
         # Cancelled, a crash, Ctrl-C: the worker's state is unknown or busy — replace it.
-        from .projection import ProjectionError as PE
-
-        if not isinstance(exc, PE) or not worker.alive():
+        if not isinstance(exc, ProjectionError) or not worker.alive():
             _discard_worker()
         raise
 
@@ -297,7 +294,7 @@ def _child_main(conn, numba_dir: str) -> None:
                 coords = _fit(method, data, params, seed, report)
                 conn.send(("done", np.asarray(coords, dtype=np.float32),
                            {"library": time.perf_counter() - t0}))
-        except Exception as exc:  # reported to the caller as a ProjectionError
+        except Exception as exc:  # noqa: BLE001 - reported to the caller as a ProjectionError
             try:
                 conn.send(("error", f"{msg[1] if len(msg) > 1 else ''} failed: "
                            f"{type(exc).__name__}: {exc}"))
@@ -385,7 +382,7 @@ def _fit_tsne(data, params, seed, report):
         n_iter=int(params["n_iter"]),
         early_exaggeration_iter=early,
         # Threads only pay off on big maps; on small ones their hand-offs cost more than
-        # they save (measured: 300 points, 2 threads 10× slower than one on a busy machine).
+        # they save, many times more on a busy machine.
         n_jobs=int(params.get("n_jobs")
                    or ((os.cpu_count() or 1) if len(data) >= 10_000 else 1)),
         # openTSNE's own choice: FFT interpolation from 10,000 points up (the big maps), and

@@ -21,7 +21,7 @@ the chunks whose bound reaches that value and keeps their rows whose own bound d
 scored exactly. The answer is the exact one, after reading about an eighth of the matrix once.
 
 Needs numba (imported when the copy is first built) and a CPU with AVX2 or VNNI;
-`available()` says whether both are there.
+`available()` says whether both are there (never with EMBEDSCOPE_PLAIN, see core/compiled.py).
 """
 from __future__ import annotations
 
@@ -29,31 +29,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-ROWS = 16  # rows per chunk of the copy (core/quantized_kernels.py)
+from . import compiled
+from .quantized_layout import ROWS
+
 _ROW_BLOCK = 1 << 16
 # Slack for float32 rounding, in the estimates and between unit rows and gensim's raw-row scores.
 _ROUNDING = 1e-4
 _LEVELS = 7      # codes −8..7, scaled so that 99.9 % of each axis's values fit in ±7.5 steps
 
-_kernels = None
-
-
-def _load_kernels():
-    global _kernels
-    if _kernels is None:
-        try:
-            from . import quantized_kernels
-        except ImportError:
-            _kernels = False
-        else:
-            _kernels = quantized_kernels
-    return _kernels or None
-
 
 def available() -> bool:
     """Whether a search can use the copy: numba is there and this CPU runs an instruction form
     of the sums (core/quantized_kernels.py) — the plain loops would be slower than no copy."""
-    k = _load_kernels()
+    k = compiled.kernels("quantized_kernels")
     return k is not None and k.WIDTH > 0
 
 
@@ -94,7 +82,7 @@ class QuantizedRows:
         self.err = np.full(chunks * ROWS, np.nan, dtype=np.float32)
         self.code_len = 0.0   # the largest |c| of any row (bounds the query's rounding share)
         self.tail_len = 0.0   # the largest length of any row on the uncoded axes
-        kernels = _load_kernels()
+        self.kernels = kernels = compiled.kernels("quantized_kernels")
         for s in range(0, V, _ROW_BLOCK):
             raw = np.asarray(vectors[s:s + _ROW_BLOCK], dtype=np.float32)
             n = len(raw)
@@ -119,7 +107,7 @@ class QuantizedRows:
         """Whether the instruction form (quantized_kernels.FORM) compiles and agrees with the
         plain loops here. Also compiles (or loads from numba's cache) every loop a search uses,
         so that the first query does not wait for it."""
-        if not _load_kernels().WIDTH:
+        if not self.kernels.WIDTH:
             return False
         q = self.rotation[:, 0].copy()  # a unit vector
         try:
@@ -156,7 +144,7 @@ class QuantizedRows:
 
     def query(self, q: np.ndarray, simd: bool | None = None) -> QueryCodes:
         """The unit query `q` in the copy's terms; `simd=False` asks for the plain loops."""
-        kernels = _load_kernels()
+        kernels = self.kernels
         ints = np.empty(8 * self.planes, dtype=np.int8)
         bias, scale, slack = kernels.query_codes(q, self.rotation, self.axis_scale,
                                                  self.code_len, self.tail_len, _ROUNDING, ints)
@@ -167,7 +155,7 @@ class QuantizedRows:
         """Every row's estimate (rows 0..n); each cosine lies within err + slack of it."""
         n = self.rows if n is None else n
         out = np.empty(n, dtype=np.float32)
-        _load_kernels().estimates(self.codes, self.err, qc.words, qc.bias,
+        self.kernels.estimates(self.codes, self.err, qc.words, qc.bias,
                                   np.float32(qc.scale), n, out)
         return out
 
@@ -177,7 +165,7 @@ class QuantizedRows:
         chunks = -(-n // ROWS)
         upper = np.empty(chunks, dtype=np.float32)
         picked = np.empty(min(pick, chunks), dtype=np.int64)
-        _load_kernels().first_pass(self.codes, qc.words, qc.bias, np.float32(qc.scale),
+        self.kernels.first_pass(self.codes, qc.words, qc.bias, np.float32(qc.scale),
                                    self.chunk_err, chunks, upper, picked)
         return upper, picked
 
@@ -190,7 +178,7 @@ class QuantizedRows:
         first = (picked[:, None] * ROWS + np.arange(ROWS)).ravel()
         first = first[first < n]
         out = np.empty(limit + ROWS, dtype=np.int64)
-        count = _load_kernels().second_pass(
+        count = self.kernels.second_pass(
             self.codes, self.err, qc.words, qc.bias, np.float32(qc.scale), qc.slack, upper,
             first, np.asarray(vectors[first], dtype=np.float32), norms[first], q, k, exclude,
             n, out)

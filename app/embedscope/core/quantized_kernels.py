@@ -1,5 +1,5 @@
-"""Compiled loops of the 4-bit search copy (core/quantized.py); imported (with numba) only when
-the copy is built.
+"""Compiled loops of the 4-bit search copy (core/quantized.py); loaded (with numba) only through
+core/compiled.py's `kernels`, when the copy is built.
 
 The copy keeps rows in chunks of 16. A chunk is `planes` slices of 64 bytes; slice p holds, for
 each of the 16 rows, 4 bytes: their low nibbles are the codes of dimensions 8p..8p+3, their
@@ -9,8 +9,8 @@ bytes per slice in the same order. This is the operand layout of the x86 VNNI in
 CPU that has it one instruction forms 16 rows × 4 products (AVX2 needs two). Plain loops compute
 the same integers, and the same float32 estimates from them: they are the reference the
 instruction forms are tested against. Searches use the copy only where an instruction form runs:
-the plain loops are slower than one BLAS product over the whole matrix (measured: 9 ms against
-gensim's 6 ms on 400,000 × 50), so on other CPUs the plain search runs.
+the plain loops are slower than one BLAS product over the whole matrix, so on other CPUs the
+plain search runs.
 
 The compiled helpers take the instruction form when the query is handed over as int32 words
 (4 signed bytes each) and the plain loops when it is an int8 array; `FORM` says which
@@ -32,7 +32,7 @@ from numba.core import cgutils
 from numba.core import types as nt
 from numba.extending import intrinsic, overload
 
-from .quantized import ROWS  # rows per chunk (16)
+from .quantized_layout import ROWS  # rows per chunk (16)
 
 SLICE = 4 * ROWS   # bytes per slice
 

@@ -7,14 +7,12 @@ search, a words file, a corpus) and, for a corpus, how often the word occurred.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 
-from .errors import EmbeddingFormatError
-from .jobs import Job
+from .corpus import count_corpus
+from .words import lookup
 
 
 # --- shapes → masks ----------------------------------------------------------------------------
@@ -125,76 +123,26 @@ class Selection:
         return [emb.words[r] for r in self._origin]
 
 
-# --- words lists and corpora ---------------------------------------------------------------------
-def _lookup(emb, word: str):
-    """Row of a word, falling back to its lower-case form (GloVe is lower-cased)."""
-    r = emb.word_to_row.get(word)
-    if r is None:
-        r = emb.lower_to_row.get(word.lower())
-    return r
-
-
-def read_words_list(emb, path) -> tuple[np.ndarray, list[str]]:
-    """Rows of the words listed in a file (one per line; the first tab/space-separated field,
-    so a TSV with counts works too), in file order, and the words not in the vocabulary."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise EmbeddingFormatError(path, f"byte {exc.start}", "not UTF-8 text",
-                                   "one word per line") from None
-    except OSError as exc:
-        raise EmbeddingFormatError(path, None, exc.strerror or str(exc)) from None
-    rows, missing, seen = [], [], set()
-    for line in text.splitlines():
-        word = line.split("\t")[0].strip()
-        if " " in word:
-            word = word.split()[0]
-        if not word or word in seen:
-            continue
-        seen.add(word)
-        r = _lookup(emb, word)
-        if r is None:
-            missing.append(word)
-        else:
-            rows.append(r)
-    return np.asarray(rows, dtype=np.int64), missing
-
-
-TOKEN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
-
-
+# --- corpora -------------------------------------------------------------------------------------
 def corpus_words(emb, path, min_count: int = 1, progress=None, should_stop=None
                  ) -> tuple[np.ndarray, np.ndarray, int]:
     """The vocabulary words a text corpus uses: (rows, occurrences, tokens not in vocabulary),
-    most frequent first. Read in chunks so a large corpus can be cancelled."""
-    job = Job(progress, should_stop)
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise EmbeddingFormatError(path, None, exc.strerror or str(exc)) from None
-    counts: Counter = Counter()
-    done = 0
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            counts.update(TOKEN.findall(line))
-            done += len(line)
-            if done & 0xFFFF < len(line):
-                job.step(done, size, "reading corpus")
+    most frequent first.
+
+    Tokenised and looked up as an export's corpus source is (`core.corpus`, the default
+    "words" tokeniser; `core.words.lookup` with case fallback), so both choose the same words
+    from the same file. Tokens that find the same row ("The", "the") add up.
+    """
+    counts = count_corpus(path, progress=progress, should_stop=should_stop)
+    tokens = list(counts.counts)
+    rows, _ = lookup(emb, tokens)
     by_row: Counter = Counter()
     oov = 0
-    for tok, c in counts.items():
-        r = _lookup(emb, tok)
-        if r is None:
+    for r, c in zip(rows.tolist(), counts.counts.values()):
+        if r < 0:
             oov += c
         else:
             by_row[r] += c
     items = [(r, c) for r, c in by_row.most_common() if c >= min_count]
-    rows = np.asarray([r for r, _ in items], dtype=np.int64)
-    occ = np.asarray([c for _, c in items], dtype=np.int64)
-    return rows, occ, oov
-
-
-def write_words_list(path, words) -> None:
-    Path(path).write_text("".join(w + "\n" for w in words), encoding="utf-8")
+    return (np.asarray([r for r, _ in items], dtype=np.int64),
+            np.asarray([c for _, c in items], dtype=np.int64), oov)

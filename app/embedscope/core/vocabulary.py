@@ -11,7 +11,6 @@ written is looked up lowercased, then in any case, and reported as found that wa
 """
 from __future__ import annotations
 
-import json
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -20,8 +19,11 @@ from typing import ClassVar
 
 import numpy as np
 
+from .corpus import TOKENIZER_HELP, count_corpus
 from .errors import EmbeddingFormatError, EmbedscopeError
 from .jobs import Job
+from .neighbours import nearest
+from .words import lookup
 
 COMBINE = ("union", "intersect", "exclude")
 
@@ -45,16 +47,22 @@ class TopWords:
 
 @dataclass
 class WordsFile:
-    """A words file: one word per line (a `word<TAB>count` or `word count` line keeps the word),
-    a BERT-style `vocab.txt`, a JSON word → index map, or a Hugging Face `tokenizer.json`.
+    """The words of a words file: one word per line (a `word<TAB>count` or `word count` line
+    keeps the word), a BERT-style `vocab.txt`, a JSON word → index map, or a Hugging Face
+    `tokenizer.json`. Build it with `embedscope.io.words_file.words_source(path)`, which reads
+    the file: `words` in file order, `indices` each word's index in the file (line number for a
+    plain file; positions 0, 1, … when not given), `warnings` what the reader noticed.
 
-    With `keep_indices`, each word's row in the export is its index in the file (line number
-    for a plain file), so the export plugs into that tokenizer unchanged.
+    With `keep_indices`, each word's row in the export is its index in the file, so the export
+    plugs into that tokenizer unchanged.
     """
 
     path: str
+    words: list[str] = field(repr=False)
+    indices: list[int] | None = field(default=None, repr=False)
     keep_indices: bool = False
     combine: str = "union"
+    warnings: list[str] = field(default_factory=list, repr=False)
     kind: ClassVar[str] = "words-file"
 
     def describe(self) -> dict:
@@ -78,8 +86,6 @@ class Corpus:
     kind: ClassVar[str] = "corpus"
 
     def describe(self) -> dict:
-        from .corpus import TOKENIZER_HELP
-
         return {"kind": self.kind, "path": str(self.path), "min_count": self.min_count,
                 "max_words": self.max_words, "lowercase": self.lowercase,
                 "tokenizer": self.tokenizer, "tokenizer_rule": TOKENIZER_HELP.get(self.tokenizer),
@@ -171,7 +177,7 @@ class Coverage:
 
 
 @dataclass
-class Selection:
+class ChosenWords:
     """The chosen words in output order, each with its embedding row (-1 when missing)."""
 
     words: list[str]
@@ -190,140 +196,6 @@ class Selection:
         return [w for w, r in zip(self.words, self.rows) if r < 0]
 
 
-# --- reading word lists -----------------------------------------------------------------------
-def read_word_list(path) -> tuple[list[str], list[int] | None, str]:
-    """(words, indices or None, kind) of a words file; kind is "lines", "json-map" or
-    "tokenizer.json". Indices are given for JSON files and line numbers (from 0) for plain
-    files; empty lines hold no word. Raises EmbeddingFormatError naming the file and place."""
-    path = Path(path)
-    if not path.is_file():
-        raise EmbeddingFormatError(path, None, "no such file" if not path.exists() else
-                                   "is not a file", "a words file (one word per line, or JSON)")
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise EmbeddingFormatError(path, f"line {line}", "bytes that are not valid UTF-8",
-                                   "a UTF-8 text file") from None
-    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        return _read_json_words(path, text)
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
-    head = [ln for ln in lines[:1000] if ln]
-    if head and all("\t" in ln for ln in head):
-        lines = [ln.split("\t", 1)[0] for ln in lines]
-    elif head and all(re.fullmatch(r"\S+ \d+", ln) for ln in head):
-        lines = [ln.rsplit(" ", 1)[0] if re.fullmatch(r"\S+ \d+", ln) else ln for ln in lines]
-    # A word's index is its line number, so an empty line in a tokenizer's vocab.txt shows up
-    # as a gap (refused when keeping indices) instead of silently shifting every later row.
-    kept = [(i, ln) for i, ln in enumerate(lines) if ln != ""]
-    return [ln for _, ln in kept], [i for i, _ in kept], "lines"
-
-
-def _read_json_words(path: Path, text: str):
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise EmbeddingFormatError(path, f"line {exc.lineno}, column {exc.colno}",
-                                   f"invalid JSON ({exc.msg})",
-                                   "a JSON word → index map or a tokenizer.json") from None
-    kind = "json-map"
-    if isinstance(data, dict) and isinstance(data.get("model"), dict) and "vocab" in data["model"]:
-        kind = "tokenizer.json"
-        vocab = data["model"]["vocab"]
-        if isinstance(vocab, list):  # Unigram: [[token, score], ...], index = position
-            mapping = {}
-            for i, item in enumerate(vocab):
-                tok = item[0] if isinstance(item, (list, tuple)) and item else item
-                if not isinstance(tok, str):
-                    raise EmbeddingFormatError(path, f"model.vocab[{i}]", "not a token",
-                                               "[token, score] pairs")
-                mapping.setdefault(tok, i)
-        else:
-            mapping = dict(vocab)
-        for added in data.get("added_tokens") or []:
-            if isinstance(added, dict) and isinstance(added.get("content"), str) \
-                    and isinstance(added.get("id"), int):
-                mapping.setdefault(added["content"], added["id"])
-    elif isinstance(data, dict):
-        mapping = data
-    else:
-        raise EmbeddingFormatError(path, None, "the JSON is not an object",
-                                   'a word → index map like {"the": 0, "of": 1}')
-    for w, i in mapping.items():
-        if not isinstance(i, int) or isinstance(i, bool) or i < 0:
-            raise EmbeddingFormatError(path, f"word '{w}'", f"index {i!r} is not a whole number ≥ 0",
-                                       'a word → index map like {"the": 0, "of": 1}')
-    items = sorted(mapping.items(), key=lambda kv: kv[1])
-    return [w for w, _ in items], [i for _, i in items], kind
-
-
-# --- looking words up ----------------------------------------------------------------------------
-def lookup(emb, words, case_fallback: bool = True) -> tuple[np.ndarray, dict[str, str]]:
-    """Rows of `words` (-1 when missing) and {asked: found} for those found by case fallback.
-
-    The fallback tries the word lowercased, then any word that lowercases to the same
-    ("paris" finds "Paris" in a cased embedding); the first such row wins.
-    """
-    exact = emb.word_to_row
-    get = exact.get
-    rows = np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
-    fallback: dict[str, str] = {}
-    if not case_fallback:
-        return rows, fallback
-    cased = None
-    for i in np.flatnonzero(rows < 0):
-        w = words[i]
-        low = w.lower()
-        r = get(low)
-        if r is None:
-            # The usual other spellings first (one dict probe each), then, for an embedding
-            # that has cased words at all, every word that lowercases the same.
-            for variant in (low.capitalize(), low.upper(), low.title()):
-                r = get(variant)
-                if r is not None:
-                    break
-        if r is None:
-            if cased is None:
-                cased = _cased_index(emb)
-            r = cased.get(low)
-        if r is not None:
-            rows[i] = r
-            fallback[w] = emb.words[r]
-    return rows, fallback
-
-
-_CASED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _cased_index(emb) -> dict[str, int]:
-    """Lowercased form → first row, over only the words that are not already lowercase.
-
-    A word whose lowercase form is itself in the vocabulary was found by the plain lookup, so
-    this smaller index is all the any-case fallback needs (cheaper than `emb.lower_to_row`)."""
-    hit = _CASED.get(emb)
-    if hit is None:
-        hit = {}
-        # A lowercased embedding (GloVe 6B, most fastText wiki sets) shows no capital letter
-        # among its first 10,000 words; scanning all its rows would find nothing.
-        head = emb.words[:10000]
-        if not any(w != w.lower() for w in head) and len(emb.words) > len(head):
-            _CASED[emb] = hit
-            return hit
-        for i, w in enumerate(emb.words):
-            if not w.islower():
-                low = w.lower()
-                if low != w:
-                    hit.setdefault(low, i)
-        _CASED[emb] = hit
-    return hit
-
-
 # --- resolving sources ----------------------------------------------------------------------------
 @dataclass
 class _Resolved:
@@ -335,6 +207,7 @@ class _Resolved:
     tokens: int | None = None
     duplicates: int = 0
     members: frozenset | None = None   # set(words), when a cache already holds it
+    warnings: list[str] = field(default_factory=list)
 
 
 def _dedupe(words, indices=None):
@@ -361,7 +234,8 @@ def _resolve(emb, src, job: Job) -> _Resolved:
         words, _, dup = _dedupe(emb.words[: src.n])
         return _Resolved(words, f"the first {src.n:,} rows", False, duplicates=dup)
     if isinstance(src, WordsFile):
-        words, indices, kind = read_word_list(src.path)
+        words = src.words
+        indices = list(range(len(words))) if src.indices is None else list(src.indices)
         if src.keep_indices:
             seen: dict[str, int] = {}
             for w, i in zip(words, indices):
@@ -382,9 +256,11 @@ def _resolve(emb, src, job: Job) -> _Resolved:
                 gap = next(k for k, i in enumerate(indices) if i != k)
                 raise EmbeddingFormatError(src.path, f"index {gap}", "no word has this index",
                                            "indices 0..N-1 with no gaps, to keep them")
-            return _Resolved(list(words), Path(src.path).name, True, indices=list(indices))
+            return _Resolved(list(words), Path(src.path).name, True, indices=list(indices),
+                             warnings=list(src.warnings))
         words, _, dup = _dedupe(words)
-        return _Resolved(words, Path(src.path).name, True, duplicates=dup)
+        return _Resolved(words, Path(src.path).name, True, duplicates=dup,
+                         warnings=list(src.warnings))
     if isinstance(src, Corpus):
         counts = src.counts
         # Counts the caller passed are trusted when they were made the same way (the export
@@ -402,7 +278,8 @@ def _resolve(emb, src, job: Job) -> _Resolved:
         try:
             rx = re.compile(src.pattern, re.IGNORECASE if src.ignore_case else 0)
         except re.error as exc:
-            raise SelectionError(f"the regular expression '{src.pattern}' is not valid: {exc}") from None
+            raise SelectionError(f"the regular expression '{src.pattern}' is not valid: "
+                                 f"{exc}") from None
         key = (src.pattern, src.ignore_case)
         per_emb = _REGEX_CACHE.setdefault(emb, {})
         if key not in per_emb:  # previews repeat the same regex on every option change
@@ -421,32 +298,10 @@ def _resolve(emb, src, job: Job) -> _Resolved:
         for q in src.words:
             emb.row(q)  # UnknownWordError with suggestions when absent
             words.append(q)
-            words.extend(n.word for n in _nearest(emb, q, src.k))
+            words.extend(n.word for n in nearest(emb, q, k=src.k))
         words, _, dup = _dedupe(words)
         return _Resolved(words, "neighbours of " + ", ".join(src.words), False, duplicates=dup)
     raise SelectionError(f"unknown word source {src!r}")
-
-
-def _nearest(emb, word, k):
-    try:
-        from .neighbours import nearest
-    except ImportError:  # engineer D's module not there: the same cosine ranking, inline
-        unit = emb.unit_vectors
-        q = unit[emb.row(word)]
-        scores = unit @ q
-        order = np.argsort(-scores, kind="stable")
-        out = []
-        Hit = type("Hit", (), {})
-        for r in order:
-            if emb.words[r] == word:
-                continue
-            h = Hit()
-            h.word, h.row, h.score = emb.words[r], int(r), float(scores[r])
-            out.append(h)
-            if len(out) >= k:
-                break
-        return out
-    return nearest(emb, word, k=k)
 
 
 _COUNTS_CACHE: dict = {}
@@ -455,9 +310,7 @@ _REGEX_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def _cached_counts(src: Corpus, job: Job):
     """Count a corpus once per (file state, tokenizer, lowercase): previews call this often."""
-    from .corpus import count_corpus
-
-    for key, counts in list(_COUNTS_CACHE.items()):
+    for counts in list(_COUNTS_CACHE.values()):
         if counts.matches(src.path, src.tokenizer, src.lowercase):
             return counts
     counts = count_corpus(src.path, tokenizer=src.tokenizer, lowercase=src.lowercase,
@@ -469,12 +322,13 @@ def _cached_counts(src: Corpus, job: Job):
 
 # --- combining ------------------------------------------------------------------------------------
 def select_words(emb, sources, case_fallback: bool = True, order: str = "asked",
-                 missing_examples: int = 20, progress=None, should_stop=None) -> Selection:
+                 missing_examples: int = 20, progress=None, should_stop=None) -> ChosenWords:
     """Combine the sources left to right and look every chosen word up.
 
     `order`: "asked" (sources' order) or "embedding" (by embedding row; words it lacks last).
     Raises SelectionError for an impossible request, EmbeddingFormatError for an unreadable
-    words or corpus file, UnknownWordError for a neighbours query the embedding lacks.
+    corpus or a words file whose indices cannot be kept, UnknownWordError for a neighbours
+    query the embedding lacks.
     """
     job = Job(progress, should_stop)
     sources = list(sources)
@@ -483,7 +337,8 @@ def select_words(emb, sources, case_fallback: bool = True, order: str = "asked",
                              "--word or --neighbours")
     for s in sources:
         if getattr(s, "combine", "union") not in COMBINE:
-            raise SelectionError(f"unknown combination '{s.combine}' (expected {', '.join(COMBINE)})")
+            raise SelectionError(f"unknown combination '{s.combine}' "
+                                 f"(expected {', '.join(COMBINE)})")
     if order not in ("asked", "embedding"):
         raise SelectionError(f"unknown order '{order}' (expected asked or embedding)")
     keep = [s for s in sources if isinstance(s, WordsFile) and s.keep_indices]
@@ -531,7 +386,7 @@ def select_words(emb, sources, case_fallback: bool = True, order: str = "asked",
     exported = {w for w, r in zip(chosen, rows) if r >= 0}
     known_rows = dict(zip(chosen, rows.tolist()))
     coverage = []
-    for s, res in resolved:
+    for _, res in resolved:
         if not res.listed:
             continue
         # Words already looked up keep their answer; only words an intersect/exclude removed
@@ -554,8 +409,9 @@ def select_words(emb, sources, case_fallback: bool = True, order: str = "asked",
             cov.tokens_covered = int(sum(c for w, c in res.counts.items() if w in exported))
         coverage.append(cov)
     warnings = []
-    for s, res in resolved:
+    for _, res in resolved:
+        warnings.extend(res.warnings)
         if res.duplicates:
             warnings.append(f"{res.label}: {res.duplicates:,} words listed more than once "
                             "(each kept once, at its first place)")
-    return Selection(chosen, rows, fallback, coverage, file_indices, warnings)
+    return ChosenWords(chosen, rows, fallback, coverage, file_indices, warnings)

@@ -33,16 +33,9 @@ def make_app(argv=None):
     app.setApplicationName("Embedscope")
     # Lets Wayland and desktop shells match the window to the installed .desktop entry and icon.
     app.setDesktopFileName("io.github.embedscope.Embedscope")
-    from .. import __version__
+    from .._version import __version__
 
     app.setApplicationVersion(__version__)
-    # Background jobs run Python code too; handing Python's GIL around every 0.5 ms instead of
-    # every 5 ms lets the UI thread in sooner: in bench/ui_latency.py the longest stall while
-    # a 400,000-word file loads fell from 775 ms (2 ms) and 3.4 s (5 ms) to about 0.5 s.
-    sys.setswitchinterval(0.0005)
-    from . import gc_policy
-
-    gc_policy.apply()
     return app
 
 

@@ -6,26 +6,53 @@ the PyTorch/Keras code written beside them, with a button to copy it.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QGuiApplication
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
-                               QListWidget, QMenu, QPlainTextEdit, QPushButton, QSpinBox,
-                               QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core import export as ex
 from ..core import vocabulary as voc
+from ..core.errors import EmbedscopeError
+from ..io.export_folder import preview, write_export
+from ..io.registry import WRITERS
+from ..io.words_file import words_source
 from .docks.common import ProgressRow, fill_table, make_table, note
 from .workers import JobRunner
 
-FORMAT_LABELS = {
-    "npy": "NumPy .npy", "npz": "NumPy .npz", "safetensors": "safetensors",
-    "word2vec": "word2vec text", "word2vec-bin": "word2vec binary", "glove": "GloVe text",
-    "tsv": "Projector TSV",
-}
+
+def format_hint(writer) -> str:
+    """What an output format writes and what it cannot hold, under the format list."""
+    limits = []
+    if not writer.holds_spaces:
+        limits.append("words with white space cannot be written")
+    if not writer.holds_float16:
+        limits.append("float16 values are stored as float32")
+    return "Writes " + " + ".join(writer.files) + "".join(f"; {x}" for x in limits) + "."
 
 
 def describe_source(src) -> str:
@@ -144,8 +171,14 @@ class ExportDialog(QDialog):
         out_box = QGroupBox("Output")
         of = QFormLayout(out_box)
         self.format = QComboBox()
-        for key in ex.FORMATS:
-            self.format.addItem(FORMAT_LABELS.get(key, key), key)
+        for name, writer in WRITERS.items():
+            self.format.addItem(writer.label, name)
+            self.format.setItemData(self.format.count() - 1, format_hint(writer),
+                                    Qt.ItemDataRole.ToolTipRole)
+        self.format.setCurrentIndex(self.format.findData(ex.ExportPlan.format))
+        self.format_hint = note("")
+        self.format.currentIndexChanged.connect(self._show_format_hint)
+        self._show_format_hint()
         self.dtype = QComboBox()
         self.dtype.addItems(list(ex.DTYPES))
         self.normalize = QCheckBox("scale every row to unit length")
@@ -162,6 +195,7 @@ class ExportDialog(QDialog):
         fmt_row.addWidget(self.format, 1)
         fmt_row.addWidget(self.dtype)
         of.addRow("Format", fmt_row)
+        of.addRow("", self.format_hint)
         of.addRow("", self.normalize)
         of.addRow("Seed", self.seed)
         of.addRow("Folder", frow)
@@ -273,8 +307,13 @@ class ExportDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "Words file or tokenizer vocabulary", "",
                                               "Words (*.txt *.json *.tsv *.vocab);;All (*)")
         if path:
-            self.add_source(voc.WordsFile(path, keep_indices=self.keep_indices.isChecked(),
-                                          combine=self._combine()))
+            try:
+                src = words_source(path, keep_indices=self.keep_indices.isChecked(),
+                                   combine=self._combine())
+            except EmbedscopeError as exc:
+                self._preview_failed(exc)
+                return
+            self.add_source(src)
 
     def _add_corpus(self):
         path, _ = QFileDialog.getOpenFileName(self, "Corpus", "", "Text (*.txt);;All (*)")
@@ -314,8 +353,7 @@ class ExportDialog(QDialog):
         sources = []
         for s in self.sources:
             if isinstance(s, voc.WordsFile):
-                s = voc.WordsFile(s.path, keep_indices=self.keep_indices.isChecked(),
-                                  combine=s.combine)
+                s = dataclasses.replace(s, keep_indices=self.keep_indices.isChecked())
             sources.append(s)
         return ex.ExportPlan(
             sources=sources, order=self.order.currentData(),
@@ -330,16 +368,19 @@ class ExportDialog(QDialog):
     def _changed(self, *_):
         self._timer.start()
 
+    def _show_format_hint(self, *_):
+        self.format_hint.setText(format_hint(WRITERS[self.format.currentData()]))
+
     # --- preview ---------------------------------------------------------------------------
     def refresh_preview(self):
         try:
             plan = self.plan()
             plan.validate()
-        except Exception as exc:
+        except EmbedscopeError as exc:
             self._preview_failed(exc)
             return
         self.summary.setText("Working out the preview…")
-        self.preview_runner.start(ex.preview, self.state.embedding, plan, label="preview")
+        self.preview_runner.start(preview, self.state.embedding, plan, label="preview")
 
     def _preview_failed(self, exc):
         self.last_preview = None
@@ -351,7 +392,7 @@ class ExportDialog(QDialog):
         size = pv.rows * pv.dim * (2 if plan.dtype == "float16" else 4)
         self.summary.setText(
             f"<b>{pv.rows:,} rows × {pv.dim}</b> ({size / 2**20:.1f} MB as {plan.dtype}) → "
-            + ", ".join(plan.files))
+            + ", ".join([f["name"] for f in pv.manifest["files"]] + ["manifest.json"]))
         self.warnings.setText("\n".join(pv.warnings[:6]))
         fill_table(self.head_table, [(h["row"], h["word"],
                                       h["from"] if h["from"] is not None else "–",
@@ -370,7 +411,7 @@ class ExportDialog(QDialog):
         try:
             plan = self.plan()
             plan.validate()
-        except Exception as exc:
+        except EmbedscopeError as exc:
             self.result_label.setText(f"<span style='color:#c92a2a'>{exc}</span>")
             return
         folder = self.folder.text().strip()
@@ -378,7 +419,7 @@ class ExportDialog(QDialog):
             self.result_label.setText("Choose a folder to export into.")
             return
         self.result_label.setText("")
-        self.write_runner.start(ex.write_export, self.state.embedding, plan, folder,
+        self.write_runner.start(write_export, self.state.embedding, plan, folder,
                                 force=self.force.isChecked(), label="exporting")
 
     def _written(self, manifest):

@@ -9,9 +9,6 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ..core.selection import Selection
-from . import qt_fixes
-
-qt_fixes.apply()  # before any signal is emitted: see qt_fixes for the PySide6 6.12 bug
 
 
 class AppState(QObject):
@@ -76,12 +73,10 @@ class AppState(QObject):
 
     # --- pointing at words ---------------------------------------------------------------------
     def row_of(self, word: str):
-        """Row of a word (exact, then lower-case), or None."""
-        emb = self.embedding
-        if emb is None:
-            return None
-        r = emb.word_to_row.get(word)
-        return r if r is not None else emb.lower_to_row.get(word.lower())
+        """Row of a word (as written, then by case fallback, as everywhere else), or None."""
+        from ..core.words import row_of
+
+        return None if self.embedding is None else row_of(self.embedding, word)
 
     def pick(self, row: int, centre: bool = False) -> None:
         row = int(row)

@@ -15,7 +15,7 @@ import traceback
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from ..core.jobs import Cancelled
-from . import gc_policy
+from . import process
 
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals: a core loop may report 10,000×/s
 
@@ -242,7 +242,7 @@ class JobRunner(QObject):
             # longest stall in bench/ui_latency.py is ~100-130 ms).
             QTimer.singleShot(150, sig.handled.set)
         # once the handlers have taken the result in, keep full collections from walking it
-        QTimer.singleShot(0, gc_policy.job_done)
+        QTimer.singleShot(0, process.job_done)
         if not self._current(job_id):
             return False
         self._task = None

@@ -23,9 +23,9 @@ import numpy as np
 from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
+from .formats import reader, writer
 from .numpy_files import (ZIP_MAGIC, as_float32, attach_words, check_matrix, find_vocab,
                           vocab_beside)
-from .registry import reader
 from .words_file import read_words_file
 
 # safetensors dtype → (numpy dtype as stored, bytes per value); BF16 is read as uint16 bits.
@@ -112,7 +112,7 @@ def list_tensors(path) -> list[TensorInfo]:
     """Every tensor of a safetensors file or PyTorch checkpoint, for a chooser in the window.
     (A PyTorch file is loaded with weights_only, as `load` does.)"""
     path = Path(path)
-    from .registry import read_head
+    from .formats import read_head
 
     if _sniff_safetensors(read_head(path)):
         return read_safetensors_header(path)[0]
@@ -268,6 +268,21 @@ def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None
     arrays = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
     save_file(arrays, str(path), metadata={str(k): str(v) for k, v in (metadata or {}).items()}
               or None)
+
+
+def _read_back(folder: Path):
+    from safetensors.numpy import load_file
+
+    return None, load_file(str(folder / "embeddings.safetensors"))["weight"]
+
+
+@writer("safetensors", "safetensors", files={"embeddings.safetensors": "matrix"},
+        holds_spaces=True, holds_float16=True, read_back=_read_back,
+        load_code=["from safetensors.numpy import load_file", "",
+                   'weights = load_file("embeddings.safetensors")["weight"]'])
+def write_safetensors_export(folder: Path, words, values, metadata) -> None:
+    """The matrix as tensor "weight"; the metadata names the words file and the special rows."""
+    write_safetensors(folder / "embeddings.safetensors", {"weight": values}, metadata)
 
 
 # --- PyTorch -------------------------------------------------------------------------------

@@ -25,8 +25,8 @@ from ..core.compiled import compiled, is_loaded
 from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
+from .formats import reader
 from .parsing import common_warnings, decode_tokens
-from .registry import reader
 
 MAGIC = 793712314
 _ARGS = struct.Struct("<2i12id")   # magic, version, dim … lr_update_rate, t

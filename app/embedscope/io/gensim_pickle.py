@@ -14,7 +14,7 @@ import numpy as np
 from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError, PickleRefusedError
 from .checkpoint import TORCH_LEGACY_MAGIC
-from .registry import reader
+from .formats import reader
 
 
 def is_pickle(data: bytes) -> bool:

@@ -28,7 +28,6 @@ from .checkpoint import (
     read_safetensors_header,
     read_torch,
 )
-from .registry import reader
 from .words_file import read_words_file
 
 WEIGHTS_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
@@ -352,9 +351,8 @@ def _pad_id(config: dict, special: dict[str, int]) -> int | None:
                  if w.strip("[]<>|").lower() in ("pad", "padding")), None)
 
 
-@reader("model-folder", "model folder (config.json, weights, tokenizer)")
 def read_model_folder(path, *, vocab=None, tensor=None, trust_pickle=False, job=None,
-                      allow_mismatch=False, **_) -> Embedding:
+                      allow_mismatch=False) -> Embedding:
     """The input-embedding table of a model folder, with the tokenizer's tokens."""
     folder = Path(path)
     job = job or Job()

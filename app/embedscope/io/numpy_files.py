@@ -14,8 +14,8 @@ import numpy as np
 from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
+from .formats import reader, writer
 from .parsing import decode_tokens
-from .registry import reader
 from .words_file import read_words_file
 
 NPY_MAGIC = b"\x93NUMPY"
@@ -497,3 +497,26 @@ def write_npz(path, vectors, words) -> None:
     # np.savez appends ".npz" to names without it; an open file keeps the exact path.
     with open(path, "wb") as f:
         np.savez(f, vectors=vectors, words=words_arr)
+
+
+def _read_back_npy(folder: Path):
+    return None, np.load(folder / "embeddings.npy", allow_pickle=False)
+
+
+@writer("npy", "NumPy .npy", files={"embeddings.npy": "matrix"}, holds_spaces=True,
+        holds_float16=True, read_back=_read_back_npy,
+        load_code=["import numpy as np", "", 'weights = np.load("embeddings.npy")'])
+def write_npy_export(folder: Path, words, values, metadata) -> None:
+    np.save(folder / "embeddings.npy", values, allow_pickle=False)
+
+
+def _read_back_npz(folder: Path):
+    with np.load(folder / "embeddings.npz", allow_pickle=False) as z:
+        return [str(w) for w in z["words"].tolist()], z["vectors"]
+
+
+@writer("npz", "NumPy .npz", files={"embeddings.npz": "matrix"}, holds_spaces=True,
+        holds_float16=False, read_back=_read_back_npz,
+        load_code=["import numpy as np", "", 'weights = np.load("embeddings.npz")["vectors"]'])
+def write_npz_export(folder: Path, words, values, metadata) -> None:
+    write_npz(folder / "embeddings.npz", values, words)

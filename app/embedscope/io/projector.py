@@ -16,8 +16,8 @@ import numpy as np
 from ..core.embedding import Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
+from .formats import reader, writer
 from .numpy_files import attach_words, nonfinite_warning
-from .registry import reader
 from .words_file import read_words_file
 
 BLOCK = 16 << 20
@@ -239,3 +239,18 @@ def write_projector_tsv(vectors_path, metadata_path, words, vectors, attributes=
             f.write((row_format * block.shape[0]) % values)
     with open(metadata_path, "w", encoding="utf-8", newline="\n") as f:
         f.write("".join(meta_lines))
+
+
+def _read_back(folder: Path):
+    back = read_projector(folder / "vectors.tsv", vocab=str(folder / "metadata.tsv"))
+    return back.words, np.asarray(back.vectors)
+
+
+@writer("tsv", "Projector TSV",
+        files={"vectors.tsv": "matrix", "metadata.tsv": "words (Projector metadata)"},
+        holds_spaces=False, holds_float16=False, read_back=_read_back,
+        load_code=["import numpy as np", "",
+                   'weights = np.loadtxt("vectors.tsv", delimiter="\\t", dtype=np.float32, '
+                   'ndmin=2)'])
+def write_projector_export(folder: Path, words, values, metadata) -> None:
+    write_projector_tsv(folder / "vectors.tsv", folder / "metadata.tsv", words, values)

@@ -1,102 +1,80 @@
-"""The table of file formats Embedscope reads, and `load()` that picks one by content.
+"""Where callers look file formats up: `load()` that picks a reader by content, the reader
+and writer tables, and the Open dialog's filter built from them.
 
-Each format family lives in its own module and registers itself with `@reader(...)`:
-a new format is one new module listed in `FORMAT_MODULES`, never an edit to an if/elif chain.
+Each format family lives in its own module and declares `@reader(...)` and `@writer(...)` (see
+`io.formats`); importing the modules below fills READERS and WRITERS. A new format is one new
+module added to FORMAT_MODULES, never an edit to an if/elif chain.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..core.embedding import Embedding
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
+from . import (
+    checkpoint,
+    fasttext_bin,
+    gensim_pickle,
+    numpy_files,
+    projector,
+    word2vec_binary,
+    word2vec_text,
+)
+from .formats import READERS, WRITERS, Reader, Writer, read_head
+from .model_folder import read_model_folder
 
-# Modules that register readers when imported, in sniffing-priority order for ties.
-FORMAT_MODULES = [
-    "embedscope.io.word2vec_binary",
-    "embedscope.io.word2vec_text",
-    "embedscope.io.fasttext_bin",
-    "embedscope.io.numpy_files",
-    "embedscope.io.projector",
-    "embedscope.io.checkpoint",
-    "embedscope.io.gensim_pickle",
-    "embedscope.io.model_folder",
-]
-
-HEAD_BYTES = 1 << 16
-
-
-@dataclass
-class FileHead:
-    """What sniffers look at: the path and the first 64 KiB (decompressed when compressed)."""
-
-    path: Path
-    data: bytes
-    compression: str | None  # "gzip", "bz2", "xz", "zip" or None
+# In this order the tables list their formats: the CLI's choices, the export dialog's list, and,
+# when two sniffers are equally sure of a file, the reader that wins.
+FORMAT_MODULES = (numpy_files, checkpoint, word2vec_text, word2vec_binary, projector, fasttext_bin,
+                  gensim_pickle)
 
 
-@dataclass
-class Reader:
-    name: str          # what --format takes: "word2vec", "glove", "word2vec-bin", "npy", ...
-    label: str         # what a user reads: "word2vec text (with header)"
-    extensions: tuple[str, ...]
-    sniff: Callable[[FileHead], float]   # 0 = not this format, 1 = certainly this format
-    read: Callable[..., Embedding]       # read(path, *, vocab, tensor, trust_pickle, job)
-    cacheable: bool = False              # parsed text/binary: worth a memory-mapped cache
+def _in_module_order(table: dict) -> None:
+    """Put a table in FORMAT_MODULES order (declaration order within a module), whichever
+    module happened to be imported first."""
+    rank = {m.__name__: i for i, m in enumerate(FORMAT_MODULES)}
+
+    def module_rank(item):
+        entry = item[1]
+        return rank[(entry.read if isinstance(entry, Reader) else entry.write).__module__]
+
+    ordered = sorted(table.items(), key=module_rank)
+    table.clear()
+    table.update(ordered)
 
 
-READERS: dict[str, Reader] = {}
+_in_module_order(READERS)
+_in_module_order(WRITERS)
 
+# Compressed files are recognised by their content (io.compressed); these are the names they
+# usually carry, for the Open dialog.
+COMPRESSED_EXTENSIONS = (".gz", ".bz2", ".xz", ".zip")
 
-def reader(name: str, label: str, extensions=(), sniff=None, cacheable: bool = False):
-    """Register `read(path, *, vocab=None, tensor=None, trust_pickle=False, job=Job())`."""
-
-    def deco(fn):
-        READERS[name] = Reader(name, label, tuple(extensions), sniff or (lambda head: 0.0), fn,
-                               cacheable)
-        return fn
-
-    return deco
-
-
-_loaded_modules = False
-
-
-def _ensure_readers() -> None:
-    global _loaded_modules
-    if not _loaded_modules:
-        for mod in FORMAT_MODULES:
-            try:
-                importlib.import_module(mod)
-            except ModuleNotFoundError as exc:  # a format module not written yet
-                if exc.name != mod:
-                    raise
-        _loaded_modules = True
+__all__ = ["FORMAT_MODULES", "READERS", "WRITERS", "Reader", "Writer", "detect_format",
+           "format_names", "load", "open_file_filter", "read_head"]
 
 
 def format_names() -> list[str]:
-    _ensure_readers()
     return list(READERS)
 
 
-def read_head(path: Path) -> FileHead:
-    """The first bytes of a file, seen through any compression."""
-    from .compressed import compression_of, open_binary
-
-    comp = compression_of(path)
-    with open_binary(path) as f:
-        data = f.read(HEAD_BYTES)
-    return FileHead(path, data, comp)
+def open_file_filter() -> str:
+    """The Open dialog's filter (Qt syntax): every readable extension, compressed or not, then
+    one entry per format, then "All files (*)"."""
+    every = dict.fromkeys(f"*{e}" for r in READERS.values() for e in r.extensions)
+    every.update(dict.fromkeys(f"*{e}" for e in COMPRESSED_EXTENSIONS))
+    parts = ["Embeddings (" + " ".join(every) + ")"]
+    parts += [f"{r.label} (" + " ".join(f"*{e}" for e in r.extensions) + ")"
+              for r in READERS.values() if r.extensions]
+    parts.append("All files (*)")
+    return ";;".join(parts)
 
 
 def detect_format(path, vocab=None) -> Reader:
     """The reader whose sniffer is most confident about this file's content."""
-    _ensure_readers()
     path = Path(path)
     head = read_head(path)
     if not head.data:
@@ -105,7 +83,7 @@ def detect_format(path, vocab=None) -> Reader:
     for r in READERS.values():
         try:
             score = float(r.sniff(head))
-        except Exception:  # a sniffer never stops detection; it just does not vote
+        except Exception:  # noqa: BLE001 - a sniffer never stops detection; it does not vote
             score = 0.0
         if score > best_score:
             best, best_score = r, score
@@ -135,10 +113,10 @@ def load(
     bare matrix or checkpoint; `tensor` picks a checkpoint tensor; `trust_pickle` allows gensim's
     pickle files. With `allow_mismatch`, a words file whose length differs from the
     matrix's rows loads anyway (paired up to the shorter, the full list kept in
-    `source.words_in_file`) so the alignment check can say what is wrong. Raises EmbeddingFormatError (or PickleRefusedError) with file and place;
-    Cancelled when `should_stop()` turns true.
+    `source.words_in_file`) so the alignment check can say what is wrong. Raises
+    EmbeddingFormatError (or PickleRefusedError) with file and place; Cancelled when
+    `should_stop()` turns true.
     """
-    _ensure_readers()
     job = Job(progress, should_stop)
     path = Path(path)
     if not path.exists():
@@ -146,13 +124,12 @@ def load(
     if path.is_dir():
         # A model folder (config.json, weights, tokenizer) is one source; its reader records
         # path, format and size itself, since they are the folder's, not one file's.
-        if format not in (None, "model-folder"):
+        if format is not None:
             raise EmbeddingFormatError(path, None, "is a folder, not a file",
                                        f"a file for --format {format}")
         start = time.perf_counter()
-        emb = READERS["model-folder"].read(path, vocab=vocab, tensor=tensor,
-                                           trust_pickle=trust_pickle, job=job,
-                                           allow_mismatch=allow_mismatch)
+        emb = read_model_folder(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
+                                job=job, allow_mismatch=allow_mismatch)
         emb.source.load_seconds = time.perf_counter() - start
         return emb
     if vocab is not None and not Path(vocab).is_file():

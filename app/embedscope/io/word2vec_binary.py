@@ -19,9 +19,9 @@ from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError, ExportRefusedError
 from ..core.jobs import Job
 from .compressed import Stream
+from .formats import reader, writer
 from .parsing import (CHUNK_BYTES, ChunkBuffer, RowBuffer, common_warnings, decode_tokens,
                       numeric_tail)
-from .registry import reader
 
 _HEADER = re.compile(rb"\s*(\d+)[ \t]+(\d+)[ \t\r]*\Z")
 MAX_WORD = 1 << 20   # a "word" longer than this means the file is not what the header says
@@ -216,3 +216,17 @@ def write_word2vec_binary(path, words, vectors) -> None:
                                                        strides=(1, 1))
                 rows[vstart] = block.view(np.uint8)
             f.write(buf.data)
+
+
+def _read_back(folder: Path):
+    back = read_binary(folder / "embeddings.bin")
+    return back.words, np.asarray(back.vectors)
+
+
+@writer("word2vec-bin", "word2vec binary", files={"embeddings.bin": "matrix"},
+        holds_spaces=False, holds_float16=False, read_back=_read_back,
+        load_code=["from gensim.models import KeyedVectors", "",
+                   'weights = KeyedVectors.load_word2vec_format("embeddings.bin", '
+                   'binary=True).vectors'])
+def write_word2vec_binary_export(folder: Path, words, values, metadata) -> None:
+    write_word2vec_binary(folder / "embeddings.bin", words, values)

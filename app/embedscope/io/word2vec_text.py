@@ -7,8 +7,8 @@ word with spaces, like GloVe 840B's ". . .", stays whole — and turns each numb
 with the exact fast path of Clinger's algorithm (an integer mantissa below 2**53 times or
 divided by an exact power of ten ≤ 1e22 is correctly rounded), then into float32, exactly as
 gensim's `np.float32(str)` does. The rare number outside that path (17+ digits, nan, inf) is
-handed to Python's own `float`. Files under 1 MB, and machines without numba, use a Python
-line reader instead: same words, values and warnings.
+handed to Python's own `float`. Files under 1 MB, machines without numba and EMBEDSCOPE_PLAIN
+(core/compiled.py) use a Python line reader instead: same words, values and warnings.
 
 The writers print each float32 as the shortest decimal that reads back to exactly that
 float32 (so GloVe's values write back as the published text), compiled the same way.
@@ -21,13 +21,21 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.compiled import compiled, is_loaded
 from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError, ExportRefusedError
 from ..core.jobs import Job
 from .compressed import Stream
-from .parsing import (CHUNK_BYTES, ChunkBuffer, RowBuffer, common_warnings, decode_tokens,
-                      name_rows, numeric_tail)
-from .registry import reader
+from .formats import reader, writer
+from .parsing import (
+    CHUNK_BYTES,
+    ChunkBuffer,
+    RowBuffer,
+    common_warnings,
+    decode_tokens,
+    name_rows,
+    numeric_tail,
+)
 
 BOM = b"\xef\xbb\xbf"
 MAX_LINE = 64 << 20   # a longer "line" is not an embedding row (random bytes, a binary file)
@@ -42,7 +50,7 @@ SPACED_WORD = 4   # the word holds spaces (more than D + 1 fields)
 
 
 # --------------------------------------------------------------------------------------------
-# the scanner (compiled by numba on first use; see _kernel)
+# the scanner (compiled through core/compiled.py on first use; see _kernel)
 def _number(a, i, end, p10):
     """The number starting at a[i], read up to `end` or the first byte that cannot continue it.
 
@@ -121,7 +129,7 @@ def _line_backward(a, ls, e, dim, row, p10):
             fs -= 1
         if fs == ls:                 # the first field on the line: no room left for a word
             return ls, flag | 2
-        v, ok, stop = _number_jit(a, fs, p, p10)
+        v, ok, stop = _number(a, fs, p, p10)
         if not ok or stop != p:
             flag |= 1
         row[k] = v
@@ -166,7 +174,7 @@ def _scan_text(a, dim, out, tokblob, line_start, line_end, line_no, flags, p10):
                 i += 1
             if i >= n or a[i] == 10:
                 break
-            v, ok, stop = _number_jit(a, i, n, p10)
+            v, ok, stop = _number(a, i, n, p10)
             c = a[stop] if stop < n else 10
             if not (c == 32 or c == 9 or c == 10 or c == 13):
                 ok = False
@@ -187,7 +195,7 @@ def _scan_text(a, dim, out, tokblob, line_start, line_end, line_no, flags, p10):
             li += 1
             continue
         if k != dim or we == ls:
-            we, flag = _line_backward_jit(a, ls, e, dim, row, p10)
+            we, flag = _line_backward(a, ls, e, dim, row, p10)
         for q in range(ls, we):
             tokblob[bp] = a[q]
             bp += 1
@@ -202,24 +210,15 @@ def _scan_text(a, dim, out, tokblob, line_start, line_end, line_no, flags, p10):
     return r, bp, li
 
 
-_compiled = None
-
-
 def _kernel():
-    """The compiled scanner, or None when numba is not installed (Python fallback)."""
-    global _compiled
-    if _compiled is None:
-        try:
-            import numba
-        except ImportError:
-            _compiled = False
-        else:
-            g = globals()
-            # inlined into the scanners: a call per number (returning a tuple) cost ~40%
-            g["_number_jit"] = numba.njit(cache=True, nogil=True, inline="always")(_number)
-            g["_line_backward_jit"] = numba.njit(cache=True, nogil=True)(_line_backward)
-            _compiled = numba.njit(cache=True, nogil=True)(_scan_text)
-    return _compiled or None
+    """The compiled scanner, or None without numba (or with EMBEDSCOPE_PLAIN): then the Python
+    line reader runs."""
+    # inlined into the scanners: a call per number (returning a tuple) would slow them a lot
+    number = compiled(_number, inline="always")
+    if number is None:
+        return None
+    line_backward = compiled(_line_backward, calls=(number,))
+    return compiled(_scan_text, calls=(number, line_backward))
 
 
 def _scan_python(block: bytes, dim, out, line_start, line_end, line_no, flags):
@@ -370,7 +369,7 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
         rows = RowBuffer(dim, min(estimate, bound))
 
         # A small file parses faster line by line than numba loads its compiled scanner.
-        kernel = _kernel() if total > SMALL_FILE or _compiled else None
+        kernel = _kernel() if total > SMALL_FILE or is_loaded(_scan_text) else None
         words: list[str] = []
         bad: list[int] = []
         line_numbers: list[np.ndarray] = []
@@ -689,29 +688,19 @@ def _format_rows(vals, tokblob, tokstart, toklen, p10, out):
             pos += 1
         for d in range(vals.shape[1]):
             out[pos] = 32
-            pos = _format_value_jit(vals[r, d], out, pos + 1, p10)
+            pos = _format_value(vals[r, d], out, pos + 1, p10)
         out[pos] = 10
         pos += 1
     return pos
 
 
-_formatter = None
-
-
 def _format_kernel():
-    """The compiled row formatter, or None without numba (then '%.9g' per value, also exact)."""
-    global _formatter
-    if _formatter is None:
-        try:
-            import numba
-        except ImportError:
-            _formatter = False
-        else:
-            g = globals()
-            g["_put"] = numba.njit(cache=True, nogil=True)(_put)
-            g["_format_value_jit"] = numba.njit(cache=True, nogil=True)(_format_value)
-            _formatter = numba.njit(cache=True, nogil=True)(_format_rows)
-    return _formatter or None
+    """The compiled row formatter, or None without numba or with EMBEDSCOPE_PLAIN (then '%.9g'
+    per value, also exact)."""
+    put = compiled(_put)
+    if put is None:
+        return None
+    return compiled(_format_rows, calls=(compiled(_format_value, calls=(put,)),))
 
 
 def _write_text(path, words, vectors, header: bool) -> None:
@@ -752,3 +741,30 @@ def write_word2vec_text(path, words, vectors) -> None:
 def write_glove_text(path, words, vectors) -> None:
     """GloVe's layout: "word v1 … vD" per line, no header, UTF-8; float32 exact."""
     _write_text(path, words, vectors, header=False)
+
+
+def _read_back_word2vec(folder: Path):
+    back = read_text(folder / "embeddings.vec", header_expected=True)
+    return back.words, np.asarray(back.vectors)
+
+
+@writer("word2vec", "word2vec text", files={"embeddings.vec": "matrix"}, holds_spaces=False,
+        holds_float16=False, read_back=_read_back_word2vec,
+        load_code=["from gensim.models import KeyedVectors", "",
+                   'weights = KeyedVectors.load_word2vec_format("embeddings.vec").vectors'])
+def write_word2vec_export(folder: Path, words, values, metadata) -> None:
+    write_word2vec_text(folder / "embeddings.vec", words, values)
+
+
+def _read_back_glove(folder: Path):
+    back = read_text(folder / "embeddings.txt", header_expected=False)
+    return back.words, np.asarray(back.vectors)
+
+
+@writer("glove", "GloVe text", files={"embeddings.txt": "matrix"}, holds_spaces=False,
+        holds_float16=False, read_back=_read_back_glove,
+        load_code=["from gensim.models import KeyedVectors", "",
+                   'weights = KeyedVectors.load_word2vec_format("embeddings.txt", '
+                   'no_header=True).vectors'])
+def write_glove_export(folder: Path, words, values, metadata) -> None:
+    write_glove_text(folder / "embeddings.txt", words, values)

@@ -12,6 +12,9 @@ Accepted layouts (the content decides, not the extension):
   attributes;
 - JSON: a word → row map (Keras `word_index`, `vocab.json`), a list of words, or a Hugging Face
   `tokenizer.json` (its `model.vocab` plus `added_tokens`).
+
+`read_words_file` pairs words with a matrix's rows; `read_word_list` gives the words a list
+names, for choosing words (an export's words source, the selection dock, `project --words`).
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import re
 from pathlib import Path
 
 from ..core.errors import EmbeddingFormatError
+from ..core.vocabulary import WordsFile
 
 WORD_COLUMNS = ("word", "token", "label", "words", "tokens")
 COUNT_COLUMNS = ("count", "counts", "freq", "frequency", "n")
@@ -104,6 +108,35 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
         pairs = [ln.rsplit(" ", 1) for ln in lines]
         return [p[0] for p in pairs], {"count": [int(p[1]) for p in pairs]}, warnings
     return lines, {}, warnings
+
+
+def read_word_list(path) -> tuple[list[str], list[int], list[str]]:
+    """(words, indices, warnings): the words a words file lists, in file order, each with its
+    index in the file (its line number from 0, or the index a JSON map gives it).
+
+    The layouts and rules are those of `read_words_file`, so a token keeps its spaces
+    (". . .", "new york"). An empty line, or an index a JSON map gives no word, names no word:
+    its index is a gap (a tokenizer's ids must not shift past it).
+    """
+    path = Path(path)
+    words, _, warnings = read_words_file(path)
+    # `read_words_file` names a row a JSON map leaves out "<row N>" so a matrix row has a
+    # word; a list of words to choose has no such row, only a gap.
+    unnamed = {i for i, w in enumerate(words) if w == f"<row {i}>"}
+    if unnamed:
+        warnings = [w for w in warnings if not w.endswith("named '<row N>'")]
+    kept = [(i, w) for i, w in enumerate(words) if w != "" and i not in unnamed]
+    return [w for _, w in kept], [i for i, _ in kept], warnings
+
+
+def words_source(path, keep_indices: bool = False, combine: str = "union") -> WordsFile:
+    """An export's words-file source (core.vocabulary.WordsFile) with the words of `path` read.
+
+    Raises EmbeddingFormatError naming the file and place when it cannot be read.
+    """
+    words, indices, warnings = read_word_list(path)
+    return WordsFile(path, words, indices, keep_indices=keep_indices, combine=combine,
+                     warnings=warnings)
 
 
 def _from_table(path: Path, lines: list[str], tabs: int):

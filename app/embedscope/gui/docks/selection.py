@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.errors import EmbedscopeError
-from ...core.selection import corpus_words, read_words_list, write_words_list
+from ...core.selection import corpus_words
+from ...core.words import rows_of
+from ...io.words_file import read_word_list, write_words_file
 from ..workers import JobRunner
 from .common import ProgressRow, note
 
@@ -133,18 +143,21 @@ class SelectionDock(QWidget):
             return
         if not path:
             path, _ = QFileDialog.getOpenFileName(self, "Import a words list", "",
-                                                  "Text (*.txt *.tsv);;All (*)")
+                                                  "Words (*.txt *.tsv *.json *.vocab);;All (*)")
             if not path:
                 return
         try:
-            rows, missing = read_words_list(emb, path)
+            words, _, warnings = read_word_list(path)
         except EmbedscopeError as exc:
             self.summary.setText(str(exc))
             return
+        rows, missing = rows_of(emb, words)
         n = self.state.select_add(rows, "words file")
         msg = f"{n:,} words added from the list"
         if missing:
             msg += f"; {len(missing):,} not in the vocabulary (e.g. {', '.join(missing[:5])})"
+        if warnings:
+            msg += "; " + "; ".join(warnings)
         self.state.message.emit(msg)
         return n, missing
 
@@ -174,5 +187,5 @@ class SelectionDock(QWidget):
                                                   "Text (*.txt)")
             if not path:
                 return
-        write_words_list(path, self.state.selection.words(emb))
+        write_words_file(path, self.state.selection.words(emb))
         self.state.message.emit(f"wrote {len(self.state.selection):,} words to {path}")

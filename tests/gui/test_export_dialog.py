@@ -1,0 +1,37 @@
+"""The export dialog offers exactly the output formats of the format table, says what each
+writes and cannot hold, and starts on the same format as the command line."""
+from __future__ import annotations
+
+import numpy as np
+
+from embedscope.core.embedding import Embedding
+from embedscope.io.registry import WRITERS
+
+
+def _dialog(qtbot):
+    from embedscope.gui.export_dialog import ExportDialog
+    from embedscope.gui.state import AppState
+
+    state = AppState()
+    state.set_embedding(Embedding(["the", "cat", "sat"], np.eye(3, dtype=np.float32)))
+    dlg = ExportDialog(state)
+    qtbot.addWidget(dlg)
+    return dlg
+
+
+def test_the_format_list_is_the_writers_table(qtbot):
+    dlg = _dialog(qtbot)
+    names = [dlg.format.itemData(i) for i in range(dlg.format.count())]
+    labels = [dlg.format.itemText(i) for i in range(dlg.format.count())]
+    assert names == list(WRITERS)
+    assert labels == [w.label for w in WRITERS.values()]
+    assert dlg.format.currentData() == "npy"
+
+
+def test_the_hint_says_what_a_format_cannot_hold(qtbot):
+    dlg = _dialog(qtbot)
+    assert dlg.format_hint.text() == "Writes embeddings.npy."
+    dlg.format.setCurrentIndex(dlg.format.findData("tsv"))
+    hint = dlg.format_hint.text()
+    assert "vectors.tsv + metadata.tsv" in hint
+    assert "white space" in hint and "float16 values are stored as float32" in hint
