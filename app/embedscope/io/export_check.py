@@ -23,10 +23,10 @@ from .export_contents import (
     matrix_files,
     read_manifest,
     read_matrix,
-    read_vocab,
     read_word_index,
     stored_matrix,
 )
+from .words_file import read_vocab
 
 CHUNK_ROWS = 1 << 16
 MAX_EXAMPLES = 5

@@ -28,13 +28,15 @@ from pathlib import Path
 
 from ..core.errors import EmbeddingFormatError
 from ..core.vocabulary import WordsFile
-from .export_contents import MANIFEST, VOCAB, read_manifest, read_vocab
 
 WORD_COLUMNS = ("word", "token", "label", "words", "tokens")
 COUNT_COLUMNS = ("count", "counts", "freq", "frequency", "n")
 _INT = re.compile(r"-?\d+\Z")
 _TAIL_COUNT = re.compile(r"(.+) (\d+)\Z", re.S)
 _JSON_START = re.compile(r"\s*\{")
+# An export folder's words file and manifest (see embedscope.io.export_contents).
+VOCAB = "vocab.txt"
+MANIFEST = "manifest.json"
 
 
 def decode_text(path: Path, raw: bytes) -> tuple[str, list[str]]:
@@ -123,12 +125,31 @@ def is_export_vocab(path: Path) -> bool:
     if path.name != VOCAB or not (path.parent / MANIFEST).is_file():
         return False
     try:
-        manifest = read_manifest(path.parent)
-    except EmbeddingFormatError:
+        with open(path.parent / MANIFEST, encoding="utf-8") as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):  # unreadable or not JSON: not an export's manifest
+        return False
+    if not isinstance(manifest, dict):
         return False
     files = manifest.get("files")
     return "embedscope_version" in manifest and isinstance(files, list) and any(
         isinstance(f, dict) and f.get("name") == VOCAB for f in files)
+
+
+def read_vocab(path) -> list[str]:
+    """The words of `vocab.txt`, one per row, in row order."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise EmbeddingFormatError(path, None, "missing", "one word per row") from None
+    except UnicodeDecodeError as exc:
+        raise EmbeddingFormatError(path, f"byte {exc.start:,}", "not UTF-8 text",
+                                   "one word per line in UTF-8") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def read_word_list(path) -> tuple[list[str], list[int], list[str]]:
