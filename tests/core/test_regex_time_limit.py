@@ -9,7 +9,7 @@ import pytest
 from embedscope.cli import main
 from embedscope.core import regex_search
 from embedscope.core.embedding import Embedding
-from embedscope.core.jobs import Cancelled
+from embedscope.core.jobs import Cancelled, Job
 from embedscope.core.vocabulary import Regex, SelectionError, select_words
 
 CATASTROPHIC = r"(a+)+$"
@@ -48,7 +48,7 @@ def test_cancel_stops_the_matching():
     t0 = time.monotonic()
     with pytest.raises(Cancelled):
         regex_search.matching_indices(CATASTROPHIC, 0, _emb().words,
-                                      job=regex_search.Job(None, stop), seconds=60)
+                                      job=Job(None, stop), seconds=60)
     assert time.monotonic() - t0 < 8
 
 
