@@ -12,6 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .subwords import Subwords
+
 
 @dataclass
 class Source:
@@ -31,6 +33,9 @@ class Source:
     body_rows: int | None = None  # rows actually found in a text body (vs. header's claim)
     load_seconds: float = 0.0
     from_cache: bool = False
+    # A native fastText model's character n-gram rows, which give words outside its
+    # vocabulary a vector (None for every other format, and for a model opened from the cache).
+    subwords: Subwords | None = None
 
     @cached_property
     def fingerprint(self) -> str:
