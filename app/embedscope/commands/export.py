@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..core.export import COMPANION_FILES, ExportPlan
+from ..core.export import COMPANION_FILES, OOV_POLICIES, ExportPlan
 from ..io.registry import WRITERS
 from .common import (
     EXIT_PROBLEM,
@@ -116,9 +116,11 @@ def add_arguments(p) -> None:
                    help="another special token (<s>, </s>, [CLS]...), repeat for more")
     b.add_argument("--special-init", choices=["random", "zeros", "mean"], default="random",
                    help="how --special rows start (default random)")
-    b.add_argument("--oov", choices=["random", "zeros", "drop"], default="random",
+    b.add_argument("--oov", choices=list(OOV_POLICIES), default="random",
                    help="chosen words the embedding lacks: random normal with the matrix's "
-                   "per-dimension mean/std (default), zeros, or drop them; reported either way")
+                   "per-dimension mean/std (default), zeros, drop them, or (a native fastText "
+                   ".bin source) 'subwords': the vector fastText builds from the word's "
+                   "character n-grams; reported either way")
     b.add_argument("--dtype", choices=["float32", "float16"], default="float32")
     b.add_argument("--normalize", action="store_true", help="scale every row to unit length")
     b.add_argument("--seed", type=int, default=0, help="seed of the random rows (0)")
@@ -232,6 +234,11 @@ def _print_summary(m: dict) -> None:
           f"({c['by_case_fallback']:,} of them by case fallback), {c['missing_initialised']:,} "
           f"missing and initialised {m['initialisation']['missing_words']}; "
           f"{c['dropped']:,} missing and dropped", file=out)
+    if c.get("by_subwords"):
+        shown = m["subword_words"][:10]
+        print(f"  subwords    {c['by_subwords']:,} missing word(s) built from fastText's character "
+              f"n-grams: {', '.join(shown)}" + (" …" if c["by_subwords"] > len(shown) else ""),
+              file=out)
     for s in m["special_tokens"]:
         print(f"  special     {s['token']} = row {s['row']} ({s['init']})", file=out)
     for cov in m["coverage"]:

@@ -476,6 +476,10 @@ def _check_source(emb, words: list[str], source, manifest: dict, name: str, rep:
             src_rows[r] = exact[found]
             via[r] = found
             continue
+        if oov == "subwords" and (w in listed_missing or not missing_complete):
+            origins["missing word (fastText subwords)"] += 1
+            rule_rows.setdefault("subwords", []).append(r)
+            continue
         if oov in ("random", "zeros") and (w in listed_missing or not missing_complete):
             origins[f"missing word ({oov})"] += 1
             rule_rows[oov].append(r)
@@ -547,8 +551,24 @@ def _check_source(emb, words: list[str], source, manifest: dict, name: str, rep:
 
 def _check_rule_rows(emb, source, rule_rows: dict, words, normalized: bool, half: bool,
                      name: str, rep: ExportReport, job: Job) -> None:
-    """Rows the manifest says start as zeros or as the source's mean vector."""
+    """Rows the manifest says start as zeros, as the source's mean vector or (a fastText
+    source) as the vector of the word's character n-grams."""
+    from .fasttext_bin import subwords_of
+
     bad = []
+    built = rule_rows.get("subwords") or []
+    subwords = subwords_of(source) if built else None
+    if built and subwords is None:
+        rep.add("source-not-compared", name, None,
+                f"{len(built):,} row(s) built from fastText subwords were not compared: the "
+                "source given is not a native fastText model", severity="warning")
+    elif built:
+        want = _expected(subwords.vectors([words[r] for r in built]), normalized, half)
+        got = np.asarray(emb.vectors[np.asarray(built)], dtype=np.float32)
+        tol = (1e-3 if half else 1e-6) if normalized else 0.0
+        gaps = np.abs(got - want).max(axis=1)
+        bad += [(r, "the vector of its character n-grams", float(g))
+                for r, g in zip(built, gaps) if not g <= tol]
     zeros = rule_rows.get("zeros") or []
     if zeros:
         vals = np.asarray(emb.vectors[np.asarray(zeros)], dtype=np.float32)

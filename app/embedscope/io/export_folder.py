@@ -31,6 +31,7 @@ from ..core.export import (
 )
 from ..core.jobs import Job
 from ..core.vocabulary import Corpus, SelectionError, WordsFile
+from .fasttext_bin import subwords_of
 from .formats import Writer
 from .registry import WRITERS
 
@@ -66,6 +67,8 @@ def preview(emb, plan: ExportPlan, progress=None, should_stop=None,
     """What `write_export` would write: rows, coverage, the first rows, the manifest-to-be."""
     t0 = time.perf_counter()
     writer = writer_of(plan)
+    if plan.oov == "subwords":
+        subwords_of(emb)
     layout = plan_layout(emb, plan, progress, should_stop)
     manifest = manifest_for(emb, plan, layout, writer.files, writer.holds_float16)
     warnings = list(layout.warnings)
@@ -137,6 +140,8 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
     writer = writer_of(plan)
     plan.validate()
     out = check_target(emb, plan, out_dir, force)
+    if plan.oov == "subwords":
+        subwords_of(emb)
     layout = plan_layout(emb, plan, job.sub(0.0, 0.2).progress, job.should_stop)
     if layout.rows == len(layout.specials):
         raise ExportRefusedError("no words were selected: nothing to export")

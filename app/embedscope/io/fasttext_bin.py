@@ -102,6 +102,16 @@ def read_subwords(path, job=None) -> Subwords:
     return Subwords(inp[nwords:], minn, maxn)
 
 
+def subwords_of(emb) -> Subwords | None:
+    """The n-gram rows of an embedding read from a native fastText model, read again (and
+    kept on its source) when it was opened from the parse cache, which keeps only the words'
+    vectors; None for any other source."""
+    src = emb.source
+    if src.subwords is None and src.format == "fasttext-bin" and src.path:
+        src.subwords = read_subwords(src.path)
+    return src.subwords
+
+
 @reader("fasttext-bin", "fastText native model (.bin)", extensions=(".bin",), sniff=_sniff,
         cacheable=True)
 def read_fasttext_bin(path, *, job=None, **_):
