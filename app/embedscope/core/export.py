@@ -63,6 +63,8 @@ class ExportPlan:
     dtype         "float32" or "float16"
     normalize     scale every row to unit L2 length (zero rows stay zero)
     seed          seed of every random row
+    alias         map every source word left out to its nearest kept row in word_index.json
+    alias_min_similarity  leave out aliases whose cosine is below this (None: keep all)
     """
 
     sources: list = field(default_factory=list)
@@ -78,6 +80,8 @@ class ExportPlan:
     dtype: str = "float32"
     normalize: bool = False
     seed: int = 0
+    alias: bool = False
+    alias_min_similarity: float | None = None
 
     def validate(self) -> None:
         """Raise SelectionError for an option value that does not exist (but the format, which
@@ -89,6 +93,10 @@ class ExportPlan:
             if value not in allowed:
                 raise SelectionError(f"unknown {name} '{value}' "
                                      f"(expected one of {', '.join(allowed)})")
+        m = self.alias_min_similarity
+        if m is not None and not -1.0 <= m <= 1.0:
+            raise SelectionError(f"alias minimum similarity {m} is not a cosine "
+                                 "(expected a number from -1 to 1)")
         tokens = [t for t in (self.pad, self.unk) if t is not None] + list(self.specials)
         for t in tokens:
             if not t or t != t.strip() or len(t.split()) != 1:
@@ -101,6 +109,7 @@ class ExportPlan:
             "unk": self.unk, "unk_init": self.unk_init, "specials": list(self.specials),
             "special_init": self.special_init, "oov": self.oov, "format": self.format,
             "dtype": self.dtype, "normalize": self.normalize, "seed": self.seed,
+            "alias": self.alias, "alias_min_similarity": self.alias_min_similarity,
         }
 
 
@@ -140,6 +149,7 @@ class Layout:
     dropped: list[str]
     selection: object
     warnings: list[str]
+    aliases: object = None        # core.export_aliases.Aliases once found (when writing)
 
     @property
     def rows(self) -> int:
@@ -440,6 +450,7 @@ def manifest_for(emb, plan: ExportPlan, layout: Layout, matrix_files, holds_floa
             "by_subwords": int((origin == RowOrigin.SUBWORDS).sum()),
             "dropped": len(layout.dropped),
             "special_tokens": len(layout.specials),
+            "aliases": len(layout.aliases) if layout.aliases is not None else 0,
         },
         "missing_words": missing[:100],
         "dropped_words": layout.dropped[:100],
@@ -459,6 +470,9 @@ def manifest_for(emb, plan: ExportPlan, layout: Layout, matrix_files, holds_floa
                               "gives a word outside its vocabulary")
                          if plan.oov == "subwords" else None),
         },
+        "aliases": (layout.aliases.to_dict() if layout.aliases is not None
+                    else {"count": None, "found": "when the export is written"} if plan.alias
+                    else None),
         "dtype": plan.dtype,
         "stored_as": plan.dtype if holds_float16 else "float32",
         "normalized": plan.normalize,
@@ -506,6 +520,13 @@ def usage_text(plan: ExportPlan, layout: Layout, manifest: dict, load_code) -> s
            else " There is no unknown-word row: words not in `word_index.json` are skipped."),
         "",
     ]
+    aliases = manifest.get("aliases") or {}
+    if aliases.get("count"):
+        lines += [f"`word_index.json` also maps {aliases['count']:,} words of the source that "
+                  "this export left out, each to the row of the kept word nearest to it by "
+                  f"cosine (the weakest of these has similarity {aliases['weakest_similarity']})"
+                  ", as spaCy's `prune_vectors` does: those words share a row, so "
+                  "`word_index.json` has more entries than `vocab.txt` has lines.", ""]
     kept = next((src for src in plan.sources if isinstance(src, WordsFile) and src.keep_indices),
                 None)
     if kept is not None:
