@@ -44,6 +44,8 @@ def test_missing_words_get_fasttexts_subword_vector(model, gensim_vectors, tmp_p
     assert m["initialisation"]["missing_words"] == "subwords"
     assert m["initialisation"]["subwords"]["minn"] == gensim_vectors.min_n
     assert m["missing_words"] == UNSEEN
+    usage = (tmp_path / "o" / "USAGE.md").read_text(encoding="utf-8")
+    assert "3 of the words are not in the fastText model's vocabulary" in usage
 
 
 def test_a_model_opened_from_the_cache_still_has_its_subwords(model, gensim_vectors, tmp_path):

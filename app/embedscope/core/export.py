@@ -520,6 +520,11 @@ def usage_text(plan: ExportPlan, layout: Layout, manifest: dict, load_code) -> s
            else " There is no unknown-word row: words not in `word_index.json` are skipped."),
         "",
     ]
+    by_subwords = manifest["counts"].get("by_subwords")
+    if by_subwords:
+        lines += [f"{by_subwords:,} of the words are not in the fastText model's vocabulary: "
+                  "their rows hold the vector fastText builds from their character n-grams "
+                  "(manifest.json's `subword_words` lists the first 100).", ""]
     aliases = manifest.get("aliases") or {}
     if aliases.get("count"):
         lines += [f"`word_index.json` also maps {aliases['count']:,} words of the source that "
