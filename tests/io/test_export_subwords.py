@@ -110,3 +110,26 @@ def test_cli_refuses_subwords_for_another_format_with_exit_2(sample_path, tmp_pa
                  str(tmp_path / "o")])
     assert code == 2
     assert "native fastText model" in capsys.readouterr().err
+
+
+def test_a_model_trained_and_saved_by_gensim_exports_its_unseen_words(tmp_path):
+    """Other n-gram lengths and bucket counts than the shipped model: a tiny fastText trained
+    with gensim and saved in fastText's own format."""
+    from gensim.models import FastText
+    from gensim.models.fasttext import load_facebook_vectors, save_facebook_model
+
+    sentences = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "ran", "off"],
+                 ["cats", "and", "dogs", "sat", "together"]] * 20
+    model = FastText(vector_size=8, window=2, min_count=1, min_n=2, max_n=4, bucket=997,
+                     epochs=2, seed=1, workers=1)
+    model.build_vocab(sentences)
+    model.train(sentences, total_examples=len(sentences), epochs=2)
+    path = tmp_path / "tiny.bin"
+    save_facebook_model(model, str(path))
+    kv = load_facebook_vectors(str(path))
+    unseen = ["doggo", "matting", "xq", "ünïcode"]
+    emb = embedscope.load(path, use_cache=False)
+    write_export(emb, ExportPlan(sources=[Words(["cat", *unseen])], oov="subwords"),
+                 tmp_path / "o")
+    mat = np.load(tmp_path / "o" / "embeddings.npy")
+    np.testing.assert_array_equal(mat, np.stack([kv[w] for w in ["cat", *unseen]]))
