@@ -144,13 +144,14 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
     out = check_target(emb, plan, out_dir, force)
     if plan.oov == "subwords":
         subwords_of(emb)
-    layout = plan_layout(emb, plan, job.sub(0.0, 0.2).progress, job.should_stop)
+    layout_part = 0.02 if plan.alias else 0.2   # when asked for, aliasing is most of the work
+    layout = plan_layout(emb, plan, job.sub(0.0, layout_part).progress, job.should_stop)
     if layout.rows == len(layout.specials):
         raise ExportRefusedError("no words were selected: nothing to export")
     _check_words(layout.words, writer)
     if plan.alias:
         layout.aliases = find_aliases(emb, layout, FROM_EMBEDDING, plan.alias_min_similarity,
-                                      job.sub(0.15, 0.2).progress, job.should_stop)
+                                      job.sub(layout_part, 0.2).progress, job.should_stop)
     job.step(200, 1000, "building the matrix")
     matrix = build_matrix(emb, plan, layout)
     manifest = manifest_for(emb, plan, layout, writer.files, writer.holds_float16,
@@ -272,9 +273,8 @@ def _verify(tmp: Path, writer: Writer, layout: Layout, stored: np.ndarray, job: 
     with open(tmp / "word_index.json", encoding="utf-8") as f:
         index = json.load(f)
     aliases = layout.aliases
-    n_aliases = len(aliases) if aliases is not None else 0
-    if len(index) != len(words) + n_aliases or any(index.get(w) != i
-                                                   for i, w in enumerate(words)) \
-            or (n_aliases and any(index.get(w) != r for w, r in zip(aliases.words,
-                                                                    aliases.rows.tolist()))):
+    entries = list(zip(words, range(len(words))))
+    if aliases is not None:
+        entries += zip(aliases.words, aliases.rows.tolist())
+    if len(index) != len(entries) or any(index.get(w) != i for w, i in entries):
         raise ExportVerificationError("word_index.json did not read back as written")
