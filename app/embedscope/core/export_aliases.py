@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,8 +66,6 @@ def find_aliases(emb, layout, kept_origins, min_similarity: float | None = None,
     """Map every source word that is not among the layout's words to its nearest output row
     whose origin is one of `kept_origins` (rows copied from the source). With
     `min_similarity`, weaker mappings are left out."""
-    import time
-
     t0 = time.perf_counter()
     job = Job(progress, should_stop)
     kept_out = np.flatnonzero(np.isin(layout.origin, kept_origins))
