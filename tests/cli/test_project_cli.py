@@ -84,3 +84,25 @@ def test_unloadable_file_exits_2(tmp_path, capsys):
     bad = tmp_path / "x.txt"
     bad.write_text("not an embedding\n")
     assert main(["project", str(bad), "-o", str(tmp_path / "o.tsv")]) == 2
+
+
+def test_attributes_are_joined_by_word_and_written_after_x_and_y(sample_path, tmp_path, capsys):
+    table = tmp_path / "pos.csv"
+    table.write_text("word,pos\nthe,DET\nking,NOUN\nnotawordzzz,X\n", encoding="utf-8")
+    out = tmp_path / "pca.tsv"
+    assert main(["project", str(sample_path), "--limit", "1000", "--attributes", str(table),
+                 "-o", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "word\tx\ty\tpos"
+    cells = {ln.split("\t")[0]: ln.split("\t")[3] for ln in lines[1:]}
+    assert cells["the"] == "DET" and cells["king"] == "NOUN" and cells[","] == ""
+    assert "2 of 3 words found" in capsys.readouterr().err
+
+
+def test_an_attribute_table_without_a_word_column_exits_2_naming_it(sample_path, tmp_path,
+                                                                     capsys):
+    table = tmp_path / "bad.csv"
+    table.write_text("name,pos\nthe,DET\n", encoding="utf-8")
+    assert main(["project", str(sample_path), "--limit", "100", "--attributes", str(table),
+                 "-o", str(tmp_path / "o.tsv")]) == 2
+    assert "bad.csv, line 1" in capsys.readouterr().err

@@ -29,6 +29,7 @@ EXAMPLES = [
     'embedscope project glove.6B.50d.txt --method axes --axes "man:woman,bad:good" '
     "--words adjectives.txt -o axes.tsv",
     "embedscope project glove.6B.50d.txt --method umap --around paris --n-around 2000 -o paris.tsv",
+    "embedscope project glove.6B.50d.txt --attributes pos.csv -o pca.tsv",
 ]
 
 
@@ -66,6 +67,9 @@ def add_arguments(p) -> None:
     p.add_argument("--ints-in-interval", type=real_number(above=0), metavar="X",
                    help="t-SNE FFT grid: map units per grid cell (default 1.5; openTSNE's 1 is "
                         "finer and slower)")
+    p.add_argument("--attributes", metavar="FILE",
+                   help="a CSV, TSV or Parquet table with a 'word' column: its other columns "
+                   "are joined by word and written after x and y (empty where a word has none)")
     p.add_argument("--recompute", action="store_true",
                    help="ignore a cached map of the same rows and settings")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
@@ -104,6 +108,17 @@ def _read_words(path) -> tuple[list[str], list[str]]:
     return words, warnings
 
 
+def _read_attributes(path, emb):
+    """The attribute table joined onto `emb`; a table that cannot be read is exit 2."""
+    from ..core.errors import EmbedscopeError
+    from ..io.attributes import read_attribute_table
+
+    try:
+        return read_attribute_table(path, emb)
+    except EmbedscopeError as exc:
+        raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None
+
+
 @run_guarded
 def run(args) -> int:
     from ..core.jobs import Cancelled
@@ -123,6 +138,9 @@ def run(args) -> int:
     words, notes = _read_words(args.words) if args.words else (None, [])
 
     emb = load_source(args)
+    table = _read_attributes(args.attributes, emb) if args.attributes else None
+    if table is not None:
+        notes.append(table.summary())
     limit = args.limit if args.limit else (None if args.limit == 0 else 10000)
     if words is not None or args.around:
         limit = args.limit or None
@@ -151,15 +169,20 @@ def run(args) -> int:
         bar.close()
 
     out_words = [emb.words[r] for r in proj.rows]
+    columns = None
+    if table is not None:
+        from ..io.attributes import joined_columns
+
+        columns = joined_columns(table.attributes, proj.rows)
     if args.output == "-":
         from ..core.projection import coords_lines
 
-        for line in coords_lines(out_words, proj.coords):
+        for line in coords_lines(out_words, proj.coords, columns):
             sys.stdout.write(line)
         report = sys.stderr
     else:
         try:
-            write_coords_tsv(args.output, out_words, proj.coords)
+            write_coords_tsv(args.output, out_words, proj.coords, columns)
         except OSError as exc:
             raise CommandFailed(f"could not write {args.output}: {exc.strerror or exc}",
                                 EXIT_UNLOADABLE) from None

@@ -364,28 +364,38 @@ def last_projection(emb: Embedding) -> Projection | None:
     return projection_cache.last(emb)
 
 
-def coords_lines(words: Sequence[str], coords: np.ndarray):
-    """The lines of a coordinates TSV: a header row, then word<TAB>x<TAB>y. A tab or line
-    break inside a word would break the columns, so those are written as \\t and \\n."""
+def _tsv_cell(text: str) -> str:
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+                .replace("\r", "\\r"))
+    return text
+
+
+def coords_lines(words: Sequence[str], coords: np.ndarray, columns=None):
+    """The lines of a coordinates TSV: a header row, then word<TAB>x<TAB>y, then one cell per
+    extra column ({name: text per word}, e.g. joined attributes). A tab or line break inside a
+    cell would break the columns, so those are written as \\t and \\n."""
     coords = np.asarray(coords)
     if len(words) != len(coords):
         raise ValueError(f"{len(words)} words for {len(coords)} points")
-    yield "word\tx\ty\n"
-    for w, (x, y) in zip(words, coords.tolist()):
-        if "\t" in w or "\n" in w or "\r" in w:
-            w = (w.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-                 .replace("\r", "\\r"))
-        yield f"{w}\t{x:.6g}\t{y:.6g}\n"
+    columns = columns or {}
+    names = list(columns)
+    yield "\t".join(["word", "x", "y"] + [_tsv_cell(n) for n in names]) + "\n"
+    extra = [columns[n] for n in names]
+    for i, (w, (x, y)) in enumerate(zip(words, coords.tolist())):
+        tail = "".join("\t" + _tsv_cell(c[i]) for c in extra)
+        yield f"{_tsv_cell(w)}\t{x:.6g}\t{y:.6g}{tail}\n"
 
 
-def write_coords_tsv(path, words: Sequence[str], coords: np.ndarray) -> None:
-    """word<TAB>x<TAB>y lines under a header row, UTF-8; written whole or not at all."""
+def write_coords_tsv(path, words: Sequence[str], coords: np.ndarray, columns=None) -> None:
+    """word<TAB>x<TAB>y lines (and any extra `columns`) under a header row, UTF-8; written
+    whole or not at all."""
     import os
     import tempfile
     from pathlib import Path
 
     path = Path(path)
-    lines = coords_lines(words, coords)
+    lines = coords_lines(words, coords, columns)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:

@@ -1,0 +1,147 @@
+"""Attribute tables joined by word onto an embedding's rows: CSV, TSV or Parquet with a word
+column and any others, and the metadata columns a Projector TSV came with."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..core.attributes import Attribute, from_texts, from_values, spread
+from ..core.errors import EmbeddingFormatError
+from ..core.words import lookup
+
+WORD_COLUMNS = ("word", "token", "words", "term")   # header names taken as the word column
+TABLE_EXTENSIONS = (".csv", ".tsv", ".txt", ".parquet")
+
+
+@dataclass
+class AttributeTable:
+    """The attributes of a table joined onto an embedding, and how the join went."""
+
+    path: str
+    attributes: list[Attribute]
+    table_rows: int                     # data rows in the file
+    matched: int                        # of them, rows whose word is in the embedding
+    unmatched_examples: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        names = ", ".join(a.name for a in self.attributes)
+        note = f"{Path(self.path).name}: {len(self.attributes)} column" \
+            f"{'s' if len(self.attributes) != 1 else ''} ({names}); {self.matched:,} of " \
+            f"{self.table_rows:,} words found in the embedding"
+        if self.unmatched_examples:
+            note += " (not found: " + ", ".join(self.unmatched_examples) + ")"
+        return note
+
+
+def read_attribute_table(path, emb) -> AttributeTable:
+    """Read a table with a word column and join its other columns to `emb` by word (as
+    written, then by case fallback). A word given twice keeps its first row; rows of the
+    embedding the table does not name have no value."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        header, columns = _read_parquet(path)
+    else:
+        header, columns = _read_delimited(path)
+    word_col = _word_column(path, header)
+    words = ["" if w is None else str(w) for w in columns[word_col]]
+    rows, _ = lookup(emb, words)
+    # first mention of a row wins; a row found twice (by case fallback too) keeps the first
+    keep = np.zeros(len(rows), dtype=bool)
+    found = rows >= 0
+    _, first = np.unique(rows[found], return_index=True)
+    keep[np.flatnonzero(found)[first]] = True
+    picked = np.flatnonzero(keep)
+    attributes = []
+    for name in header:
+        if name == word_col:
+            continue
+        column = columns[name]
+        whole = from_values(name, column, path.name) if _typed(column) else \
+            from_texts(name, column, path.name)
+        attributes.append(spread(whole, picked, rows[picked], emb.rows))
+    missing = [w for w, r in zip(words, rows.tolist()) if r < 0]
+    return AttributeTable(str(path), attributes, len(words), int(found.sum()), missing[:5])
+
+
+def projector_attributes(emb) -> list[Attribute]:
+    """The metadata columns a Projector TSV (or any words table) brought with the words."""
+    src = Path(emb.source.vocab_path).name if getattr(emb.source, "vocab_path", None) else \
+        "metadata"
+    return [from_texts(name, values, src) for name, values in emb.attributes.items()
+            if len(values) == emb.rows]
+
+
+def joined_columns(attributes: list[Attribute], rows) -> dict[str, list[str]]:
+    """{name: value text per row} for writing beside the words of `rows` (a TSV, metadata)."""
+    return {a.name: [a.value_text(int(r)) for r in rows] for a in attributes}
+
+
+# --- reading the file -----------------------------------------------------------------------
+
+def _word_column(path: Path, header: list[str]) -> str:
+    for name in header:
+        if name.strip().lower() in WORD_COLUMNS:
+            return name
+    shown = ", ".join(repr(h) for h in header[:8]) or "no columns"
+    raise EmbeddingFormatError(path, "line 1 (the header)",
+                               f"no word column among {shown}",
+                               "a header row with a column named 'word'")
+
+
+def _read_delimited(path: Path) -> tuple[list[str], dict[str, list]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise EmbeddingFormatError(path, None, f"cannot read the table ({exc.strerror})") \
+            from None
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first or path.suffix.lower() == ".tsv" else ","
+    if delimiter == "\t":  # a TSV cell may hold quotes: no quoting rules
+        reader = csv.reader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+    else:
+        reader = csv.reader(text.splitlines())
+    lines = iter(reader)
+    header = next(lines, None)
+    if not header:
+        raise EmbeddingFormatError(path, "line 1", "the table is empty",
+                                   "a header row with a column named 'word'")
+    header = [h.strip() for h in header]
+    columns: dict[str, list] = {h: [] for h in header}
+    for lineno, cells in enumerate(lines, start=2):
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue
+        if len(cells) != len(header):
+            raise EmbeddingFormatError(
+                path, f"line {lineno}", f"{len(cells)} cells where the header has {len(header)}",
+                f"{len(header)} {'tab' if delimiter == chr(9) else 'comma'}-separated cells")
+        for h, c in zip(header, cells):
+            columns[h].append(c)
+    return header, columns
+
+
+def _read_parquet(path: Path) -> tuple[list[str], dict[str, list]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise EmbeddingFormatError(path, None, "reading Parquet needs the pyarrow package",
+                                   "a CSV or TSV table, or pyarrow installed") from None
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as exc:
+        raise EmbeddingFormatError(path, None, f"not a readable Parquet file ({exc})") from None
+    header = [str(n) for n in table.column_names]
+    columns = {}
+    for name in header:
+        col = table.column(name)
+        try:
+            columns[name] = col.to_numpy(zero_copy_only=False)
+        except (ValueError, TypeError):
+            columns[name] = col.to_pylist()
+    return header, columns
+
+
+def _typed(column) -> bool:
+    return isinstance(column, np.ndarray) and column.dtype.kind in "iufb"
