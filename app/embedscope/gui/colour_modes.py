@@ -3,6 +3,8 @@
 A mode turns the points on the map into (palette colours, palette index per point, legend
 [(colour, text)]). The map's "Colour by" box lists the registered modes; a panel with a mode of
 its own registers it when its module is imported (the compare dock adds "change (cosine to B)").
+Every attribute the window holds (a table's columns, Projector metadata) is a mode too, found by
+`find`: categories in distinct colours, numbers on a colour scale, each legend line counted.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..core import attributes as at
 from . import palette as pal
 
 Colours = tuple[list[str], np.ndarray, list[tuple[str, str]]]
@@ -53,6 +56,40 @@ def labels() -> list[str]:
 
 def get(label: str) -> ColourMode | None:
     return _MODES.get(label)
+
+
+def find(label: str, state) -> ColourMode | None:
+    """The registered mode of that label, else the state's attribute of that label."""
+    mode = _MODES.get(label)
+    if mode is None and label in getattr(state, "attributes", {}):
+        mode = ColourMode(label, lambda points: attribute_colours(points, label),
+                          follows=("attributes_changed",))
+    return mode
+
+
+CATEGORY_COLOURS = 20         # the most frequent categories get a colour; the rest are "other"
+SCALE = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779",
+         "#6ece58", "#b5de2b", "#fde725"]   # viridis in 10 steps: the colour bar of a number
+_distinct: list[str] = []
+
+
+def attribute_colours(points: MapPoints, label: str) -> Colours:
+    """Colours of an attribute: categorical in distinct colours (the commonest first),
+    continuous in SCALE steps from its smallest to its largest value; grey for no value."""
+    global _distinct
+    attr = points.state.attributes[label]
+    if attr.kind == at.CATEGORICAL:
+        if not _distinct:
+            _distinct = at.distinct_colours(CATEGORY_COLOURS - 1)
+        idx, counts = at.colour_steps(attr, points.rows, CATEGORY_COLOURS)
+        cols = [points.other] + _distinct[: len(counts) - 1]
+    else:
+        idx, counts = at.colour_steps(attr, points.rows, len(SCALE))
+        cols = [points.other] + SCALE
+    legend = [(cols[i], f"{text} ({n:,})") for i, (text, n) in enumerate(counts) if n]
+    if legend and legend[0][0] == points.other:
+        legend = legend[1:] + legend[:1]  # grey last, below the colours
+    return cols, idx, legend
 
 
 def _frequency_rank(points: MapPoints) -> Colours:

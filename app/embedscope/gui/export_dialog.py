@@ -241,6 +241,9 @@ class ExportDialog(QDialog):
         self.manifest_text.setFont(mono)
         self.code_text = QPlainTextEdit(readOnly=True)
         self.code_text.setFont(mono)
+        # code wrapped at the edge reads as broken lines: scroll sideways instead
+        for text in (self.manifest_text, self.code_text):
+            text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.tabs.addTab(self.head_table, "First rows")
         self.tabs.addTab(self.coverage_table, "Coverage")
         self.tabs.addTab(self.manifest_text, "Manifest")

@@ -109,6 +109,7 @@ class MapView(QWidget):
         self._index_runner = JobRunner("hover index", self)
         self._index_runner.finished.connect(self._index_built)
         self._legend_entries: list[tuple[str, str]] = []
+        self._visible: np.ndarray | None = None   # which points a filter leaves on the map
 
         # --- toolbar --------------------------------------------------------------------
         bar = QHBoxLayout()
@@ -195,6 +196,7 @@ class MapView(QWidget):
         state.centre_requested.connect(self.centre_on)
         state.colour_mode_changed.connect(self._on_colour_mode)
         state.embedding_changed.connect(self._on_embedding)
+        state.attributes_changed.connect(self._list_colour_modes)
         followed = {s for label in colour_modes.labels() for s in colour_modes.get(label).follows}
         for signal in sorted(followed):
             getattr(state, signal).connect(lambda *_a, s=signal: self._state_changed(s))
@@ -246,6 +248,7 @@ class MapView(QWidget):
 
     def _on_projection(self, proj):
         self._cluster_labels = None
+        self._visible = None  # a filter's mask was for the old points; the filter re-applies it
         emb = self.state.embedding
         if proj is None or emb is None:
             self.coords = np.empty((0, 2))
@@ -317,15 +320,41 @@ class MapView(QWidget):
             self.colour_box.setCurrentText(mode)
         self._recolour()
 
+    def _list_colour_modes(self):
+        """The registered modes, then the window's attributes; a mode that went away (its
+        table belonged to the previous file) falls back to the first."""
+        wanted = colour_modes.labels() + list(self.state.attributes)
+        current = self.state.colour_mode
+        self.colour_box.blockSignals(True)
+        self.colour_box.clear()
+        self.colour_box.addItems(wanted)
+        self.colour_box.setCurrentText(current if current in wanted else wanted[0])
+        self.colour_box.blockSignals(False)
+        if current not in wanted:
+            self.state.set_colour_mode(wanted[0])
+        elif current in self.state.attributes:
+            self._recolour()  # a table of the same column name replaced the old one
+
     def colour_indices(self, mode):
         """(palette colours, index per point, legend [(colour, text)]) for a colour mode."""
         points = MapPoints(self.state, self.rows, self._positions,
                            pal.OTHER_DARK if self._dark() else pal.OTHER_LIGHT, self._clusters)
-        return colour_modes.get(mode).colours(points)
+        found = colour_modes.find(mode, self.state) or colour_modes.get(colour_modes.labels()[0])
+        return found.colours(points)
+
+    def set_visible_mask(self, mask) -> None:
+        """Show only the points where `mask` (one bool per map point) is true; None shows
+        every point. Colours and overlays stay; hidden points are not drawn."""
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            if len(mask) != len(self.rows):
+                raise ValueError(f"{len(mask)} mask values for {len(self.rows)} points")
+        self._visible = mask
+        self._recolour()
 
     def _state_changed(self, signal: str):
         """A state change some colour mode follows: redraw if it is the current one's."""
-        mode = colour_modes.get(self.state.colour_mode)
+        mode = colour_modes.find(self.state.colour_mode, self.state)
         if mode is not None and signal in mode.follows:
             self._recolour()
 
@@ -338,7 +367,12 @@ class MapView(QWidget):
             q = QColor(c)
             q.setAlpha(215)
             qcols.append(q)
-        self.scatter.setData(self.coords, idx, qcols)
+        coords = self.coords
+        if self._visible is not None:  # hidden points are NaN, which the dots leave out
+            coords = np.where(self._visible[:, None], coords, np.nan)
+            n = int(self._visible.sum())
+            legend = legend + [("transparent", f"showing {n:,} of {len(self.rows):,} points")]
+        self.scatter.setData(coords, idx, qcols)
         self._legend_entries = legend
         self.legend.setText("<br>".join(
             f"<span style='color:{c}; font-size:14px'>&#9632;</span>&nbsp;{t}"

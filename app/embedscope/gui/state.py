@@ -21,6 +21,8 @@ class AppState(QObject):
     check_changed = Signal(object)        # AlignmentReport (or None)
     colour_mode_changed = Signal(str)
     comparison_changed = Signal(object)   # Comparison of this embedding with another, or None
+    attributes_changed = Signal()         # attributes (table columns) added or cleared
+    filter_changed = Signal()             # attribute_filter changed
     message = Signal(str)                 # a short note for the status bar
 
     def __init__(self, parent=None):
@@ -34,6 +36,8 @@ class AppState(QObject):
         self.check_report = None
         self.colour_mode = "frequency rank"
         self.comparison = None            # core.compare.Comparison (A = this embedding)
+        self.attributes: dict = {}        # label → core.attributes.Attribute (tables, metadata)
+        self.attribute_filter = None      # core.attributes.Filter the map shows, or None
 
     # --- embedding and map ------------------------------------------------------------------
     def set_embedding(self, emb) -> None:
@@ -46,6 +50,12 @@ class AppState(QObject):
         self.picked = -1
         self.check_report = None
         self.comparison = None  # its rows_a were rows of the old embedding
+        self.attributes = {}
+        self.attribute_filter = None
+        if emb is not None and emb.attributes:
+            from ..io.attributes import projector_attributes
+
+            self.attributes = {a.name: a for a in projector_attributes(emb)}
         self.embedding_changed.emit(emb)
         self.projection_changed.emit(None)
         self.selection_changed.emit()
@@ -53,6 +63,8 @@ class AppState(QObject):
         self.picked_changed.emit(-1)
         self.check_changed.emit(None)
         self.comparison_changed.emit(None)
+        self.attributes_changed.emit()
+        self.filter_changed.emit()
 
     def set_projection(self, projection) -> None:
         self.projection = projection
@@ -65,6 +77,54 @@ class AppState(QObject):
     def set_comparison(self, comparison) -> None:
         self.comparison = comparison
         self.comparison_changed.emit(comparison)
+
+    # --- attributes ------------------------------------------------------------------------------
+    def add_attributes(self, attributes) -> list[str]:
+        """Add table columns as attributes; a name already taken gets the table's name after
+        it. Returns the labels they are listed under."""
+        labels = []
+        for a in attributes:
+            label = a.name if a.name not in self.attributes else f"{a.name} ({a.source})"
+            self.attributes[label] = a
+            labels.append(label)
+        self.attributes_changed.emit()
+        return labels
+
+    def attribute(self, label: str):
+        """The attribute listed as `label`: a table column, or one computed from the open
+        embedding (frequency rank, vector norm, check finding, change against B); None when
+        there is nothing to compute it from."""
+        from ..core import attributes as at
+
+        if label in self.attributes:
+            return self.attributes[label]
+        emb = self.embedding
+        if emb is None:
+            return None
+        if label == "frequency rank":
+            return at.frequency_rank(emb.rows)
+        if label == "vector norm":
+            return at.vector_norm(emb.norms)
+        if label == "check finding" and self.check_report is not None:
+            return at.check_finding(emb.rows, self.check_report.findings)
+        if label == "change (cosine to B)" and self.comparison is not None:
+            return at.change_against(emb.rows, self.comparison.rows_a, self.comparison.cosine)
+        return None
+
+    def attribute_labels(self) -> list[str]:
+        """Every attribute there is a value for now: computed ones, then table columns."""
+        computed = ["frequency rank", "vector norm"]
+        if self.check_report is not None:
+            computed.append("check finding")
+        if self.comparison is not None:
+            computed.append("change (cosine to B)")
+        return (computed if self.embedding is not None else []) + list(self.attributes)
+
+    def set_attribute_filter(self, flt) -> None:
+        """Show only the points that pass `flt` (a core.attributes.Filter), or all for None."""
+        if flt != self.attribute_filter:
+            self.attribute_filter = flt
+            self.filter_changed.emit()
 
     def set_colour_mode(self, mode: str) -> None:
         if mode != self.colour_mode:

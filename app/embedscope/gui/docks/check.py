@@ -1,10 +1,13 @@
 """Check: the alignment report — is every word on the row of its own vector?
 
 Runs by itself after each load; findings are listed by severity, clicking one highlights its
-rows on the map, and a shifted words file can be fixed from here.
+rows on the map, and a shifted words file can be fixed from here. The norm-outlier finding
+shows the histogram of row norms with its rows marked.
 """
 from __future__ import annotations
 
+import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -23,6 +26,7 @@ from .common import ProgressRow, make_table, note
 
 SEVERITY_COLOUR = {"error": "#c92a2a", "warning": "#e67700", "info": "#1971c2"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+MARKED_NORMS = 200    # outlier rows drawn as lines on the norm histogram
 
 
 def fix_shift(emb, offset, progress=None, should_stop=None):
@@ -63,12 +67,42 @@ class CheckDock(QWidget):
         lay.addWidget(ProgressRow(self.runner))
         lay.addWidget(self.table, 2)
         lay.addWidget(self.detail, 1)
+        self._add_norm_histogram(lay)
         self.table.currentCellChanged.connect(lambda r, *_: self._show(r))
         self.table.cellClicked.connect(lambda r, _c: self._show(r))
         state.embedding_changed.connect(self._on_embedding)
 
+    def _add_norm_histogram(self, lay):
+        self.norm_plot = pg.PlotWidget(title="row norms · outliers marked")
+        self.norm_plot.setMenuEnabled(False)
+        self.norm_plot.hideButtons()
+        self.norm_plot.setMouseEnabled(x=False, y=False)
+        self.norm_plot.setMinimumHeight(120)
+        self.norm_bars = pg.BarGraphItem(x0=[], x1=[], height=[], brush="#9aa5b1", pen=None)
+        self.norm_plot.addItem(self.norm_bars)
+        self.norm_marks = pg.PlotCurveItem(pen=pg.mkPen(SEVERITY_COLOUR["warning"], width=1),
+                                           connect="pairs")
+        self.norm_plot.addItem(self.norm_marks)
+        self.norm_plot.hide()
+        lay.addWidget(self.norm_plot, 1)
+
+    def show_norms(self, rows):
+        """The histogram of every row's norm, with a line at the norm of each of `rows`."""
+        norms = np.asarray(self.state.embedding.norms, dtype=np.float64)
+        ok = np.isfinite(norms)
+        counts, edges = np.histogram(norms[ok], bins=80)
+        self.norm_bars.setOpts(x0=edges[:-1], x1=edges[1:], height=counts)
+        marked = norms[np.asarray(rows, dtype=np.int64)[:MARKED_NORMS]]
+        marked = marked[np.isfinite(marked)]
+        top = float(counts.max()) if len(counts) else 1.0
+        self.norm_marks.setData(np.repeat(marked, 2), np.tile([0.0, top], len(marked)))
+        self.norm_plot.setXRange(min(edges[0], *marked) if len(marked) else edges[0],
+                                 max(edges[-1], *marked) if len(marked) else edges[-1])
+        self.norm_plot.show()
+
     def _on_embedding(self, emb):
         self.report = None
+        self.norm_plot.hide()
         self.table.setRowCount(0)
         self.detail.setText("")
         self.fix_button.hide()
@@ -133,6 +167,10 @@ class CheckDock(QWidget):
         ex = ", ".join(f.examples[:12]) if f.examples else ""
         self.detail.setHtml(f"<b>{f.code}</b> ({f.severity}): {f.message}"
                             + (f"<br><br>e.g. {ex}" if ex else ""))
+        if f.code == "norm-outliers" and f.rows:
+            self.show_norms(f.rows)
+        else:
+            self.norm_plot.hide()
         if f.rows:
             self.state.set_highlight(list(f.rows)[:5000], "finding")
             self.state.centre_requested.emit(int(f.rows[0]))

@@ -1,0 +1,271 @@
+"""Attributes: the histogram (or category counts) of one attribute of the points on the map,
+where brushing a range selects those points, and the filter that keeps only some on the map.
+
+Attributes are the computed ones (frequency rank, vector norm, check finding, change against B),
+the Projector metadata columns, and the columns of tables opened here or from the File menu.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core import attributes as at
+from ...core.errors import EmbedscopeError
+from .common import note
+
+TABLE_FILTER = "Tables with a word column (*.csv *.tsv *.txt *.parquet);;All files (*)"
+
+
+class AttributesDock(QWidget):
+    """Takes the AppState and the map's rows (a callable giving the rows now on the map)."""
+
+    selected_range = Signal(float, float)   # a brushed range, after it selected its points
+
+    def __init__(self, state, map_rows, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.map_rows = map_rows
+        self.attr: at.Attribute | None = None
+        self._add_controls()
+        self._add_histogram()
+        self._add_categories()
+        state.attributes_changed.connect(self._list_attributes)
+        state.embedding_changed.connect(lambda _e: self._list_attributes())
+        state.check_changed.connect(lambda _r: self._list_attributes())
+        state.comparison_changed.connect(lambda _c: self._list_attributes())
+        state.projection_changed.connect(lambda _p: self._show())
+        self._list_attributes()
+
+    # --- layout -------------------------------------------------------------------------------
+    def _add_controls(self):
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        row = QHBoxLayout()
+        self.box = QComboBox()
+        self.box.setToolTip("The attribute shown below")
+        self.box.currentTextChanged.connect(lambda _t: self._show())
+        row.addWidget(self.box, 1)
+        self.colour_button = QPushButton("Colour the map")
+        self.colour_button.setToolTip("Colour the map's points by this attribute")
+        self.colour_button.clicked.connect(
+            lambda: self.state.set_colour_mode(self.box.currentText()))
+        row.addWidget(self.colour_button)
+        lay.addLayout(row)
+        row = QHBoxLayout()
+        self.open_button = QPushButton("Open table…")
+        self.open_button.setToolTip("A CSV, TSV or Parquet table with a 'word' column; its "
+                                    "other columns become attributes, joined by word")
+        self.open_button.clicked.connect(self.open_dialog)
+        row.addWidget(self.open_button)
+        self.words_button = QPushButton("Words file…")
+        self.words_button.setToolTip("An attribute saying which words a words file lists")
+        self.words_button.clicked.connect(self.words_file_dialog)
+        row.addWidget(self.words_button)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.filter_check = QCheckBox("Show only these on the map")
+        self.filter_check.setToolTip("Hide the points outside the brushed range or the "
+                                     "ticked categories")
+        self.filter_check.toggled.connect(lambda _on: self._apply_filter())
+        lay.addWidget(self.filter_check)
+        self.info = note("")
+        lay.addWidget(self.info)
+
+    def _add_histogram(self):
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.setMinimumHeight(140)
+        self.plot.getAxis("left").setWidth(40)
+        self.bars = pg.BarGraphItem(x0=[], x1=[], height=[], brush="#4e79a7", pen=None)
+        self.plot.addItem(self.bars)
+        self.region = pg.LinearRegionItem(brush=pg.mkBrush(232, 89, 12, 50))
+        self.region.setZValue(10)
+        self.region.sigRegionChangeFinished.connect(self._brushed)
+        self.plot.addItem(self.region)
+        self.layout().addWidget(self.plot, 1)
+
+    def _add_categories(self):
+        self.categories = QListWidget()
+        self.categories.setToolTip("Tick categories to select their points (and, with the "
+                                   "box above, to show only them)")
+        self.categories.itemChanged.connect(lambda _i: self._ticked())
+        self.layout().addWidget(self.categories, 1)
+        self.select_button = QPushButton("Select these points")
+        self.select_button.clicked.connect(self.select_shown)
+        self.layout().addWidget(self.select_button)
+
+    # --- what is shown ------------------------------------------------------------------------
+    def _list_attributes(self):
+        labels = self.state.attribute_labels()
+        current = self.box.currentText()
+        self.box.blockSignals(True)
+        self.box.clear()
+        self.box.addItems(labels)
+        if current in labels:
+            self.box.setCurrentText(current)
+        self.box.blockSignals(False)
+        self._show()
+
+    def select_attribute(self, label: str):
+        self.box.setCurrentText(label)
+
+    def _rows(self) -> np.ndarray:
+        rows = self.map_rows()
+        if len(rows) or self.state.embedding is None:
+            return rows
+        return np.arange(self.state.embedding.rows)
+
+    def _show(self):
+        self.attr = self.state.attribute(self.box.currentText())
+        if self.state.attribute_filter is not None and (
+                self.attr is None or self.state.attribute_filter.attribute != self.attr.name):
+            self.filter_check.setChecked(False)
+            self.state.set_attribute_filter(None)
+        continuous = self.attr is not None and self.attr.kind == at.CONTINUOUS
+        self.plot.setVisible(continuous)
+        self.categories.setVisible(self.attr is not None and not continuous)
+        for w in (self.colour_button, self.filter_check, self.select_button):
+            w.setEnabled(self.attr is not None)
+        if self.attr is None:
+            self.info.setText("Open an embedding, or a table of attributes." if
+                              self.state.embedding is not None else "")
+            return
+        rows = self._rows()
+        n_with = int(self.attr.present[rows].sum()) if len(rows) else 0
+        where = "on the map" if len(self.map_rows()) else "in the embedding"
+        self.info.setText(f"{self.attr.source} · {self.attr.kind} · {n_with:,} of "
+                          f"{len(rows):,} words {where} have a value")
+        if continuous:
+            self._show_histogram(rows)
+        else:
+            self._show_categories(rows)
+
+    def _show_histogram(self, rows):
+        edges, counts = at.histogram(self.attr, rows)
+        self.bars.setOpts(x0=edges[:-1], x1=edges[1:], height=counts)
+        self.plot.setXRange(edges[0], edges[-1], padding=0.02)
+        self.plot.setYRange(0, max(1, int(counts.max())) * 1.05, padding=0)
+        self.region.blockSignals(True)
+        self.region.setBounds((edges[0], edges[-1]))
+        self.region.setRegion((edges[0] + 0.6 * (edges[-1] - edges[0]), edges[-1]))
+        self.region.blockSignals(False)
+
+    def _show_categories(self, rows):
+        self.categories.blockSignals(True)
+        self.categories.clear()
+        for text, n in at.category_counts(self.attr, rows)[:500]:
+            item = QListWidgetItem(f"{text}  ({n:,})")
+            item.setData(Qt.ItemDataRole.UserRole, text)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.categories.addItem(item)
+        self.categories.blockSignals(False)
+
+    # --- filter and selection -----------------------------------------------------------------
+    def current_filter(self) -> at.Filter | None:
+        """The range brushed or the categories ticked, as a filter of the current attribute."""
+        if self.attr is None:
+            return None
+        if self.attr.kind == at.CONTINUOUS:
+            lo, hi = self.region.getRegion()
+            return at.Filter(self.attr.name, float(lo), float(hi))
+        ticked = frozenset(
+            self.categories.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.categories.count())
+            if self.categories.item(i).checkState() == Qt.CheckState.Checked)
+        return at.Filter(self.attr.name, categories=ticked)
+
+    def set_range(self, low: float, high: float):
+        """Brush a range, as dragging the region does."""
+        self.region.setRegion((low, high))
+        self._brushed()
+
+    def _apply_filter(self):
+        self.state.set_attribute_filter(self.current_filter()
+                                        if self.filter_check.isChecked() else None)
+
+    def _brushed(self):
+        self.select_shown()
+        self._apply_filter()
+        lo, hi = self.region.getRegion()
+        self.selected_range.emit(float(lo), float(hi))
+
+    def _ticked(self):
+        self.select_shown()
+        self._apply_filter()
+
+    def select_shown(self) -> int:
+        """Make the selection the points on the map inside the range or ticked categories."""
+        flt = self.current_filter()
+        if flt is None:
+            return 0
+        rows = self._rows()
+        rows = rows[flt.mask(self.attr, rows)]
+        self.state.selection.clear()
+        n = self.state.select_add(rows, f"attribute {self.attr.name}")
+        self.state.message.emit(f"selected {n:,} words by {self.attr.name}")
+        return n
+
+    # --- adding attributes --------------------------------------------------------------------
+    def open_dialog(self):
+        if self.state.embedding is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open an attribute table", "", TABLE_FILTER)
+        if path:
+            self.open_table(path)
+
+    def open_table(self, path) -> list[str]:
+        """Join a table's columns onto the open embedding; the first column is shown. A table
+        that cannot be read is a message in the panel; nothing changes."""
+        from ...io.attributes import read_attribute_table
+
+        try:
+            table = read_attribute_table(path, self.state.embedding)
+        except EmbedscopeError as exc:
+            self.info.setText(str(exc))
+            return []
+        labels = self.state.add_attributes(table.attributes)
+        self.state.message.emit(table.summary())
+        if labels:
+            self.box.setCurrentText(labels[0])
+        return labels
+
+    def words_file_dialog(self):
+        if self.state.embedding is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "A words file", "",
+                                              "Words files (*.txt *.tsv *.json);;All files (*)")
+        if path:
+            self.add_words_file(path)
+
+    def add_words_file(self, path) -> str | None:
+        from ...core.words import lookup
+        from ...io.words_file import read_word_list
+
+        try:
+            words, _, _ = read_word_list(path)
+        except EmbedscopeError as exc:
+            self.info.setText(str(exc))
+            return None
+        rows, _ = lookup(self.state.embedding, words)
+        emb = self.state.embedding
+        label = self.state.add_attributes([at.in_words_file(emb.rows, rows[rows >= 0],
+                                                            Path(path).name)])[0]
+        self.box.setCurrentText(label)
+        return label
