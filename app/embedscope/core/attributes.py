@@ -164,7 +164,7 @@ def in_words_file(n_rows: int, rows, file_name: str) -> Attribute:
 
 @dataclass(frozen=True)
 class Filter:
-    """Keep the rows of `attribute` whose value lies in [low, high] (continuous) or whose
+    """Keep the rows of the attribute (listed as `attribute`) whose value lies in [low, high] (continuous) or whose
     category is one of `categories` (categorical). Rows without a value are dropped."""
 
     attribute: str

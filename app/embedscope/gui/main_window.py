@@ -28,12 +28,14 @@ from ..resources import icon_path, sample_path
 from . import colour_modes
 from . import settings as app_settings
 from .docks.analogy import AnalogyDock
+from .docks.attributes import AttributesDock
 from .docks.check import CheckDock
 from .docks.compare import CompareDock
 from .docks.neighbours import NeighboursDock
 from .docks.projection import ProjectionPanel
 from .docks.search import SearchDock
 from .docks.selection import SelectionDock
+from .docks.vectors import VectorsDock
 from .map_view import MapView
 from .opening import FileOpener, Questions, folder_of
 from .state import AppState
@@ -85,6 +87,9 @@ class MainWindow(QMainWindow):
         self._add_status_bar()
         self._add_menus()
         self.state.embedding_changed.connect(self._on_embedding)
+        # the attribute filter follows the points on the map: a new map is filtered again
+        self.state.filter_changed.connect(self._apply_filter)
+        self.state.projection_changed.connect(lambda _p: self._apply_filter())
         self.state.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.resize(1400, 900)
         self._layout_restored = False
@@ -125,7 +130,7 @@ class MainWindow(QMainWindow):
 
     def _add_docks(self):
         """Search above the map's settings on the left; on the right, neighbours | analogy |
-        compare tabs above, check | selection tabs below."""
+        compare | vectors tabs above, check | selection | attributes tabs below."""
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.search = SearchDock(self.state)
         self.projection_panel = ProjectionPanel(self.state)
@@ -136,19 +141,25 @@ class MainWindow(QMainWindow):
                        "check": CheckDock(self.state),
                        "analogy": AnalogyDock(self.state),
                        "selection": SelectionDock(self.state),
-                       "compare": CompareDock(self.state, self.questions)}
+                       "compare": CompareDock(self.state, self.questions),
+                       "attributes": AttributesDock(self.state, lambda: self.map_view.rows),
+                       "vectors": VectorsDock(self.state)}
         self.docks: dict[str, QDockWidget] = {}
         for key, title, area in (("search", "Search", left), ("projection", "Map", left),
                                  ("neighbours", "Neighbours", right), ("check", "Check", right),
                                  ("analogy", "Analogy", right),
                                  ("selection", "Selection", right),
-                                 ("compare", "Compare", right)):
+                                 ("compare", "Compare", right),
+                                 ("vectors", "Vectors", right),
+                                 ("attributes", "Attributes", right)):
             self._dock(key, title, self.panels[key], area)
         self.splitDockWidget(self.docks["search"], self.docks["projection"],
                              Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["neighbours"], self.docks["analogy"])
         self.tabifyDockWidget(self.docks["check"], self.docks["selection"])
         self.tabifyDockWidget(self.docks["analogy"], self.docks["compare"])
+        self.tabifyDockWidget(self.docks["compare"], self.docks["vectors"])
+        self.tabifyDockWidget(self.docks["selection"], self.docks["attributes"])
         self.docks["neighbours"].raise_()
         self.docks["check"].raise_()
 
@@ -211,6 +222,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(f, "Compare &with…", self.compare_with, "Ctrl+Shift+O",
                      "Open a second embedding and compare the open one with it")
+        self._action(f, "Open &attribute table…", self.open_attribute_table, None,
+                     "A CSV, TSV or Parquet table with a word column, to colour and filter "
+                     "the map by its columns")
         f.addSeparator()
         self._action(f, "&Export…", self.export_dialog, "Ctrl+E",
                      "Write the embedding, pruned to your selection or vocabulary")
@@ -373,6 +387,21 @@ class MainWindow(QMainWindow):
         self.docks["compare"].show()
         self.docks["compare"].raise_()
         self.panels["compare"].open_dialog()
+
+    def open_attribute_table(self):
+        self.docks["attributes"].show()
+        self.docks["attributes"].raise_()
+        self.panels["attributes"].open_dialog()
+
+    def _apply_filter(self):
+        """Hide the map's points the attribute filter leaves out (all shown without one)."""
+        flt = self.state.attribute_filter
+        attr = self.state.attribute(flt.attribute) if flt is not None else None
+        rows = self.map_view.rows
+        if attr is None or not len(rows):
+            self.map_view.set_visible_mask(None)
+            return
+        self.map_view.set_visible_mask(flt.mask(attr, rows))
 
     def save_plot(self):
         if not len(self.map_view.rows):

@@ -134,7 +134,7 @@ class AttributesDock(QWidget):
     def _show(self):
         self.attr = self.state.attribute(self.box.currentText())
         if self.state.attribute_filter is not None and (
-                self.attr is None or self.state.attribute_filter.attribute != self.attr.name):
+                self.state.attribute_filter.attribute != self.box.currentText()):
             self.filter_check.setChecked(False)
             self.state.set_attribute_filter(None)
         continuous = self.attr is not None and self.attr.kind == at.CONTINUOUS
@@ -184,12 +184,12 @@ class AttributesDock(QWidget):
             return None
         if self.attr.kind == at.CONTINUOUS:
             lo, hi = self.region.getRegion()
-            return at.Filter(self.attr.name, float(lo), float(hi))
+            return at.Filter(self.box.currentText(), float(lo), float(hi))
         ticked = frozenset(
             self.categories.item(i).data(Qt.ItemDataRole.UserRole)
             for i in range(self.categories.count())
             if self.categories.item(i).checkState() == Qt.CheckState.Checked)
-        return at.Filter(self.attr.name, categories=ticked)
+        return at.Filter(self.box.currentText(), categories=ticked)
 
     def set_range(self, low: float, high: float):
         """Brush a range, as dragging the region does."""
