@@ -57,27 +57,26 @@ def categorical(name: str, codes, categories, source: str = "computed") -> Attri
 def from_texts(name: str, texts, source: str) -> Attribute:
     """An attribute from a column of texts, one per row ('' or None = missing): continuous
     when every value is a number and there are more than MAX_NUMERIC_CATEGORIES of them."""
-    texts = ["" if t is None else str(t).strip() for t in texts]
-    numbers = np.full(len(texts), np.nan)
-    numeric = True
-    for i, t in enumerate(texts):
-        if t == "":
-            continue
-        try:
-            numbers[i] = float(t)
-        except ValueError:
-            numeric = False
-            break
-    if numeric and len(np.unique(numbers[np.isfinite(numbers)])) > MAX_NUMERIC_CATEGORIES:
+    texts = np.array(["" if t is None else t for t in texts], dtype=str)
+    texts = np.char.strip(texts) if len(texts) else texts
+    present = texts != ""
+    try:
+        numbers = np.full(len(texts), np.nan)
+        numbers[present] = texts[present].astype(np.float64)
+        numeric = True
+    except ValueError:
+        numeric = False
+    if numeric and len(np.unique(numbers[present])) > MAX_NUMERIC_CATEGORIES:
         return continuous(name, numbers, source)
-    present = [t for t in texts if t != ""]
+    categories, codes = np.unique(texts[present], return_inverse=True)
     if numeric:  # few distinct numbers: categories in numeric order
-        order = sorted(set(present), key=float)
-    else:
-        order = sorted(set(present))
-    code_of = {c: i for i, c in enumerate(order)}
-    codes = np.fromiter((code_of.get(t, -1) for t in texts), dtype=np.int32, count=len(texts))
-    return categorical(name, codes, order, source)
+        order = np.argsort(categories.astype(np.float64), kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        categories, codes = categories[order], rank[codes]
+    full = np.full(len(texts), -1, dtype=np.int32)
+    full[present] = codes
+    return categorical(name, full, categories.tolist(), source)
 
 
 def from_values(name: str, values, source: str) -> Attribute:

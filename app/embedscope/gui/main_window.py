@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
                        "analogy": AnalogyDock(self.state),
                        "selection": SelectionDock(self.state),
                        "compare": CompareDock(self.state, self.questions),
-                       "attributes": AttributesDock(self.state, lambda: self.map_view.rows),
+                       "attributes": AttributesDock(self.state),
                        "vectors": VectorsDock(self.state)}
         self.docks: dict[str, QDockWidget] = {}
         for key, title, area in (("search", "Search", left), ("projection", "Map", left),

@@ -97,29 +97,27 @@ def _read_delimited(path: Path) -> tuple[list[str], dict[str, list]]:
     except OSError as exc:
         raise EmbeddingFormatError(path, None, f"cannot read the table ({exc.strerror})") \
             from None
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first or path.suffix.lower() == ".tsv" else ","
-    if delimiter == "\t":  # a TSV cell may hold quotes: no quoting rules
-        reader = csv.reader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+    lines = text.split("\n")
+    delimiter = "\t" if "\t" in lines[0] or path.suffix.lower() == ".tsv" else ","
+    if delimiter == "\t":  # a TSV cell may hold quotes: no quoting rules, split on tabs
+        table = [ln.rstrip("\r").split("\t") for ln in lines]
     else:
-        reader = csv.reader(text.splitlines())
-    lines = iter(reader)
-    header = next(lines, None)
-    if not header:
+        table = list(csv.reader(lines))
+    header = table[0] if table else []
+    if not header or not any(h.strip() for h in header):
         raise EmbeddingFormatError(path, "line 1", "the table is empty",
                                    "a header row with a column named 'word'")
     header = [h.strip() for h in header]
-    columns: dict[str, list] = {h: [] for h in header}
-    for lineno, cells in enumerate(lines, start=2):
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue
-        if len(cells) != len(header):
+    width = len(header)
+    body = [(i, cells) for i, cells in enumerate(table[1:], start=2)
+            if cells and not (len(cells) == 1 and not cells[0].strip())]
+    for lineno, cells in body:
+        if len(cells) != width:
             raise EmbeddingFormatError(
-                path, f"line {lineno}", f"{len(cells)} cells where the header has {len(header)}",
-                f"{len(header)} {'tab' if delimiter == chr(9) else 'comma'}-separated cells")
-        for h, c in zip(header, cells):
-            columns[h].append(c)
-    return header, columns
+                path, f"line {lineno}", f"{len(cells)} cells where the header has {width}",
+                f"{width} {'tab' if delimiter == chr(9) else 'comma'}-separated cells")
+    columns = list(zip(*(cells for _, cells in body))) if body else [()] * width
+    return header, {h: list(c) for h, c in zip(header, columns)}
 
 
 def _read_parquet(path: Path) -> tuple[list[str], dict[str, list]]:

@@ -31,14 +31,11 @@ TABLE_FILTER = "Tables with a word column (*.csv *.tsv *.txt *.parquet);;All fil
 
 
 class AttributesDock(QWidget):
-    """Takes the AppState and the map's rows (a callable giving the rows now on the map)."""
-
     selected_range = Signal(float, float)   # a brushed range, after it selected its points
 
-    def __init__(self, state, map_rows, parent=None):
+    def __init__(self, state, parent=None):
         super().__init__(parent)
         self.state = state
-        self.map_rows = map_rows
         self.attr: at.Attribute | None = None
         self._add_controls()
         self._add_histogram()
@@ -125,11 +122,20 @@ class AttributesDock(QWidget):
     def select_attribute(self, label: str):
         self.box.setCurrentText(label)
 
+    def map_rows(self) -> np.ndarray:
+        proj = self.state.projection
+        return np.empty(0, dtype=np.int64) if proj is None else np.asarray(proj.rows)
+
     def _rows(self) -> np.ndarray:
+        """The rows on the map, or every row before there is a map."""
         rows = self.map_rows()
         if len(rows) or self.state.embedding is None:
             return rows
         return np.arange(self.state.embedding.rows)
+
+    def showEvent(self, ev):
+        super().showEvent(ev)
+        self._show()
 
     def _show(self):
         self.attr = self.state.attribute(self.box.currentText())
@@ -137,6 +143,8 @@ class AttributesDock(QWidget):
                 self.state.attribute_filter.attribute != self.box.currentText()):
             self.filter_check.setChecked(False)
             self.state.set_attribute_filter(None)
+        if not self.isVisible():  # counted when the panel is shown; the filter still applies
+            return
         continuous = self.attr is not None and self.attr.kind == at.CONTINUOUS
         self.plot.setVisible(continuous)
         self.categories.setVisible(self.attr is not None and not continuous)
