@@ -4,8 +4,9 @@
 
 States: the map, neighbours, an analogy with the benchmark evaluation, a check report (of a
 copy of the sample whose words file was deliberately shifted by one line), a lasso selection,
-the export dialog, and a comparison with a "fine-tuned" copy. Settings and caches go to a
-temporary folder.
+the export dialog, a comparison with a "fine-tuned" copy, the map coloured and filtered by the
+columns of an attribute table, the Vectors panel, and the window at 1280×720. Settings and
+caches go to a temporary folder.
 """
 from __future__ import annotations
 
@@ -145,6 +146,9 @@ def main(argv=None) -> int:
     wait(app, lambda: True, settle=0.5)
     save(w, out, "compare")
 
+    attribute_states(app, w, out)
+    st.set_colour_mode("frequency rank")
+
     # 7. a check report: the sample with its words file shifted by one line
     st.set_colour_mode("frequency rank")
     src = st.embedding
@@ -169,6 +173,79 @@ def main(argv=None) -> int:
     save(w, out, "check")
     w.close()
     return 0
+
+
+def attribute_table(path: Path, emb) -> Path:
+    """A table of the kind a user brings: a coarse part of speech by suffix and a made-up
+    corpus count (Zipf), for the sample's words."""
+    import csv
+
+    def pos(word):
+        if not word.isalpha():
+            return "PUNCT/NUM"
+        for tail, tag in (("ly", "ADV"), ("ing", "VERB"), ("ed", "VERB"), ("tion", "NOUN"),
+                          ("ness", "NOUN"), ("ous", "ADJ"), ("ful", "ADJ"), ("able", "ADJ"),
+                          ("s", "NOUN (plural)")):
+            if word.endswith(tail) and len(word) > len(tail) + 2:
+                return tag
+        return "other"
+
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["word", "part of speech", "count"])
+        out.writerows([word, pos(word), int(2e7 / (i + 10))] for i, word in enumerate(emb.words))
+    return path
+
+
+def attribute_states(app, w, out: Path):
+    """8. colour by a table's column, 9. filter by a range brushed on a histogram, 10. the
+    Vectors panel, 11. the window at 1280×720."""
+    st = w.state
+    mv = w.map_view
+    st.select_clear()
+    st.pick(-1)
+    dock = w.panels["attributes"]
+    w.docks["attributes"].show()
+    w.docks["attributes"].raise_()
+    dock.open_table(attribute_table(Path(_tmp) / "attributes.csv", st.embedding))
+    dock.select_attribute("part of speech")
+    st.set_colour_mode("part of speech")
+    mv.fit()
+    wait(app, lambda: True, settle=0.5)
+    save(w, out, "attributes")
+
+    dock.select_attribute("vector norm")
+    norms = np.asarray(st.embedding.norms)[mv.rows]
+    st.set_colour_mode("vector norm")
+    dock.filter_check.setChecked(True)
+    lo, hi = np.percentile(norms, [85, 100])
+    dock.set_range(float(lo), float(hi))
+    wait(app, lambda: True, settle=0.5)
+    save(w, out, "attributes-filter")
+    dock.filter_check.setChecked(False)
+    st.select_clear()
+
+    w.docks["vectors"].show()
+    w.docks["vectors"].raise_()
+    vec = w.panels["vectors"]
+    st.select_add([st.embedding.row(x) for x in ("king", "queen", "man", "woman", "prince",
+                                                 "princess", "boy", "girl")], "words")
+    vec.order_box.setCurrentText("by difference")
+    vec.word_a.setText("man")
+    vec.word_b.setText("woman")
+    st.pick(st.embedding.row("king"))
+    vec.refresh()
+    wait(app, lambda: len(vec.rows) > 0, settle=0.6)
+    save(w, out, "vectors")
+
+    size = w.size()
+    w.resize(1280, 720)
+    w.docks["analogy"].raise_()
+    wait(app, lambda: True, settle=0.6)
+    save(w, out, "small-window")
+    w.resize(size)
+    st.select_clear()
+    wait(app, lambda: True, settle=0.3)
 
 
 if __name__ == "__main__":

@@ -57,8 +57,7 @@ def categorical(name: str, codes, categories, source: str = "computed") -> Attri
 def from_texts(name: str, texts, source: str) -> Attribute:
     """An attribute from a column of texts, one per row ('' or None = missing): continuous
     when every value is a number and there are more than MAX_NUMERIC_CATEGORIES of them."""
-    texts = np.array(["" if t is None else t for t in texts], dtype=str)
-    texts = np.char.strip(texts) if len(texts) else texts
+    texts = np.array(["" if t is None else str(t).strip() for t in texts], dtype=str)
     present = texts != ""
     try:
         numbers = np.full(len(texts), np.nan)

@@ -91,6 +91,9 @@ class MainWindow(QMainWindow):
         self.state.filter_changed.connect(self._apply_filter)
         self.state.projection_changed.connect(lambda _p: self._apply_filter())
         self.state.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        # while the docks were added they stood stacked, and the window took their summed
+        # height as its minimum; once tabbed, the layout gives the real minimum back
+        self.layout().activate()
         self.resize(1400, 900)
         self._layout_restored = False
         if restore:
@@ -170,13 +173,17 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._initial_layout)  # docks can be sized once laid out
 
     def _initial_layout(self):
-        """Dock sizes for a first start (a saved layout replaces them)."""
-        self.resizeDocks([self.docks["search"], self.docks["neighbours"]], [290, 380],
+        """Dock sizes for a first start (a saved layout replaces them): the result tables above
+        on the right get two thirds of the height, the map's settings on the left only what they
+        need, so the search list and the map keep the rest."""
+        h = max(1, self.centralWidget().height())
+        self.resizeDocks([self.docks["search"], self.docks["neighbours"]], [280, 380],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["neighbours"], self.docks["check"]], [520, 330],
-                         Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["search"], self.docks["projection"]], [420, 420],
-                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["neighbours"], self.docks["check"]],
+                         [int(h * 0.64), int(h * 0.36)], Qt.Orientation.Vertical)
+        settings = self.panels["projection"].sizeHint().height() + 30
+        self.resizeDocks([self.docks["search"], self.docks["projection"]],
+                         [max(150, h - settings), settings], Qt.Orientation.Vertical)
 
     def _add_status_bar(self):
         sb = self.statusBar()

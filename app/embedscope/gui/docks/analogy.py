@@ -123,6 +123,7 @@ class AnalogyDock(QWidget):
         self.eval_status = note("")
         self.sections = make_table(["section", "correct", "total", "accuracy"])
         self.sections.setMaximumHeight(200)
+        self.sections.hide()  # the results table gets the room until there is an evaluation
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addLayout(opts)
@@ -144,6 +145,7 @@ class AnalogyDock(QWidget):
         self.evaluation = None
         self.table.setRowCount(0)
         self.sections.setRowCount(0)
+        self.sections.hide()
         self.status.setText("")
         self.eval_status.setText("")
         if emb is not None:
@@ -219,6 +221,7 @@ class AnalogyDock(QWidget):
         rows.append(("all sections", int(analogies.correct), int(analogies.total),
                      f"{100 * analogies.accuracy:.1f}%"))
         fill_table(self.sections, rows)
+        self.sections.show()
         bits = [f"Analogies: {100 * analogies.accuracy:.1f}% of {analogies.total:,} "
                 f"({analogies.skipped:,} skipped for unknown words)"]
         for name, res in pairs.items():

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...core import attributes as at
 from ...core.errors import EmbedscopeError
-from .common import note
+from .common import plot_colours, note
 
 TABLE_FILTER = "Tables with a word column (*.csv *.tsv *.txt *.parquet);;All files (*)"
 
@@ -87,7 +87,8 @@ class AttributesDock(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setMinimumHeight(140)
+        self.plot.setMinimumHeight(90)
+        plot_colours(self.plot)
         self.plot.getAxis("left").setWidth(40)
         self.bars = pg.BarGraphItem(x0=[], x1=[], height=[], brush="#4e79a7", pen=None)
         self.plot.addItem(self.bars)
@@ -102,6 +103,8 @@ class AttributesDock(QWidget):
         self.categories.setToolTip("Tick categories to select their points (and, with the "
                                    "box above, to show only them)")
         self.categories.itemChanged.connect(lambda _i: self._ticked())
+        self.categories.setMinimumHeight(60)
+        self.categories.hide()
         self.layout().addWidget(self.categories, 1)
         self.select_button = QPushButton("Select these points")
         self.select_button.clicked.connect(self.select_shown)

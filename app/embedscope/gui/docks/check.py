@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ...core.check import check
 from ...core.shift import apply_shift
 from ..workers import JobRunner
-from .common import ProgressRow, make_table, note
+from .common import ProgressRow, plot_colours, make_table, note
 
 SEVERITY_COLOUR = {"error": "#c92a2a", "warning": "#e67700", "info": "#1971c2"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -77,7 +77,8 @@ class CheckDock(QWidget):
         self.norm_plot.setMenuEnabled(False)
         self.norm_plot.hideButtons()
         self.norm_plot.setMouseEnabled(x=False, y=False)
-        self.norm_plot.setMinimumHeight(120)
+        self.norm_plot.setMinimumHeight(90)
+        plot_colours(self.norm_plot)
         self.norm_bars = pg.BarGraphItem(x0=[], x1=[], height=[], brush="#9aa5b1", pen=None)
         self.norm_plot.addItem(self.norm_bars)
         self.norm_marks = pg.PlotCurveItem(pen=pg.mkPen(SEVERITY_COLOUR["warning"], width=1),

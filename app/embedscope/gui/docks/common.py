@@ -1,4 +1,5 @@
-"""Small pieces the docks share: a progress row with Cancel, a read-only table, a note."""
+"""Small pieces the docks share: a progress row with Cancel, a read-only table, a note, the
+palette's colours for a small plot."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -86,3 +87,20 @@ def note(text="") -> QLabel:
     lab.setWordWrap(True)
     lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return lab
+
+
+def plot_colours(widget) -> None:
+    """The palette's base colour behind a pyqtgraph widget's plots and its text colour on
+    their axes and titles, as the map has (pyqtgraph's default is black)."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QPalette
+
+    pal = widget.palette()
+    fg = pal.color(QPalette.ColorRole.Text)
+    widget.setBackground(pal.color(QPalette.ColorRole.Base))
+    for item in widget.scene().items():
+        if isinstance(item, pg.AxisItem):
+            item.setPen(pg.mkPen(fg))
+            item.setTextPen(pg.mkPen(fg))
+        elif isinstance(item, pg.LabelItem):
+            item.setAttr("color", fg.name())

@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ...core.vector_values import ORDERS, dimension_order, shared_limit, value_sample
-from .common import note
+from .common import plot_colours, note
 
 MAX_ROWS = 60          # heatmap rows: more would be thinner than a line of text
 MARKED = "#e8590c"     # the selected words in the histograms
@@ -57,6 +57,7 @@ class VectorsDock(QWidget):
 
     def _add_plots(self):
         self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setMinimumHeight(120)
         self.plots.ci.setContentsMargins(2, 2, 2, 2)
         self.heat_plot = self.plots.addPlot(row=0, col=0, colspan=2)
         self.heat_plot.setMenuEnabled(False)
@@ -88,6 +89,7 @@ class VectorsDock(QWidget):
         self.plots.ci.layout.setRowStretchFactor(0, 3)
         self.plots.ci.layout.setRowStretchFactor(1, 2)
         self.plots.ci.layout.setRowStretchFactor(2, 2)
+        plot_colours(self.plots)
         self.layout().addWidget(self.plots, 1)
 
     def showEvent(self, ev):
