@@ -346,10 +346,6 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
             if dim == 0:
                 raise EmbeddingFormatError(path, "line 1 (header)", "the header gives dimension 0",
                                            "a positive number of dimensions")
-            if dim > MAX_DIM:
-                raise EmbeddingFormatError(path, "line 1 (header)",
-                                           f"the header gives dimension {dim:,}",
-                                           f"at most {MAX_DIM:,} dimensions")
             body = data[body_start:]
             if not body.strip():
                 raise EmbeddingFormatError(
@@ -358,6 +354,10 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
             first_body = body.lstrip(b"\r\n").split(b"\n", 1)[0]
             if _fields(first_body) < dim + 1 and len(first_body) < 2 * dim:
                 raise _too_few(path, first_body, dim, line_base + 1, header)
+            if dim > MAX_DIM:
+                raise EmbeddingFormatError(path, "line 1 (header)",
+                                           f"the header gives dimension {dim:,}",
+                                           f"at most {MAX_DIM:,} dimensions")
         else:
             body = data
             dim = _guess_dim(path, body, 1)
