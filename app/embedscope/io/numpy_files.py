@@ -344,8 +344,11 @@ def _data_offset(path: Path, info: zipfile.ZipInfo) -> int:
     """Byte offset of a stored member's content: after its local header, whose name and extra
     fields may differ in length from the central directory's copy."""
     with open(path, "rb") as f:
-        f.seek(info.header_offset)
-        local = f.read(30)
+        try:
+            f.seek(info.header_offset)
+            local = f.read(30)
+        except (OSError, ValueError, OverflowError):   # an offset no file has
+            local = b""
     if len(local) < 30 or not local.startswith(ZIP_MAGIC):
         raise EmbeddingFormatError(path, f"byte {info.header_offset:,}",
                                    f"damaged zip entry for '{info.filename}'", "a zip local header")
