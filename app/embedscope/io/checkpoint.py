@@ -179,7 +179,8 @@ def read_safetensors_header(path) -> tuple[list[TensorInfo], dict, int]:
         raise EmbeddingFormatError(path, f"byte {8 + exc.start:,} (in the header)",
                                    "the header is not UTF-8 text",
                                    "a JSON object of tensor descriptions") from None
-    header = load_json(path, text, "JSON header", "a JSON object of tensor descriptions")
+    header = load_json(path, text, "JSON header", "a JSON object of tensor descriptions",
+                       byte_offset=8)
     if not isinstance(header, dict):
         raise EmbeddingFormatError(path, "header", "the JSON header is not an object",
                                    '{"name": {"dtype", "shape", "data_offsets"}, …}')

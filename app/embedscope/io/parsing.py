@@ -52,10 +52,12 @@ def refuse_unless_fits(path, where: str | None, nbytes: int, what: str) -> None:
             f"{gib(free)} is free", nbytes)
 
 
-def load_json(path, text, where: str | None = None, expected: str = "JSON"):
+def load_json(path, text, where: str | None = None, expected: str = "JSON",
+              byte_offset: int | None = None):
     """json.loads with errors that name the file and place; nesting deeper than
     MAX_JSON_DEPTH is refused (a words file or header is never deep) instead of raising
-    RecursionError. `where` prefixes the place (e.g. "JSON header")."""
+    RecursionError. `where` names the part of the file (e.g. "JSON header"); with
+    `byte_offset` (where the JSON starts in the file) a syntax error names the byte."""
     too_deep = False
     try:
         data = json.loads(text)
@@ -65,8 +67,12 @@ def load_json(path, text, where: str | None = None, expected: str = "JSON"):
         raise EmbeddingFormatError(path, f"byte {exc.start:,}" + (f" ({where})" if where else ""),
                                    "the text is not UTF-8", expected) from None
     except json.JSONDecodeError as exc:
-        place = f"line {exc.lineno}, column {exc.colno}"
-        raise EmbeddingFormatError(path, f"{where}, {place}" if where else place,
+        if byte_offset is not None:
+            place = f"byte {byte_offset + exc.pos:,} (in the {where})"
+        else:
+            place = f"{where}, " if where else ""
+            place += f"line {exc.lineno}, column {exc.colno}"
+        raise EmbeddingFormatError(path, place,
                                    f"invalid JSON ({exc.msg})", expected) from None
     if too_deep or _depth_over(data, MAX_JSON_DEPTH):
         raise EmbeddingFormatError(path, where, f"the JSON is nested more than "
