@@ -52,12 +52,16 @@ def refuse_unless_fits(path, where: str | None, nbytes: int, what: str) -> None:
             f"{gib(free)} is free", nbytes)
 
 
+NOT_JSON = object()
+
+
 def load_json(path, text, where: str | None = None, expected: str = "JSON",
-              byte_offset: int | None = None):
+              byte_offset: int | None = None, strict: bool = True):
     """json.loads with errors that name the file and place; nesting deeper than
     MAX_JSON_DEPTH is refused (a words file or header is never deep) instead of raising
     RecursionError. `where` names the part of the file (e.g. "JSON header"); with
-    `byte_offset` (where the JSON starts in the file) a syntax error names the byte."""
+    `byte_offset` (where the JSON starts in the file) a syntax error names the byte. With
+    `strict=False` text that is not JSON at all gives NOT_JSON (too deep is still an error)."""
     too_deep = False
     try:
         data = json.loads(text)
@@ -67,6 +71,8 @@ def load_json(path, text, where: str | None = None, expected: str = "JSON",
         raise EmbeddingFormatError(path, f"byte {exc.start:,}" + (f" ({where})" if where else ""),
                                    "the text is not UTF-8", expected) from None
     except json.JSONDecodeError as exc:
+        if not strict:
+            return NOT_JSON
         if byte_offset is not None:
             place = f"byte {byte_offset + exc.pos:,} (in the {where})"
         else:
@@ -74,6 +80,11 @@ def load_json(path, text, where: str | None = None, expected: str = "JSON",
             place += f"line {exc.lineno}, column {exc.colno}"
         raise EmbeddingFormatError(path, place,
                                    f"invalid JSON ({exc.msg})", expected) from None
+    except ValueError as exc:   # a number of thousands of digits: Python refuses to read it
+        if not strict:
+            return NOT_JSON
+        raise EmbeddingFormatError(path, where, f"invalid JSON ({str(exc)[:100]})",
+                                   expected) from None
     if too_deep or _depth_over(data, MAX_JSON_DEPTH):
         raise EmbeddingFormatError(path, where, f"the JSON is nested more than "
                                    f"{MAX_JSON_DEPTH} levels deep", expected)
