@@ -373,8 +373,9 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
         estimate = header[0] if header is not None and header[0] <= bound else guess
         rows = RowBuffer(dim, min(estimate, bound))
 
-        # A small file parses faster line by line than numba loads its compiled scanner.
-        kernel = _kernel() if total > SMALL_FILE or _compiled else None
+        # A small file parses faster line by line than numba loads its compiled scanner
+        # (small once decompressed: a tiny gzip can hold many megabytes of lines).
+        kernel = _kernel() if max(total, len(body)) > SMALL_FILE or _compiled else None
         words: list[str] = []
         bad: list[int] = []
         line_numbers: list[np.ndarray] = []
