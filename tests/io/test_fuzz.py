@@ -270,8 +270,9 @@ def test_damaged_files_end_in_our_own_errors(family, tmp_path):
     assert not bad, f"{len(bad)} of {CASES} {family} mutants (seed {SEED}):\n" + "\n".join(
         f"case {r['case']}: {r['outcome']} after {r['seconds']} s: {r['detail']}"
         for r in bad[:5])
-    # the mutants reach the readers' depths, not just their first check
-    assert any(r["outcome"] == "loaded" for r in results) or CASES < 50
+    # the mutants reach the readers' depths, not just their first check (an untrusted
+    # pickle is refused whole, by design)
+    assert any(r["outcome"] == "loaded" for r in results) or CASES < 50 or family == "gensim"
 
 
 if __name__ == "__main__":
