@@ -77,7 +77,7 @@ def main(argv=None) -> int:
         return 2
     except RecursionError:
         return _internal_error("RecursionError", "nesting too deep to follow")
-    except Exception as exc:  # a bug: say so in one paragraph instead of a traceback
+    except Exception as exc:  # noqa: BLE001 — a bug: one paragraph instead of a traceback
         return _internal_error(type(exc).__name__, str(exc))
 
 

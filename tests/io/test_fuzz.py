@@ -49,7 +49,7 @@ def _vocab_txt(d: Path, name: str) -> None:
 
 
 def build(family: str, d: Path):
-    """Write the family's seed files in `d`; returns (file to load, file to damage, load options)."""
+    """Write the family's seed files in `d`; returns (file to load, file to damage, options)."""
     from embedscope.io.word2vec_binary import write_word2vec_binary
 
     words, vecs = _data()

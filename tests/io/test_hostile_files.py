@@ -308,7 +308,8 @@ def test_running_out_of_memory_is_a_message(tmp_path, matrix, monkeypatch, capsy
         raise MemoryError("Unable to allocate 37.5 GiB for an array with shape (1, 1)")
 
     monkeypatch.setattr(registry.READERS["npy"], "read", exhausted)
-    with pytest.raises(NotEnoughMemoryError, match=r"v\.npy: not enough memory to read it.*37\.5 GiB"):
+    with pytest.raises(NotEnoughMemoryError,
+                       match=r"v\.npy: not enough memory to read it.*37\.5 GiB"):
         embedscope.load(tmp_path / "v.npy")
     code, err = _cli(capsys, "info", tmp_path / "v.npy")
     assert code == 2 and "37.5 GiB" in err

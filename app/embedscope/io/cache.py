@@ -8,9 +8,9 @@ line break) and `meta.json` (warnings, header, rows). The file id hashes the abs
 the format and the words file; the state id adds size, modification time (nanoseconds) and a
 digest of the content of both (see `content_digest`), so an edited file misses the cache —
 even one replaced by other content of the same size and time (`cp -p`, `rsync -t`, an archive
-extraction) — and its old entry is removed when the new one is written. Entries are written in a temporary folder and renamed into place, so a crash never
-leaves a half-written entry; anything unreadable in an entry makes it a miss (and it is
-deleted), never an error.
+extraction) — and its old entry is removed when the new one is written. Entries are written
+in a temporary folder and renamed into place, so a crash never leaves a half-written entry;
+anything unreadable in an entry makes it a miss (and it is deleted), never an error.
 
 Size: least recently used entries are evicted once the cache passes 5 GiB (or
 $EMBEDSCOPE_CACHE_MAX_BYTES); a matrix bigger than that limit is not cached at all.

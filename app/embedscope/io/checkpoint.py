@@ -125,7 +125,12 @@ def list_tensors(path) -> list[TensorInfo]:
             raise EmbeddingFormatError(path, None, "reading this PyTorch checkpoint needs the "
                                        "torch package, which is not installed",
                                        TORCH_INSTALL) from None
-        with zipfile.ZipFile(path) as z:
+        try:
+            z = zipfile.ZipFile(path)
+        except DECOMPRESS_ERRORS as exc:
+            raise EmbeddingFormatError(path, None, f"not a readable PyTorch checkpoint ({exc})",
+                                       "a file written by torch.save") from None
+        with z:
             refs = _torch_zip_without_torch(path, z)[1]
         return [TensorInfo(n, TORCH_STORAGES[r.storage.kind][1], r.shape) for n, r in refs.items()]
     found: dict = {}

@@ -19,8 +19,15 @@ from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError, ExportRefusedError
 from ..core.jobs import Job
 from .compressed import Stream
-from .parsing import (CHUNK_BYTES, MAX_DIM, ChunkBuffer, RowBuffer, common_warnings,
-                      decode_tokens, numeric_tail)
+from .parsing import (
+    CHUNK_BYTES,
+    MAX_DIM,
+    ChunkBuffer,
+    RowBuffer,
+    common_warnings,
+    decode_tokens,
+    numeric_tail,
+)
 from .registry import reader
 
 _HEADER = re.compile(rb"\s*(\d+)[ \t]+(\d+)[ \t\r]*\Z")

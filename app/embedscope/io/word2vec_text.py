@@ -25,8 +25,16 @@ from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError, ExportRefusedError
 from ..core.jobs import Job
 from .compressed import Stream
-from .parsing import (CHUNK_BYTES, MAX_DIM, ChunkBuffer, RowBuffer, common_warnings,
-                      decode_tokens, name_rows, numeric_tail)
+from .parsing import (
+    CHUNK_BYTES,
+    MAX_DIM,
+    ChunkBuffer,
+    RowBuffer,
+    common_warnings,
+    decode_tokens,
+    name_rows,
+    numeric_tail,
+)
 from .registry import reader
 
 BOM = b"\xef\xbb\xbf"
