@@ -242,8 +242,10 @@ def _worker(family: str, cases: int, seed: int, folder: str) -> None:
             outcome = "hang"
         except (EmbedscopeError, Cancelled) as exc:
             outcome, detail = "own", str(exc)
-            if "ran out of memory" in detail:
-                outcome = "memory"
+            if "ran out of memory" in detail:   # an allocation failed: where?
+                cause = exc.__context__
+                outcome, detail = "memory", detail + "".join(traceback.format_exception(
+                    type(cause), cause, cause.__traceback__)[-6:])
         except BaseException as exc:  # noqa: BLE001 — what the test exists to catch
             outcome, detail = "foreign", "".join(
                 traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])

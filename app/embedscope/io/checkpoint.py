@@ -463,6 +463,22 @@ def _flatten_refs(path: Path, obj, out: dict) -> None:
     _walk(path, obj, lambda o: isinstance(o, _TensorRef), out)
 
 
+def _member_bytes(path: Path, z: zipfile.ZipFile, name: str) -> bytes:
+    """A small member's content; sizes the zip directory cannot honestly claim (more than the
+    file holds, or more than deflate can expand, ~1032 times) are refused before reading."""
+    info = z.getinfo(name)
+    size = path.stat().st_size
+    if info.compress_size > size or info.file_size > 1100 * info.compress_size + 1024:
+        raise EmbeddingFormatError(path, name, f"the zip entry claims {info.file_size:,} bytes "
+                                   f"from {info.compress_size:,} (the file has {size:,})",
+                                   "an intact checkpoint")
+    try:
+        return z.read(name)
+    except DECOMPRESS_ERRORS as exc:
+        raise EmbeddingFormatError(path, name, f"damaged zip entry ({exc})",
+                                   "an intact checkpoint") from None
+
+
 def _torch_zip_without_torch(path: Path, z: zipfile.ZipFile):
     """(prefix, name → _TensorRef, big_endian) of a torch zip checkpoint, read with no torch."""
     pkl = next((n for n in z.namelist() if n.endswith("/data.pkl") or n == "data.pkl"), None)
@@ -470,21 +486,12 @@ def _torch_zip_without_torch(path: Path, z: zipfile.ZipFile):
         raise EmbeddingFormatError(path, None, "a zip without data.pkl",
                                    "a PyTorch checkpoint written by torch.save")
     prefix = pkl[: -len("data.pkl")]
-    info = z.getinfo(pkl)
-    # deflate expands at most ~1032 times: a bigger claim is a damaged (or hostile) entry
-    if info.file_size > 1100 * info.compress_size + 1024:
-        raise EmbeddingFormatError(path, pkl, f"the zip entry claims {info.file_size:,} bytes "
-                                   f"from {info.compress_size:,}", "an intact checkpoint")
     big = False
     import io
 
-    try:
-        if f"{prefix}byteorder" in z.namelist():
-            big = z.read(f"{prefix}byteorder").strip() == b"big"
-        data = z.read(pkl)
-    except DECOMPRESS_ERRORS as exc:
-        raise EmbeddingFormatError(path, pkl, f"damaged zip entry ({exc})",
-                                   "an intact checkpoint") from None
+    if f"{prefix}byteorder" in z.namelist():
+        big = _member_bytes(path, z, f"{prefix}byteorder").strip() == b"big"
+    data = _member_bytes(path, z, pkl)
     try:
         obj = _StateDictUnpickler(io.BytesIO(data)).load()
     except pickle.UnpicklingError as exc:

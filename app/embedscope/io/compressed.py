@@ -75,7 +75,7 @@ def _open_zip_member(path: Path):
     except DECOMPRESS_ERRORS as exc:
         raise EmbeddingFormatError(path, "zip directory", f"the zip archive is damaged or cut "
                                    f"short ({exc})", "a complete zip archive") from None
-    members = [i for i in z.infolist() if not i.is_dir()]
+    members = [i for i in z.infolist() if not i.filename.endswith("/")]
     if len(members) != 1:
         z.close()
         raise EmbeddingFormatError(path, None, f"zip archive holds {len(members)} files",

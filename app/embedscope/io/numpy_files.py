@@ -206,6 +206,7 @@ def read_npy_header(fp, path, where: str | None = None):
     """(shape, fortran_order, dtype, header_end) of the .npy stream `fp` starting at its
     current position, with errors that say what is wrong with the header."""
     start = fp.tell() if hasattr(fp, "tell") else 0
+    outer, fp = fp, _HeaderReads(fp)
     try:
         version = np.lib.format.read_magic(fp)
     except ValueError:
@@ -229,8 +230,24 @@ def read_npy_header(fp, path, where: str | None = None):
     if any(isinstance(n, bool) or n < 0 for n in shape):
         raise EmbeddingFormatError(path, where or "header", f"the header gives shape {shape}",
                                    "a shape of whole numbers, 0 or more")
-    end = fp.tell() if hasattr(fp, "tell") else None
+    end = outer.tell() if hasattr(outer, "tell") else None
     return tuple(shape), bool(fortran), np.dtype(dtype), (end - start if end is not None else None)
+
+
+MAX_NPY_HEADER = 1 << 20   # numpy itself refuses headers over 10,000 bytes, after reading them
+
+
+class _HeaderReads:
+    """The stream numpy reads a header from, refusing reads a header never needs: numpy
+    reads the length a damaged header claims (up to 4 GB) before checking it."""
+
+    def __init__(self, fp):
+        self._fp = fp
+
+    def read(self, n):
+        if n > MAX_NPY_HEADER:
+            raise ValueError(f"the header claims {n:,} bytes")
+        return self._fp.read(n)
 
 
 def _sniff_npy(head) -> float:
@@ -467,7 +484,7 @@ def read_npz(path, *, vocab=None, tensor=None, job=None, allow_mismatch=False, *
     with z:
         members = []
         for info in z.infolist():
-            if info.is_dir():
+            if info.filename.endswith("/"):   # (is_dir fails on a damaged empty name)
                 continue
             if not info.filename.endswith(".npy"):
                 raise EmbeddingFormatError(path, f"member '{info.filename}'", "not a .npy array",

@@ -22,7 +22,9 @@ from .words_file import read_words_file
 
 BLOCK = 16 << 20
 MAX_LINE = 64 << 20   # a longer "line" is not a row of numbers (a binary file, or damage)
-_NUMBER = re.compile(rb"\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|nan|NaN|inf|"
+# Unambiguous (`\d+(\.\d*)?`, not `\d+\.?\d*`): a long run of digits that fails to match must not
+# be split every possible way (quadratic: 16 KB of digits took seconds).
+_NUMBER = re.compile(rb"\s*[-+]?(\d+(\.\d*)?([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|nan|NaN|inf|"
                      rb"Infinity|-?Infinity)\s*\Z")
 
 
