@@ -3,7 +3,7 @@ junk inserted, sizes inflated, JSON nested deep) must each end in an Embedding o
 project's own errors — never another exception, never a hang, never a runaway allocation.
 
 Each family runs in its own subprocess under an address-space limit (RLIMIT_AS), with a time
-limit per case. EMBEDSCOPE_FUZZ_CASES sets the mutants per family (default 120; e.g. 5000 for a
+limit per case. EMBEDSCOPE_FUZZ_CASES sets the mutants per family (default 200; e.g. 5000 for a
 long run); EMBEDSCOPE_FUZZ_SEED changes the seed.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-CASES = int(os.environ.get("EMBEDSCOPE_FUZZ_CASES", "120"))
+CASES = int(os.environ.get("EMBEDSCOPE_FUZZ_CASES", "200"))
 SEED = int(os.environ.get("EMBEDSCOPE_FUZZ_SEED", "15"))
 CASE_SECONDS = 5.0        # every case here is a file of a few KB: seconds mean a hang
 MEMORY_HEADROOM = 1 << 30  # address space a case may add to what the worker holds after imports
