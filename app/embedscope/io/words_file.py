@@ -23,7 +23,7 @@ from .parsing import NOT_JSON, load_json
 
 WORD_COLUMNS = ("word", "token", "label", "words", "tokens")
 COUNT_COLUMNS = ("count", "counts", "freq", "frequency", "n")
-_INT = re.compile(r"-?\d{1,4300}\Z")   # Python reads integers of at most 4,300 digits
+_INT = re.compile(r"-?\d{1,18}\Z")   # a count fits 64 bits; longer digit runs are text
 _TAIL_COUNT = re.compile(r"(.+) (\d+)\Z", re.S)
 _JSON_START = re.compile(r"\s*\{")
 
