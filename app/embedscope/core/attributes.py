@@ -162,8 +162,9 @@ def in_words_file(n_rows: int, rows, file_name: str) -> Attribute:
 
 @dataclass(frozen=True)
 class Filter:
-    """Keep the rows of the attribute (listed as `attribute`) whose value lies in [low, high] (continuous) or whose
-    category is one of `categories` (categorical). Rows without a value are dropped."""
+    """Keep the rows of the attribute listed as `attribute` whose value lies in [low, high]
+    (continuous) or whose category is one of `categories` (categorical). Rows without a value
+    are dropped."""
 
     attribute: str
     low: float = -np.inf

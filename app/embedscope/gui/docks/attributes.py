@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...core import attributes as at
 from ...core.errors import EmbedscopeError
-from .common import plot_colours, note
+from .common import note, plot_colours
 
 TABLE_FILTER = "Tables with a word column (*.csv *.tsv *.txt *.parquet);;All files (*)"
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ...core.check import check
 from ...core.shift import apply_shift
 from ..workers import JobRunner
-from .common import ProgressRow, plot_colours, make_table, note
+from .common import ProgressRow, make_table, note, plot_colours
 
 SEVERITY_COLOUR = {"error": "#c92a2a", "warning": "#e67700", "info": "#1971c2"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

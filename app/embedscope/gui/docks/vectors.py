@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ...core.vector_values import ORDERS, dimension_order, shared_limit, value_sample
-from .common import plot_colours, note
+from .common import note, plot_colours
 
 MAX_ROWS = 60          # heatmap rows: more would be thinner than a line of text
 MARKED = "#e8590c"     # the selected words in the histograms
