@@ -108,3 +108,16 @@ def test_the_norm_outlier_finding_shows_the_norm_histogram(window, qtbot):
     assert check.norm_plot.isVisible()
     xs, _ = check.norm_marks.getData()
     assert len(xs) == 6
+
+
+def test_a_point_the_filter_hides_cannot_be_hovered(window):
+    mv = window.map_view
+    x, y = mv.coords[0]
+    row = mv.row_at(x, y, pixels=1)
+    assert row == mv.rows[0]
+    mask = np.ones(len(mv.rows), dtype=bool)
+    mask[0] = False
+    mv.set_visible_mask(mask)
+    assert mv.row_at(x, y, pixels=1) != mv.rows[0]
+    mv.set_visible_mask(None)
+    assert mv.row_at(x, y, pixels=1) == mv.rows[0]

@@ -535,7 +535,9 @@ class MapView(QWidget):
             return -1
         pw, ph = self.viewbox.viewPixelSize()
         pos = self.index.nearest(x, y, (pixels * pw, pixels * ph))
-        return -1 if pos is None else int(self.rows[pos])
+        if pos is None or (self._visible is not None and not self._visible[pos]):
+            return -1  # a point the filter hides is not there to hover or pick
+        return int(self.rows[pos])
 
     def _mouse_moved(self, scene_pos):
         if self.index is None or not self.viewbox.sceneBoundingRect().contains(scene_pos):
