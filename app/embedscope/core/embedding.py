@@ -29,6 +29,9 @@ class Source:
     # allowed to go on (load(..., allow_mismatch=True)); the check reports which end is off.
     words_in_file: list[str] | None = None
     body_rows: int | None = None  # rows actually found in a text body (vs. header's claim)
+    # Which words sit on which rows when a fix re-paired them (core.pairing.Pairing); None
+    # when word i sits on row i, as read.
+    pairing: object | None = None
     load_seconds: float = 0.0
     from_cache: bool = False
 
