@@ -41,7 +41,7 @@ def test_fix_shift_after_an_unfixed_run_writes_the_fixed_coordinates(files, tmp_
     assert "(from cache)" not in capsys.readouterr().out
     assert main(base + ["--fix-shift", "-o", str(afresh), "--recompute"]) == 0
     ca, cb, cf = _coords(a), _coords(b), _coords(afresh)
-    for w in ("king", "queen", "paris"):
+    for w in ("city", "year", "government"):
         assert cb[w] == pytest.approx(cf[w], abs=1e-5), w
         assert ca[w] != pytest.approx(cb[w], abs=1e-3), w
 
