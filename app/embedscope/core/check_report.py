@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MAX_ROWS = 1000
+# Findings that say the words may not sit on their own rows (vs. problems of the rows alone).
+PAIRING_CODES = ("count-mismatch", "vocab-shift", "partial-shift")
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -86,6 +88,12 @@ class AlignmentReport:
     @property
     def codes(self) -> list[str]:
         return [f.code for f in self.findings]
+
+    @property
+    def pairing_problem(self) -> Finding | None:
+        """The error saying the words may not match the rows, or None."""
+        return next((f for f in self.findings
+                     if f.severity == "error" and f.code in PAIRING_CODES), None)
 
     @property
     def fixes(self) -> list[tuple[str, int]]:

@@ -23,6 +23,10 @@ class Source:
     mtime: float = 0.0
     vocab_path: str | None = None
     tensor: str | None = None   # checkpoint tensor name, when read from one
+    # Whether the user named the words file / the tensor; else they were found by the reader
+    # (the words file beside the matrix by name, the one tensor with a row per word).
+    vocab_given: bool = False
+    tensor_given: bool = False
     header: tuple[int, int] | None = None  # (rows, dim) a header claimed, when the file had one
     warnings: list[str] = field(default_factory=list)
     # The whole words file when its length differed from the matrix's rows and the load was

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -181,3 +182,22 @@ def corrected_words(emb: Embedding) -> list[str]:
     rows left out at the end get no line."""
     p = pairing_of(emb)
     return [f"<no-word-row-{r}>" for r in range(p.rows_from)] + list(emb.words)
+
+
+def words_file_note(emb: Embedding) -> str:
+    """Which words file the embedding uses, and how it was picked, in the user's words."""
+    src = emb.source
+    if not src.vocab_path:
+        return "words from the file itself"
+    name = os.path.basename(src.vocab_path)
+    return f"words from {name}" + ("" if src.vocab_given else
+                                   " (found beside the matrix by its name)")
+
+
+def tensor_note(emb: Embedding) -> str:
+    """Which checkpoint tensor holds the vectors, and why it was taken; '' for other files."""
+    src = emb.source
+    if not src.tensor:
+        return ""
+    return f"tensor {src.tensor}" + (" (your choice)" if src.tensor_given else
+                                     " (the only matrix with one row per word)")

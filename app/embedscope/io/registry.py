@@ -151,5 +151,6 @@ def load(
     src.size, src.mtime = st.st_size, st.st_mtime
     if vocab is not None and src.vocab_path is None:
         src.vocab_path = str(vocab)
+    src.vocab_given, src.tensor_given = vocab is not None, tensor is not None
     src.load_seconds = time.perf_counter() - start
     return emb

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ...core.errors import EmbedscopeError
 from ...core.projection import last_projection, project
 from ..workers import JobRunner
+from .check import PairingWarning
 from .common import ProgressRow, note
 
 METHODS = [("PCA", "pca"), ("UMAP", "umap"), ("t-SNE", "tsne"), ("Word axes", "axes")]
@@ -136,7 +137,9 @@ class ProjectionPanel(QWidget):
 
         self.progress = ProgressRow(self.runner)
         self.status = note("")
+        self.pairing_warning = PairingWarning(state, "the points of the map")
         lay = QVBoxLayout(self)
+        lay.addWidget(self.pairing_warning)
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.progress)
