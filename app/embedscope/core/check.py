@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 
+from .check_model import model_findings
 from .check_report import MAX_ROWS, AlignmentReport, Finding
 from .check_source import (
     count_finding,
@@ -76,6 +77,7 @@ def check(emb: Embedding, progress=None, should_stop=None) -> AlignmentReport:
     elif shift.found and (count is None or count.offset != shift.offset):
         findings.append(_shift_finding(shift, src.words_in_file or emb.words))
     findings.extend(header_findings(emb))
+    findings.extend(model_findings(emb))
     findings.extend(warning_findings(emb, {f.code for f in findings}))
 
     for f in findings:
