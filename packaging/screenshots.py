@@ -5,8 +5,8 @@
 States: the map, neighbours, an analogy with the benchmark evaluation, a check report (of a
 copy of the sample whose words file was deliberately shifted by one line), a lasso selection,
 the export dialog, a comparison with a "fine-tuned" copy, and a words file three lines short:
-the banner over the map, the Check panel with its fix, and the map after the fix. Settings and caches go to a
-temporary folder.
+the banner over the map, the Check panel with its fix, and the map after the fix. Settings and
+caches go to a temporary folder.
 """
 from __future__ import annotations
 

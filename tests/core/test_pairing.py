@@ -133,3 +133,29 @@ def test_an_index_built_after_a_fix_equals_one_built_afresh(tmp_path):
     got = build_index(moved, n_lists=4, recall_queries=10).nearest("w7", k=5, n_probe=4)
     want = build_index(fresh(moved), n_lists=4, recall_queries=10).nearest("w7", k=5, n_probe=4)
     assert [n.word for n in got] == [n.word for n in want]
+
+
+def test_the_pairing_notes_name_the_words_file_and_how_it_was_found(tmp_path):
+    from embedscope.core.pairing import tensor_note, words_file_note
+
+    path, vocab, _ = write_pair(tmp_path, words_for(ROWS))
+    assert (words_file_note(load(path))
+            == "words from m.vocab.txt (found beside the matrix by its name)")
+    assert words_file_note(load(path, vocab=vocab)) == "words from m.vocab.txt"
+    assert tensor_note(load(path)) == ""
+
+
+def test_the_check_proposes_the_fix_for_the_end_that_is_off(sample, tmp_path):
+    from embedscope.core.check import check
+
+    words = sample.words[:3000]
+    np.save(tmp_path / "m.npy", np.ascontiguousarray(sample.vectors[:3000]))
+    short = tmp_path / "short.txt"
+    short.write_text("".join(w + "\n" for w in words[:-3]), encoding="utf-8")
+    report = check(load(tmp_path / "m.npy", vocab=short, allow_mismatch=True))
+    assert report.fixes == [("drop-unpaired-rows", 0)]
+    assert report.pairing_problem.headline == (
+        "The words file is three lines shorter than the matrix: the last three rows have no word")
+    fixed = apply_fix(load(tmp_path / "m.npy", vocab=short, allow_mismatch=True),
+                      *report.fixes[0])
+    assert check(fixed).pairing_problem is None

@@ -190,8 +190,11 @@ def words_file_note(emb: Embedding) -> str:
     if not src.vocab_path:
         return "words from the file itself"
     name = os.path.basename(src.vocab_path)
-    return f"words from {name}" + ("" if src.vocab_given else
-                                   " (found beside the matrix by its name)")
+    if src.vocab_given:
+        return f"words from {name}"
+    if src.model is not None and src.model.vocab_because:
+        return f"words from {name} ({src.model.vocab_because})"
+    return f"words from {name} (found beside the matrix by its name)"
 
 
 def tensor_note(emb: Embedding) -> str:
@@ -199,5 +202,8 @@ def tensor_note(emb: Embedding) -> str:
     src = emb.source
     if not src.tensor:
         return ""
-    return f"tensor {src.tensor}" + (" (your choice)" if src.tensor_given else
-                                     " (the only matrix with one row per word)")
+    if src.tensor_given:
+        return f"tensor {src.tensor} (your choice)"
+    if src.model is not None and src.model.chosen_because:
+        return f"tensor {src.tensor} ({src.model.chosen_because})"
+    return f"tensor {src.tensor} (the only matrix with one row per word)"

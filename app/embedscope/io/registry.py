@@ -131,6 +131,7 @@ def load(
         emb = read_model_folder(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
                                 job=job, allow_mismatch=allow_mismatch)
         emb.source.load_seconds = time.perf_counter() - start
+        emb.source.vocab_given, emb.source.tensor_given = vocab is not None, tensor is not None
         return emb
     if vocab is not None and not Path(vocab).is_file():
         raise EmbeddingFormatError(vocab, None, "words file not found")
