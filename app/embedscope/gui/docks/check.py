@@ -225,9 +225,10 @@ class CheckDock(QWidget):
     # --- fixes ----------------------------------------------------------------------------------
     def _set_fixes(self, fixes):
         """One button per fix the check proposes, saying what it does."""
-        for b in self.fix_buttons:
-            self.fix_row.removeWidget(b)
-            b.deleteLater()
+        while self.fix_row.count():  # the buttons and the stretch after them
+            item = self.fix_row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
         self.fix_buttons = []
         for name, offset in fixes:
             fix = FIXES[name]
