@@ -159,3 +159,14 @@ def test_the_check_proposes_the_fix_for_the_end_that_is_off(sample, tmp_path):
     fixed = apply_fix(load(tmp_path / "m.npy", vocab=short, allow_mismatch=True),
                       *report.fixes[0])
     assert check(fixed).pairing_problem is None
+
+
+def test_a_token_vocabulary_is_told_from_a_word_list_and_its_specials_left_out(sample):
+    from embedscope.core.check_words import is_special, ordinary_rows, token_vocabulary
+    from token_vocabularies import bert_like_words
+
+    tokens = bert_like_words(sample.words[:3000])
+    assert token_vocabulary(tokens) and not token_vocabulary(sample.words)
+    rows = ordinary_rows(tokens, 100)
+    assert len(rows) == 100 and rows[0] == 999 and tokens[rows[0]] == "the"
+    assert not any(is_special(tokens[r]) for r in ordinary_rows(tokens, None))

@@ -164,3 +164,25 @@ def test_the_panels_link_shows_the_check(window, qtbot, pairs):
     window.docks["selection"].raise_()
     window.panels["neighbours"].pairing_warning.linkActivated.emit("check")
     assert not window.docks["check"].visibleRegion().isEmpty()
+
+
+def test_a_token_vocabulary_maps_without_its_special_tokens_or_frequency_words(
+        window, qtbot, tmp_path, sample):
+    from embedscope.core.check_words import is_special
+    from token_vocabularies import bert_like_words
+
+    tokens = bert_like_words(sample.words[:4000])
+    rng = np.random.default_rng(0)
+    vecs = rng.standard_normal((len(tokens), 50)).astype(np.float32)
+    np.save(tmp_path / "bert.npy", vecs)
+    (tmp_path / "bert.vocab.txt").write_text("".join(t + "\n" for t in tokens), encoding="utf-8")
+    open_and_check(window, qtbot, tmp_path / "bert.npy")
+    rows = window.state.projection.rows
+    assert len(rows) == len(tokens) - 999 and not any(is_special(tokens[r]) for r in rows)
+    panel = window.panels["projection"]
+    assert "frequent" not in panel.points.itemText(0)
+    _, _, legend = window.map_view.colour_indices("frequency rank")
+    assert legend and not any("top" in name for _, name in legend)
+    panel.run()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=30000)
+    assert not any(is_special(tokens[r]) for r in window.state.projection.rows)

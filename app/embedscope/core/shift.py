@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .check_words import all_lower
+from .check_words import PIECE_MARKERS, all_lower
 from .embedding import Embedding
 from .jobs import Job
 from .pairing import move_words
@@ -43,7 +43,6 @@ MAX_USES_PER_WORD = 3
 SCAN_WORDS = 200_000
 PREFIX_LEN = 6
 
-_PIECE_MARKERS = ("##", "\u2581", "\u0120")  # BERT "##ing", SentencePiece "▁the", GPT-2 "Ġthe"
 
 
 @dataclass
@@ -153,9 +152,9 @@ def _prefix_pairs(words) -> list[tuple[int, int]]:
 def _piece_pairs(words, word_to_row) -> list[tuple[int, int]]:
     """A word-piece and the whole word spelled the same ("##play"/"play", "▁the"/"the")."""
     out = []
-    for i in [i for i, w in enumerate(words) if w.startswith(_PIECE_MARKERS)]:
+    for i in [i for i, w in enumerate(words) if w.startswith(PIECE_MARKERS)]:
         w = words[i]
-        m = next(m for m in _PIECE_MARKERS if w.startswith(m))
+        m = next(m for m in PIECE_MARKERS if w.startswith(m))
         if len(w) > len(m) + 1:
             j = word_to_row.get(w[len(m):])
             if j is not None:
