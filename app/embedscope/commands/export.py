@@ -8,6 +8,8 @@ import sys
 from ..core.export import COMPANION_FILES, ExportPlan
 from ..io.registry import WRITERS
 from .common import (
+    COUNT,
+    COUNT_OR_ZERO,
     EXIT_PROBLEM,
     EXIT_UNLOADABLE,
     CommandFailed,
@@ -16,6 +18,7 @@ from .common import (
     load_source,
     print_json,
     run_guarded,
+    seed,
 )
 
 NAME = "export"
@@ -63,7 +66,7 @@ def add_arguments(p) -> None:
     g = p.add_argument_group(
         "choosing the words (sources combine in the order given: each adds its words, "
         "unless preceded by --intersect or --exclude)")
-    g.add_argument("--top", metavar="N", type=int, action=_SourceAction,
+    g.add_argument("--top", metavar="N", type=COUNT_OR_ZERO, action=_SourceAction,
                    help="the first N rows (the embedding's frequency order)")
     g.add_argument("--words", metavar="FILE", action=_SourceAction,
                    help="a words file: one word per line (word<TAB>count allowed), a BERT-style "
@@ -73,9 +76,9 @@ def add_arguments(p) -> None:
                    "own specials such as [PAD]/[UNK] are used for --pad/--unk)")
     g.add_argument("--corpus", metavar="FILE", action=_SourceAction,
                    help="a UTF-8 text corpus: tokenised, counted, words kept by descending count")
-    g.add_argument("--min-count", metavar="N", type=int, default=1,
+    g.add_argument("--min-count", metavar="N", type=COUNT, default=1,
                    help="with --corpus: keep words seen at least N times (default 1)")
-    g.add_argument("--max-words", metavar="N", type=int, default=None,
+    g.add_argument("--max-words", metavar="N", type=COUNT, default=None,
                    help="with --corpus: keep at most the N most frequent words")
     g.add_argument("--lowercase", action="store_true",
                    help="with --corpus: lowercase the text before counting")
@@ -90,7 +93,7 @@ def add_arguments(p) -> None:
                    help="one explicit word (repeat the option for more)")
     g.add_argument("--neighbours", metavar="W", action=_SourceAction,
                    help="the word W and its --k nearest neighbours (cosine)")
-    g.add_argument("--k", type=int, default=10, help="neighbours per --neighbours word (10)")
+    g.add_argument("--k", type=COUNT, default=10, help="neighbours per --neighbours word (10)")
     g.add_argument("--intersect", nargs=0, action=_CombineAction, const="intersect",
                    help="the next source keeps only words the sources before it also chose")
     g.add_argument("--exclude", nargs=0, action=_CombineAction, const="exclude",
@@ -121,7 +124,7 @@ def add_arguments(p) -> None:
                    "per-dimension mean/std (default), zeros, or drop them; reported either way")
     b.add_argument("--dtype", choices=["float32", "float16"], default="float32")
     b.add_argument("--normalize", action="store_true", help="scale every row to unit length")
-    b.add_argument("--seed", type=int, default=0, help="seed of the random rows (0)")
+    b.add_argument("--seed", type=seed, default=0, help="seed of the random rows (0)")
 
     w = p.add_argument_group("writing")
     w.add_argument("--format", dest="out_format", default=ExportPlan.format,

@@ -38,8 +38,9 @@ UNK_ALIASES = ("<unk>", "[UNK]", "<UNK>", "[unk]", "UNK", "<oov>", "<OOV>")
 
 SPECIAL_INIT_HELP = {
     "zeros": "all zeros",
-    "mean": "the mean vector of the source matrix",
-    "random": "random normal with the source matrix's per-dimension mean and std (seeded)",
+    "mean": "the mean vector of the source matrix's finite rows",
+    "random": "random normal with the per-dimension mean and std of the source matrix's finite "
+              "rows (seeded)",
 }
 
 
@@ -87,6 +88,9 @@ class ExportPlan:
             if value not in allowed:
                 raise SelectionError(f"unknown {name} '{value}' "
                                      f"(expected one of {', '.join(allowed)})")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) \
+                or self.seed < 0:
+            raise SelectionError(f"the seed must be a whole number ≥ 0, not {self.seed!r}")
         tokens = [t for t in (self.pad, self.unk) if t is not None] + list(self.specials)
         for t in tokens:
             if not t or t != t.strip() or len(t.split()) != 1:
@@ -284,23 +288,41 @@ def plan_layout(emb, plan: ExportPlan, progress=None, should_stop=None) -> Layou
 _STATS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def matrix_stats(emb) -> tuple[np.ndarray, np.ndarray]:
-    """Per-dimension mean and standard deviation of the whole source matrix (float64, cached)."""
+def _stats(emb) -> tuple[np.ndarray, np.ndarray, int]:
+    """(mean, std, rows left out): a row holding a NaN or an infinity is left out, or one bad
+    row would make every mean and random row NaN/inf."""
     hit = _STATS.get(emb)
     if hit is not None:
         return hit
     total = np.zeros(emb.dim, np.float64)
     total_sq = np.zeros(emb.dim, np.float64)
+    used = 0
     step = 1 << 16
     for s in range(0, emb.rows, step):
         block = np.asarray(emb.vectors[s: s + step])
+        finite = np.isfinite(block).all(axis=1)
+        if not finite.all():
+            block = block[finite]
+        used += len(block)
         total += block.sum(axis=0, dtype=np.float64)
         total_sq += np.einsum("ij,ij->j", block, block, dtype=np.float64)
-    n = max(emb.rows, 1)
+    n = max(used, 1)
     mean = total / n
     std = np.sqrt(np.maximum(total_sq / n - mean * mean, 0.0))
-    _STATS[emb] = (mean, std)
+    _STATS[emb] = (mean, std, emb.rows - used)
+    return _STATS[emb]
+
+
+def matrix_stats(emb) -> tuple[np.ndarray, np.ndarray]:
+    """Per-dimension mean and standard deviation of the source matrix's finite rows (float64,
+    cached); `rows_left_out_of_stats` says how many rows were not finite."""
+    mean, std, _ = _stats(emb)
     return mean, std
+
+
+def rows_left_out_of_stats(emb) -> int:
+    """How many source rows hold a NaN or an infinity and so count in no mean or spread."""
+    return _stats(emb)[2]
 
 
 def _rows_by_init(plan: ExportPlan, origin: np.ndarray) -> dict[str, np.ndarray]:
@@ -343,10 +365,17 @@ def build_matrix(emb, plan: ExportPlan, layout: Layout) -> np.ndarray:
     if layout.pad_row is not None:
         out[layout.pad_row] = 0.0  # guaranteed: from_pretrained(padding_idx=...) does not zero it
     if plan.dtype == "float16":
-        out16 = out.astype(np.float16)
-        if not np.isfinite(out16).all() and np.isfinite(out).all():
-            raise ExportRefusedError("some values are too large for float16 (beyond ±65504); "
-                                     "export as float32")
+        with np.errstate(over="ignore"):
+            out16 = out.astype(np.float16)
+        overflow = np.flatnonzero((~np.isfinite(out16) & np.isfinite(out)).any(axis=1))
+        if len(overflow):
+            shown = ", ".join(f"{r} ('{layout.words[r]}')" for r in overflow[:10])
+            more = f" and {len(overflow) - 10:,} more" if len(overflow) > 10 else ""
+            several = len(overflow) > 1
+            raise ExportRefusedError(
+                f"float16 cannot hold values beyond ±65504, and row{'s' if several else ''} "
+                f"{shown}{more} hold{'' if several else 's'} such values: export as float32, "
+                "or with rows scaled to unit length (normalize)")
         return out16
     return out
 
@@ -401,6 +430,15 @@ def manifest_for(emb, plan: ExportPlan, layout: Layout, matrix_files, holds_floa
     # Words that became special tokens have their own rows: not "missing".
     missing = [w for w, r in zip(sel.words, sel.rows) if r < 0 and w not in special_tokens]
     mean_std = SPECIAL_INIT_HELP["random"]
+    warnings = list(layout.warnings)
+    by_init = _rows_by_init(plan, origin)
+    left_out = None
+    if len(by_init["mean"]) or len(by_init["random"]):
+        left_out = rows_left_out_of_stats(emb)
+        if left_out:
+            warnings.append(f"{left_out:,} source row{'s' if left_out > 1 else ''} holding NaN "
+                            "or infinite values were left out of the mean and spread that the "
+                            "made-up rows are drawn from")
     return {
         "embedscope_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -428,13 +466,14 @@ def manifest_for(emb, plan: ExportPlan, layout: Layout, matrix_files, holds_floa
             "missing_words": plan.oov, "unk": plan.unk_init, "specials": plan.special_init,
             "seed": plan.seed, "random": mean_std, "mean": SPECIAL_INIT_HELP["mean"],
             "padding": "zeros (exactly)",
+            "source_rows_left_out": left_out,
         },
         "dtype": plan.dtype,
         "stored_as": plan.dtype if holds_float16 else "float32",
         "normalized": plan.normalize,
         "format": plan.format,
         "sentence_mapping": _mapping_rule(plan),
-        "warnings": list(layout.warnings),
+        "warnings": warnings,
         "files": [{"name": f} for f in list(matrix_files) + list(COMPANION_FILES)],
     }
 

@@ -23,10 +23,10 @@ from .export_contents import (
     matrix_files,
     read_manifest,
     read_matrix,
-    read_vocab,
     read_word_index,
     stored_matrix,
 )
+from .words_file import read_vocab
 
 CHUNK_ROWS = 1 << 16
 MAX_EXAMPLES = 5
@@ -409,10 +409,14 @@ def _expected(block: np.ndarray, normalized: bool, half: bool) -> np.ndarray:
 
 
 def _source_mean(source, job: Job) -> np.ndarray:
+    """The mean of the source's finite rows, as the export computes it (core.export)."""
     total = np.zeros(source.dim, np.float64)
+    used = 0
     for _, block in _blocks(source.vectors, source.rows, job, "mean of the source"):
-        total += block.sum(axis=0, dtype=np.float64)
-    return (total / max(source.rows, 1)).astype(np.float32)
+        finite = np.isfinite(block).all(axis=1)
+        total += block[finite].sum(axis=0, dtype=np.float64)
+        used += int(finite.sum())
+    return (total / max(used, 1)).astype(np.float32)
 
 
 def _check_source(emb, words: list[str], source, manifest: dict, name: str, rep: ExportReport,
