@@ -21,6 +21,7 @@ import numpy as np
 from ..core.errors import EmbedscopeError, ExportRefusedError
 from ..core.export import (
     COMPANION_FILES,
+    FROM_EMBEDDING,
     ExportPlan,
     ExportPreview,
     Layout,
@@ -30,8 +31,10 @@ from ..core.export import (
     plan_layout,
     usage_text,
 )
+from ..core.export_aliases import find_aliases
 from ..core.jobs import Job
 from ..core.vocabulary import Corpus, SelectionError, WordsFile
+from .fasttext_bin import subwords_of
 from .formats import Writer
 from .registry import WRITERS
 
@@ -90,6 +93,8 @@ def preview(emb, plan: ExportPlan, progress=None, should_stop=None,
     """What `write_export` would write: rows, coverage, the first rows, the manifest-to-be."""
     t0 = time.perf_counter()
     writer = writer_of(plan)
+    if plan.oov == "subwords":
+        subwords_of(emb)
     layout = plan_layout(emb, plan, progress, should_stop)
     manifest = manifest_for(emb, plan, layout, writer.files, writer.holds_float16)
     warnings = list(layout.warnings)
@@ -151,6 +156,10 @@ def check_target(emb, plan: ExportPlan, out_dir, force: bool = False) -> Path:
 # `.NAME.replaced-PID-HEX` for the old contents while --force swaps them. The process id says
 # whether the run that made one is still going; the next run cleans up after one that is not.
 _HIDDEN = re.compile(r"(writing|replaced)-(\d+)-[0-9a-f]{12}")
+# Earlier versions named them without the writer's process id; those are taken as stopped once
+# nothing has touched them for an hour (no export spends an hour between two file writes).
+_HIDDEN_WITHOUT_PID = re.compile(r"(writing|replaced)-[0-9a-f]{8,12}")
+_UNTOUCHED_SECONDS = 3600
 
 
 def _hidden(out: Path, kind: str) -> Path:
@@ -193,8 +202,14 @@ def recover_interrupted(out) -> list[str]:
     for e in entries:
         if not e.name.startswith(prefix):
             continue
+        if not e.is_dir(follow_symlinks=False):
+            continue
         m = _HIDDEN.fullmatch(e.name[len(prefix):])
-        if m and e.is_dir(follow_symlinks=False) and not _running(int(m.group(2))):
+        if m and not _running(int(m.group(2))):
+            stale[m.group(1)].append(Path(e.path))
+            continue
+        m = _HIDDEN_WITHOUT_PID.fullmatch(e.name[len(prefix):])
+        if m and time.time() - e.stat(follow_symlinks=False).st_mtime > _UNTOUCHED_SECONDS:
             stale[m.group(1)].append(Path(e.path))
     notes = []
     set_aside = sorted(stale["replaced"], key=lambda p: p.stat().st_mtime)
@@ -273,10 +288,16 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
         made_parents = _check_writable(out)
     except OSError as exc:  # a folder on the way that cannot even be looked into
         raise _write_error(exc, Path(out_dir)) from None
-    layout = plan_layout(emb, plan, job.sub(0.0, 0.2).progress, job.should_stop)
+    if plan.oov == "subwords":
+        subwords_of(emb)
+    layout_part = 0.02 if plan.alias else 0.2   # when asked for, aliasing is most of the work
+    layout = plan_layout(emb, plan, job.sub(0.0, layout_part).progress, job.should_stop)
     if layout.rows == len(layout.specials):
         raise ExportRefusedError("no words were selected: nothing to export")
     _check_words(layout.words, writer)
+    if plan.alias:
+        layout.aliases = find_aliases(emb, layout, FROM_EMBEDDING, plan.alias_min_similarity,
+                                      job.sub(layout_part, 0.2).progress, job.should_stop)
     job.step(200, 1000, "building the matrix")
     matrix = build_matrix(emb, plan, layout)
     manifest = manifest_for(emb, plan, layout, writer.files, writer.holds_float16,
@@ -296,7 +317,7 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
         tmp.mkdir()
         _write_files(tmp, writer, plan, layout, stored, manifest, job.sub(0.3, 0.7))
         job.step(700, 1000, "reading back")
-        _verify(tmp, writer, layout.words, stored, job.sub(0.7, 0.95))
+        _verify(tmp, writer, layout, stored, job.sub(0.7, 0.95))
         roles = {**writer.files, **COMPANION_FILES}
         manifest["files"] = [{"name": name, "role": role, "bytes": (tmp / name).stat().st_size,
                               "sha256": file_sha256(tmp / name)} for name, role in roles.items()]
@@ -363,18 +384,22 @@ def _write_files(tmp: Path, writer: Writer, plan: ExportPlan, layout: Layout,
     with open(tmp / "vocab.txt", "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(words))
         f.write("\n")
+    entries = [f"{encode_basestring(w)}: {i}" for i, w in enumerate(words)]
+    if layout.aliases is not None:    # after the rows' own words, in the source's row order
+        entries += [f"{encode_basestring(w)}: {r}"
+                    for w, r in zip(layout.aliases.words, layout.aliases.rows.tolist())]
     with open(tmp / "word_index.json", "w", encoding="utf-8", newline="\n") as f:
         # One entry per line, readable and diffable; json's C string encoder keeps it fast.
-        f.write("{\n" + ",\n".join(f"{encode_basestring(w)}: {i}" for i, w in enumerate(words))
-                + "\n}\n")
+        f.write("{\n" + ",\n".join(entries) + "\n}\n")
     job.step(2, 3, "writing USAGE.md")
     with open(tmp / "USAGE.md", "w", encoding="utf-8", newline="\n") as f:
         f.write(usage_text(plan, layout, manifest, writer.load_code))
 
 
-def _verify(tmp: Path, writer: Writer, words: list[str], stored: np.ndarray, job: Job) -> None:
+def _verify(tmp: Path, writer: Writer, layout: Layout, stored: np.ndarray, job: Job) -> None:
     """Read every written file back and compare it with what was meant to be written."""
     name = writer.matrix_file
+    words = layout.words
 
     def fail(what):
         raise ExportVerificationError(f"{name} did not read back as written: {what}")
@@ -401,5 +426,9 @@ def _verify(tmp: Path, writer: Writer, words: list[str], stored: np.ndarray, job
         raise ExportVerificationError("vocab.txt did not read back as written")
     with open(tmp / "word_index.json", encoding="utf-8") as f:
         index = json.load(f)
-    if len(index) != len(words) or any(index.get(w) != i for i, w in enumerate(words)):
+    aliases = layout.aliases
+    entries = list(zip(words, range(len(words))))
+    if aliases is not None:
+        entries += zip(aliases.words, aliases.rows.tolist())
+    if len(index) != len(entries) or any(index.get(w) != i for w, i in entries):
         raise ExportVerificationError("word_index.json did not read back as written")
