@@ -121,3 +121,10 @@ def test_a_point_the_filter_hides_cannot_be_hovered(window):
     assert mv.row_at(x, y, pixels=1) != mv.rows[0]
     mv.set_visible_mask(None)
     assert mv.row_at(x, y, pixels=1) == mv.rows[0]
+
+
+def test_the_category_palette_is_the_distinct_colours_search_written_out():
+    from embedscope.core.attributes import distinct_colours
+    from embedscope.gui import colour_modes
+
+    assert colour_modes.DISTINCT == distinct_colours(colour_modes.CATEGORY_COLOURS - 1)

@@ -69,21 +69,22 @@ def find(label: str, state) -> ColourMode | None:
 
 
 CATEGORY_COLOURS = 20         # the most frequent categories get a colour; the rest are "other"
+# core.attributes.distinct_colours(19), written out: the search takes ~0.2 s, which the first
+# colouring by categories would otherwise pay on the UI thread (a test keeps the two equal)
+DISTINCT = ["#4f78a6", "#f28f2b", "#59a14f", "#5500ff", "#ff0099", "#00ee00", "#bb77ff",
+            "#ffbbbb", "#ccdd00", "#ff0033", "#00dddd", "#993344", "#ff00ff", "#665522",
+            "#ddcc77", "#006655", "#dd77bb", "#0088ff", "#00ee88"]
 SCALE = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779",
          "#6ece58", "#b5de2b", "#fde725"]   # viridis in 10 steps: the colour bar of a number
-_distinct: list[str] = []
 
 
 def attribute_colours(points: MapPoints, label: str) -> Colours:
     """Colours of an attribute: categorical in distinct colours (the commonest first),
     continuous in SCALE steps from its smallest to its largest value; grey for no value."""
-    global _distinct
     attr = points.state.attributes[label]
     if attr.kind == at.CATEGORICAL:
-        if not _distinct:
-            _distinct = at.distinct_colours(CATEGORY_COLOURS - 1)
         idx, counts = at.colour_steps(attr, points.rows, CATEGORY_COLOURS)
-        cols = [points.other] + _distinct[: len(counts) - 1]
+        cols = [points.other] + DISTINCT[: len(counts) - 1]
     else:
         idx, counts = at.colour_steps(attr, points.rows, len(SCALE))
         cols = [points.other] + SCALE
