@@ -11,10 +11,16 @@ from embedscope.core.jobs import Cancelled
 from embedscope.core.neighbours import nearest
 
 
-def test_recall_is_measured_reaches_the_target_and_the_build_reports_progress(sample):
+@pytest.fixture(scope="module")
+def built(sample):
     seen = []
     index = build_index(sample, target_recall=0.9, recall_queries=60,
                         progress=lambda d, t, m="": seen.append(d / t if t else 0))
+    return index, seen
+
+
+def test_recall_is_measured_reaches_the_target_and_the_build_reports_progress(sample, built):
+    index, seen = built
     assert 0.85 <= index.recall_at_10 <= 1.0
     assert index.n_probe < index.n_lists and seen[-1] == 1.0
     exact = [n.word for n in nearest(sample, "france", k=10)]
@@ -22,8 +28,8 @@ def test_recall_is_measured_reaches_the_target_and_the_build_reports_progress(sa
     assert len(set(exact) & set(approx)) >= 7 and "france" not in approx
 
 
-def test_reading_every_list_finds_the_exact_top_10(sample):
-    index = build_index(sample, recall_queries=20)
+def test_reading_every_list_finds_the_exact_top_10(sample, built):
+    index, _ = built
     for word in ("france", "music", "king"):
         got = index.nearest(word, k=10, n_probe=index.n_lists)
         want = nearest(sample, word, k=10)
@@ -31,8 +37,8 @@ def test_reading_every_list_finds_the_exact_top_10(sample):
         assert np.allclose([n.score for n in got], [n.score for n in want], atol=1e-5)
 
 
-def test_queries_take_what_exact_search_takes(sample):
-    index = build_index(sample, recall_queries=20)
+def test_queries_take_what_exact_search_takes(sample, built):
+    index, _ = built
     both = index.nearest(["paris", "rome"], k=5)
     assert {"paris", "rome"}.isdisjoint(n.word for n in both)
     assert index.nearest("paris", k=3, exclude_query=False)[0].word == "paris"
