@@ -6,8 +6,9 @@ centre; a query reads only the lists whose centres are closest to it. The lists 
 query (`n_probe`) are raised at build time until recall@10 against exact search reaches the
 target on some rows, and recall is then measured on as many others and kept as
 `recall_at_10`: an approximate answer always comes with how approximate it is. Exact search
-stays core/neighbours.py's (gensim's scores, bit for bit); bench/search_libraries.py holds the
-comparison that chose faiss over the inverted-file index this module used to implement.
+stays core/neighbours.py's (gensim's scores, bit for bit). Why an inverted file and not a
+graph (HNSW): the graphs answer faster but take ten times as long or more to build, and the
+index is built while the user waits (bench/search_libraries.py; README, Speed).
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import numpy as np
 from .embedding import Embedding
 from .jobs import Job
 from .neighbours import Neighbour, gensim_norms, nearest, query_terms, query_vector
-from .threads import CORES
 
 _BLOCK = 1 << 16
 
@@ -45,9 +45,12 @@ class ApproximateIndex:
 
     def _search(self, q: np.ndarray, k: int, exclude, n_probe: int | None = None):
         """(rows, cosines) of the approximate top k of unit query `q`, rows `exclude` left out."""
-        self._ivf.nprobe = min(self.n_lists, n_probe or self.n_probe)
+        import faiss
+
+        # per call, not set on the index: two threads may search with different n_probe
+        params = faiss.SearchParametersIVF(nprobe=min(self.n_lists, n_probe or self.n_probe))
         scores, ids = self._ivf.search(np.ascontiguousarray(q, dtype=np.float32)[None, :],
-                                       k + len(exclude))
+                                       k + len(exclude), params=params)
         keep = (ids[0] >= 0) & ~np.isin(ids[0], np.fromiter(exclude, np.int64, len(exclude)))
         return ids[0][keep][:k], scores[0][keep][:k]
 
@@ -119,7 +122,6 @@ def build_index(
     if n_lists is None:
         n_lists = int(min(2048, max(16, np.sqrt(V))))
     n_lists = int(max(1, min(n_lists, V // 40 or 1)))
-    faiss.omp_set_num_threads(CORES)
 
     # 1. cluster a sample of unit rows into the lists
     job.step(0, 1000, "clustering a sample")
@@ -138,9 +140,7 @@ def build_index(
         ivf.add_with_ids(unit, rows)
         fill.step(min(V, s + _BLOCK), V, "filing rows")
 
-    # 3. tune the lists read per query on one set of rows, measure recall on another; one
-    # query is a few small products, so a single thread answers it fastest
-    faiss.omp_set_num_threads(1)
+    # 3. tune the lists read per query on one set of rows, measure recall on another
     index = ApproximateIndex(emb, ivf, max(1, n_lists // 128))
     tuning = job.sub(0.8, 1.0)
     finite = np.flatnonzero((norms > 0) & np.isfinite(norms))
