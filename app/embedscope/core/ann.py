@@ -47,6 +47,7 @@ class ApproximateIndex:
         """(rows, cosines) of the approximate top k of unit query `q`, rows `exclude` left out."""
         import faiss
 
+        _one_thread(faiss)
         # per call, not set on the index: two threads may search with different n_probe
         params = faiss.SearchParametersIVF(nprobe=min(self.n_lists, n_probe or self.n_probe))
         scores, ids = self._ivf.search(np.ascontiguousarray(q, dtype=np.float32)[None, :],
@@ -67,6 +68,13 @@ class ApproximateIndex:
     def measure_recall(self, query_rows, n_probe: int | None = None, k: int = 10) -> float:
         """Mean share of the exact top k (cosine, query row left out) that the index finds."""
         return _recall(self, query_rows, _exact_top(self.emb, query_rows, k), n_probe, k)
+
+
+def _one_thread(faiss) -> None:
+    """faiss runs on one thread in the calling thread (an OpenMP setting is per thread).
+    OpenMP's idle threads spin-wait, like OpenBLAS's (core/threads.py): on shared cores a
+    second thread made a 400,000-row build several times slower and a 1 ms query 20 ms."""
+    faiss.omp_set_num_threads(1)
 
 
 def _exact_top(emb: Embedding, rows, k: int) -> list[set[int]]:
@@ -106,7 +114,7 @@ def build_index(
     """Build an inverted-file index for approximate cosine search over `emb`.
 
     `n_lists` defaults to about √V (1,000 lists for a million rows, at most 2,048), trained by
-    10 rounds of k-means on `sample_size` rows (at least 40 per list). The lists read per
+    6 rounds of k-means on `sample_size` rows (at least 40 per list). The lists read per
     query start at 1/128 of them and grow by half until recall@10 on `recall_queries` tuning
     rows reaches `target_recall`; `recall_at_10` is then measured on as many other rows.
     Raises Cancelled when `should_stop()` turns true (between blocks; the clustering of the
@@ -114,6 +122,7 @@ def build_index(
     """
     import faiss
 
+    _one_thread(faiss)
     start = time.perf_counter()
     job = Job(progress, should_stop)
     rng = np.random.default_rng(seed)
@@ -129,7 +138,7 @@ def build_index(
     _, X = _unit_block(emb, norms, sample)
     ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(D), D, n_lists, faiss.METRIC_INNER_PRODUCT)
     ivf.cp.seed = seed
-    ivf.cp.niter = 10
+    ivf.cp.niter = 6
     ivf.train(X)
     del X
 
