@@ -127,8 +127,10 @@ def header_findings(emb) -> list[Finding]:
 
 def warning_findings(emb, have: set[str]) -> list[Finding]:
     """Findings the reader's load warnings carry: a file that ends mid-line or mid-entry
-    (truncated; when no header already said so) and lines with more fields than the dimension
-    whose last field is a number (dim-mismatch: a word with spaces, or extra values)."""
+    (truncated; when no header already said so), a header whose dimension is smaller than the
+    rows' (dim-mismatch, an error: most words end in numbers) and lines with more fields than
+    the dimension whose last field is a number (dim-mismatch: a word with spaces, or extra
+    values)."""
     out = []
     warnings = emb.source.warnings
     cut = [w for w in warnings if "cut short" in w]
@@ -137,6 +139,10 @@ def warning_findings(emb, have: set[str]) -> list[Finding]:
                            "the file ends in the middle of a row: it looks cut off (an "
                            f"interrupted download or copy?); {cut[0]}", len(cut), cut[:3],
                            [emb.rows - 1]))
+    header_dim = [w for w in warnings if "the header's dimension looks wrong" in w]
+    if header_dim and "dim-mismatch" not in have:
+        out.append(Finding("dim-mismatch", "error", header_dim[0], 1, [], []))
+        have = have | {"dim-mismatch"}
     extra = [w for w in warnings if "may instead hold more than" in w]
     if extra and "dim-mismatch" not in have:
         out.append(Finding("dim-mismatch", "warning",
