@@ -3,8 +3,12 @@ top-10 cosine search (4-bit copy + exact rescoring) and the approximate index, a
 usearch, hnswlib and pynndescent, on GloVe 6B 50d (400,000 × 50) and the 2,000,000 × 300
 clustered matrix of bench/query.py.
 
-    .venv/bin/python bench/search_libraries.py            # 400,000 × 50 only (~3 min)
+    .venv/bin/python bench/search_libraries.py            # 400,000 × 50 only
     .venv/bin/python bench/search_libraries.py --big      # also 2,000,000 × 300 (~8 GB RAM)
+    .venv/bin/python bench/search_libraries.py --skip hnswlib,pynndescent   # leave some out
+
+The graph indexes' builds (HNSW, pynndescent) take most of the time: minutes each on 400,000
+× 50 with 2 cores, far longer on 2,000,000 × 300; --skip leaves them out.
 
 Needs the dev extra (usearch, hnswlib; faiss-cpu is a dependency, pynndescent comes with umap).
 

@@ -73,7 +73,8 @@ class ApproximateIndex:
 def _one_thread(faiss) -> None:
     """faiss runs on one thread in the calling thread (an OpenMP setting is per thread).
     OpenMP's idle threads spin-wait, like OpenBLAS's (core/threads.py): on shared cores a
-    second thread made a 400,000-row build several times slower and a 1 ms query 20 ms."""
+    second thread that the system is slow to schedule holds a build, or a query of a
+    millisecond, up many times over."""
     faiss.omp_set_num_threads(1)
 
 
@@ -83,6 +84,7 @@ def _exact_top(emb: Embedding, rows, k: int) -> list[set[int]]:
 
 
 def _recall(index: ApproximateIndex, rows, exact: list[set[int]], n_probe, k: int = 10) -> float:
+    """Mean share of each row's exact top k (`exact`) that the index finds for it."""
     norms = gensim_norms(index.emb)
     hits = 0
     for r, want in zip(rows, exact):
@@ -92,13 +94,14 @@ def _recall(index: ApproximateIndex, rows, exact: list[set[int]], n_probe, k: in
     return hits / (k * max(1, len(rows)))
 
 
-def _unit_block(emb: Embedding, norms: np.ndarray, rows: slice) -> tuple[np.ndarray, np.ndarray]:
-    """(row numbers, unit rows) of a block, leaving out rows that are zero or not finite:
-    they have no direction and are never a neighbour."""
+def _unit_block(emb: Embedding, norms: np.ndarray, rows) -> tuple[np.ndarray, np.ndarray]:
+    """(row numbers, unit rows) of a block of rows (a slice or row numbers), leaving out rows
+    that are zero or not finite: they have no direction and are never a neighbour."""
+    ids = np.arange(*rows.indices(emb.rows)) if isinstance(rows, slice) else np.asarray(rows)
     block = np.asarray(emb.vectors[rows], dtype=np.float32)
     n = norms[rows]
     ok = (n > 0) & np.isfinite(n)
-    return np.arange(emb.rows)[rows][ok], block[ok] / n[ok, None]
+    return ids[ok], block[ok] / n[ok, None]
 
 
 def build_index(
