@@ -8,7 +8,7 @@ target on some rows, and recall is then measured on as many others and kept as
 `recall_at_10`: an approximate answer always comes with how approximate it is. Exact search
 stays core/neighbours.py's (gensim's scores, bit for bit). Why an inverted file and not a
 graph (HNSW): the graphs answer faster but take ten times as long or more to build, and the
-index is built while the user waits (bench/search_libraries.py; README, Speed).
+index is built on request, before its first query (bench/search_libraries.py; README, Speed).
 """
 from __future__ import annotations
 
