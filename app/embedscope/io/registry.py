@@ -140,6 +140,7 @@ def load(
         emb = read_model_folder(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
                                 job=job, allow_mismatch=allow_mismatch)
         emb.source.load_seconds = time.perf_counter() - start
+        emb.source.vocab_given, emb.source.tensor_given = vocab is not None, tensor is not None
         return emb
     if vocab is not None and not Path(vocab).is_file():
         raise EmbeddingFormatError(vocab, None, "words file not found")
@@ -173,5 +174,6 @@ def load(
     src.size, src.mtime = st.st_size, st.st_mtime
     if vocab is not None and src.vocab_path is None:
         src.vocab_path = str(vocab)
+    src.vocab_given, src.tensor_given = vocab is not None, tensor is not None
     src.load_seconds = time.perf_counter() - start
     return emb
