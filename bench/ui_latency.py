@@ -33,7 +33,6 @@ os.environ["EMBEDSCOPE_CACHE_DIR"] = os.path.join(_tmp, "cache")
 
 from load import GLOVE_TXT, build_glove_files  # noqa: E402  (bench/load.py builds the file)
 
-
 TRACE = None  # with --trace FILE: stacks of all threads whenever the UI thread stalls > 100 ms
 
 

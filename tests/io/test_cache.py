@@ -35,7 +35,8 @@ def text_file(tmp_path):
 
 def _same(a, b):
     assert a.words == b.words
-    assert np.array_equal(np.asarray(a.vectors).view(np.uint32), np.asarray(b.vectors).view(np.uint32))
+    bits = (np.asarray(e.vectors).view(np.uint32) for e in (a, b))
+    assert np.array_equal(*bits)
 
 
 def test_second_open_is_a_memory_map_with_the_same_content(cache_root, text_file):
