@@ -109,6 +109,7 @@ class MapView(QWidget):
         self._index_runner = JobRunner("hover index", self)
         self._index_runner.finished.connect(self._index_built)
         self._legend_entries: list[tuple[str, str]] = []
+        self.visible: np.ndarray | None = None  # per map point; None shows every point
 
         # --- toolbar --------------------------------------------------------------------
         bar = QHBoxLayout()
@@ -246,6 +247,7 @@ class MapView(QWidget):
 
     def _on_projection(self, proj):
         self._cluster_labels = None
+        self.visible = None  # a filter was a mask of the old map's points
         emb = self.state.embedding
         if proj is None or emb is None:
             self.coords = np.empty((0, 2))
@@ -302,6 +304,24 @@ class MapView(QWidget):
                 hi = np.percentile(sample[ok], 99.5, axis=0)
                 self.viewbox.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.04)
 
+    def set_visible_mask(self, mask) -> None:
+        """Show only some of the map's points: `mask` is a boolean per map point (in the order
+        of `self.rows`), or None to show them all. Hidden points are not drawn, labelled,
+        hovered, picked or caught by a box or lasso; overlays (selection, highlight, pick) skip
+        them too. The mask lasts until the next map."""
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool).ravel()
+            if len(mask) != len(self.rows):
+                raise ValueError(f"visible mask has {len(mask):,} entries; the map has "
+                                 f"{len(self.rows):,} points")
+            if mask.all():
+                mask = None
+        self.visible = mask
+        self._recolour()
+        self._on_selection()
+        self._on_highlight()
+        self._on_picked(self.state.picked)
+
     def _positions(self, rows):
         """Map positions of the given embedding rows that are on the map."""
         rows = np.asarray(rows, dtype=np.int64)
@@ -309,7 +329,8 @@ class MapView(QWidget):
             return np.empty(0, dtype=np.int64)
         rows = rows[(rows >= 0) & (rows < len(self.pos_of_row))]
         pos = self.pos_of_row[rows]
-        return pos[pos >= 0]
+        pos = pos[pos >= 0]
+        return pos if self.visible is None else pos[self.visible[pos]]
 
     # --- colours ------------------------------------------------------------------------------
     def _on_colour_mode(self, mode):
@@ -338,7 +359,10 @@ class MapView(QWidget):
             q = QColor(c)
             q.setAlpha(215)
             qcols.append(q)
-        self.scatter.setData(self.coords, idx, qcols)
+        if self.visible is None:
+            self.scatter.setData(self.coords, idx, qcols)
+        else:
+            self.scatter.setData(self.coords[self.visible], idx[self.visible], qcols)
         self._legend_entries = legend
         self.legend.setText("<br>".join(
             f"<span style='color:{c}; font-size:14px'>&#9632;</span>&nbsp;{t}"
@@ -459,6 +483,8 @@ class MapView(QWidget):
         found = []
         for s in range(0, len(self._by_row), 20000):
             pos = self._by_row[s: s + 20000]
+            if self.visible is not None:
+                pos = pos[self.visible[pos]]
             c = self.coords[pos]
             found.append(pos[(c[:, 0] >= x0) & (c[:, 0] <= x1) & (c[:, 1] >= y0)
                              & (c[:, 1] <= y1)])
@@ -501,7 +527,9 @@ class MapView(QWidget):
             return -1
         pw, ph = self.viewbox.viewPixelSize()
         pos = self.index.nearest(x, y, (pixels * pw, pixels * ph))
-        return -1 if pos is None else int(self.rows[pos])
+        if pos is None or (self.visible is not None and not self.visible[pos]):
+            return -1
+        return int(self.rows[pos])
 
     def _mouse_moved(self, scene_pos):
         if self.index is None or not self.viewbox.sceneBoundingRect().contains(scene_pos):
@@ -535,6 +563,8 @@ class MapView(QWidget):
             self.shape_item.setData(a[:, 0], a[:, 1])
 
     def _apply_mask(self, mask, how, origin):
+        if self.visible is not None:
+            mask = mask & self.visible
         rows = self.rows[mask]
         if how == "remove":
             return -self.state.select_remove(rows)
