@@ -1,4 +1,5 @@
-"""Grouping words by their vectors: k-means clusters of the mapped words, for colouring the map."""
+"""Grouping words by their vectors: k-means clusters of the mapped words (for colouring the map
+and naming its regions) and the most central words that name each cluster."""
 from __future__ import annotations
 
 import numpy as np
@@ -39,3 +40,26 @@ def cluster_rows(emb: Embedding, rows, k: int = 8, seed: int = 0, fit_sample: in
         labels[start:end] = model.predict(x[start:end])
     job.report(1000, 1000, "done")
     return labels
+
+
+def central_rows(emb: Embedding, rows, labels, n: int = 3) -> list[np.ndarray]:
+    """For each cluster 0 … max(labels), the `n` of its rows whose unit vectors lie closest (by
+    cosine) to the cluster's mean direction, most central first: the words that name it."""
+    rows = np.asarray(rows, dtype=np.int64)
+    labels = np.asarray(labels, dtype=np.int64)
+    k = int(labels.max()) + 1 if len(labels) else 0
+    out = []
+    for c in range(k):
+        members = rows[labels == c]
+        if not len(members):
+            out.append(np.empty(0, dtype=np.int64))
+            continue
+        x = np.asarray(emb.vectors[members], dtype=np.float32)
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        norms[norms == 0] = 1
+        x /= norms
+        centre = x.mean(axis=0)
+        sims = x @ centre
+        top = np.argsort(-sims, kind="stable")[:n]
+        out.append(members[top])
+    return out
