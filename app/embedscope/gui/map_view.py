@@ -669,8 +669,9 @@ class MapView(QWidget):
     def centre_on(self, row: int):
         pos = self._positions([row])
         if not len(pos):
-            self.state.message.emit(f"'{self.state.embedding.words[row]}' is not on the map "
-                                    "(it is outside the projected rows)")
+            self.state.message.emit(f"'{self.state.embedding.words[row]}' is not on the map: "
+                                    "'Map around this word' in the Search panel adds it "
+                                    "with its neighbours")
             return
         x, y = self.coords[pos[0]]
         (x0, x1), (y0, y1) = self.viewbox.viewRange()
