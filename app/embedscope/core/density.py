@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-# Light-to-dark shades (the map's blues), used on a light background; reversed on a dark one.
-SHADES = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
+# One point to the densest bin: blues darkening on a light background, lightening on a dark
+# one; the first shade is strong enough that a lone point still shows.
+SHADES = ("#b3cde3", "#6baed6", "#2171b5", "#08306b")
+SHADES_DARK = ("#2f6690", "#4a90c2", "#9ecae1", "#f7fbff")
 
 
 def counts(coords, view, size, visible=None) -> np.ndarray:
@@ -38,15 +40,17 @@ def shade(n: np.ndarray, colours=SHADES) -> np.ndarray:
     """RGBA (height, width, 4) uint8 of counts: empty bins transparent, the rest on a log scale
     from the first colour (one point) to the last (the densest bin)."""
     n = np.asarray(n)
-    rgb = np.array([[int(c[i: i + 2], 16) for i in (1, 3, 5)] for c in colours], dtype=np.float32)
-    top = float(n.max()) if n.size else 0.0
     out = np.zeros(n.shape + (4,), dtype=np.uint8)
+    top = float(n.max()) if n.size else 0.0
     if top <= 0:
         return out
-    level = np.log1p(n.astype(np.float32)) / np.float32(np.log1p(top))  # 0 … 1
-    pos = level * (len(rgb) - 1)
-    lo = np.minimum(pos.astype(np.int64), len(rgb) - 2)
-    frac = (pos - lo)[..., None]
-    out[..., :3] = (rgb[lo] * (1 - frac) + rgb[lo + 1] * frac + 0.5).astype(np.uint8)
-    out[..., 3] = np.where(n > 0, 255, 0).astype(np.uint8)
-    return out
+    # 256 shades blended once; each bin then indexes them (one gather, no per-bin blending)
+    rgb = np.array([[int(c[i: i + 2], 16) for i in (1, 3, 5)] for c in colours], dtype=np.float64)
+    at = np.linspace(0, len(rgb) - 1, 256)
+    lut = np.zeros((257, 4), dtype=np.uint8)  # entry 0: an empty bin
+    for ch in range(3):
+        lut[1:, ch] = np.rint(np.interp(at, np.arange(len(rgb)), rgb[:, ch]))
+    lut[1:, 3] = 255
+    level = np.log1p(n.astype(np.float32)) * np.float32(255 / np.log1p(top))  # 0 … 255
+    idx = np.where(n > 0, level.astype(np.int16) + 1, 0)
+    return lut[idx]

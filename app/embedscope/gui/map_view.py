@@ -312,8 +312,14 @@ class MapView(QWidget):
             self._clusters()
         self.fit()
         self._on_selection()
-        self._on_highlight()
-        self._on_picked(self.state.picked)
+        self._overlays_and_labels()
+
+    def _overlays_and_labels(self):
+        """Highlight and pick drawn for the current map, then the labels laid out once."""
+        self._overlay(self.highlight_item, self.state.highlight_rows, cap=5000)
+        picked = self.state.picked
+        self._overlay(self.pick_item, [picked] if picked >= 0 else [])
+        self._update_labels()
 
     def _index_built(self, result):
         key, index = result
@@ -344,9 +350,9 @@ class MapView(QWidget):
                 mask = None
         self.visible = mask
         self._recolour()
+        self._update_density()
         self._on_selection()
-        self._on_highlight()
-        self._on_picked(self.state.picked)
+        self._overlays_and_labels()
 
     def _positions(self, rows):
         """Map positions of the given embedding rows that are on the map."""
@@ -487,7 +493,7 @@ class MapView(QWidget):
         view, (w, h) = self._view_pixels()
         x0, x1, y0, y1 = view
         n = density.counts(self.coords, view, (w / DENSITY_BIN, h / DENSITY_BIN), self.visible)
-        shades = density.SHADES[::-1] if self._dark() else density.SHADES
+        shades = density.SHADES_DARK if self._dark() else density.SHADES
         self.density_item.setImage(density.shade(n, shades), autoLevels=False)
         self.density_item.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
 
