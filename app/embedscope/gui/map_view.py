@@ -396,9 +396,13 @@ class MapView(QWidget):
         else:
             self.scatter.setData(self.coords[self.visible], idx[self.visible], qcols)
         self._legend_entries = legend
-        self.legend.setText("<br>".join(
+        if not self.density_button.isChecked():  # the density view has a legend of its own
+            self._show_legend(legend)
+
+    def _show_legend(self, entries, title: str = ""):
+        self.legend.setText(("<b>%s</b><br>" % title if title else "") + "<br>".join(
             f"<span style='color:{c}; font-size:14px'>&#9632;</span>&nbsp;{t}"
-            for c, t in legend))
+            for c, t in entries))
         self.legend.adjustSize()
         self.legend.show()
 
@@ -480,7 +484,10 @@ class MapView(QWidget):
     def _density_toggled(self, on):
         self.scatter.setVisible(not on)
         self.density_item.setVisible(on)
-        self._update_density()
+        if on:
+            self._update_density()
+        else:
+            self._recolour()  # the colour mode's legend again
 
     def _view_changed(self):
         self._update_density()
@@ -496,6 +503,12 @@ class MapView(QWidget):
         shades = density.SHADES_DARK if self._dark() else density.SHADES
         self.density_item.setImage(density.shade(n, shades), autoLevels=False)
         self.density_item.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        top = int(n.max()) if n.size else 0
+        steps = sorted({1, *(int(round(np.expm1(f * np.log1p(top)))) for f in (0.5, 1.0))})
+        self._show_legend([(shades[min(len(shades) - 1, int(round(
+            np.log1p(v) / np.log1p(max(top, 1)) * (len(shades) - 1))))], f"{v:,}")
+            for v in steps if 0 < v <= max(top, 1)],
+            f"points per {DENSITY_BIN}×{DENSITY_BIN} pixels")
 
     # --- overlays -------------------------------------------------------------------------------
     def _overlay(self, item, rows, cap=None):
