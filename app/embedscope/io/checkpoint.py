@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import pickle
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,12 +264,20 @@ def read_safetensors(path, *, vocab=None, tensor=None, job=None, allow_mismatch=
 
 
 def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None:
-    """Write numpy arrays as a safetensors file (the safetensors package's own writer)."""
+    """Write numpy arrays as a safetensors file (the safetensors package's own writer). A
+    failed write (disk full, no permission) is an OSError, as with every other writer."""
+    from safetensors import SafetensorError
     from safetensors.numpy import save_file
 
     arrays = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
-    save_file(arrays, str(path), metadata={str(k): str(v) for k, v in (metadata or {}).items()}
-              or None)
+    try:
+        save_file(arrays, str(path),
+                  metadata={str(k): str(v) for k, v in (metadata or {}).items()} or None)
+    except SafetensorError as exc:
+        code = re.search(r"os error (\d+)", str(exc))
+        if code is None:
+            raise
+        raise OSError(int(code[1]), os.strerror(int(code[1])), str(path)) from exc
 
 
 def _read_back(folder: Path):
