@@ -91,6 +91,10 @@ def test_the_density_view_replaces_the_dots_and_follows_the_filter(window, qtbot
     assert 0 < (mv.density_item.image[..., 3] > 0).sum() <= 100
     mv.density_button.setChecked(False)
     assert mv.scatter.isVisible() and not mv.density_item.isVisible()
+    # choosing a colour shows the dots, where colours show
+    mv.density_button.setChecked(True)
+    window.state.set_colour_mode("vector norm")
+    assert mv.scatter.isVisible() and not mv.density_button.isChecked()
 
 
 def test_clusters_are_named_by_central_words_and_selected_by_name(window, qtbot):

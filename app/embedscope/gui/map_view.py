@@ -4,8 +4,11 @@ One `DotsItem` holds every point, filled once per projection with colours from a
 palette (pyqtgraph's ScatterPlotItem keeps Python objects per point: ~1 s per 100,000 points
 on the UI thread, see gui/dots.py); the word under the mouse comes from a k-d tree
 (core.spatial), never a scan; picked, highlighted and selected words are small overlay items
-drawn on top, so changing them never restyles 400,000 points. Labels are capped so the map
-stays readable. The colours come from the registered colour modes (gui/colour_modes).
+drawn on top, so changing them never restyles 400,000 points. Labels are laid out by priority
+on every zoom and pan (core.label_layout) and drawn by one item (gui/labels); the density view
+shades counts per pixel (core.density); named clusters come from core.clustering. The colours
+come from the registered colour modes (gui/colour_modes); `set_visible_mask` hides filtered
+points from all of it.
 """
 from __future__ import annotations
 
@@ -368,6 +371,8 @@ class MapView(QWidget):
     def _on_colour_mode(self, mode):
         if self.colour_box.currentText() != mode:
             self.colour_box.setCurrentText(mode)
+        if self.density_button.isChecked():
+            self.density_button.setChecked(False)  # colours show on dots: choosing one shows them
         self._recolour()
 
     def colour_indices(self, mode):
