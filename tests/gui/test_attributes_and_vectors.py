@@ -47,10 +47,10 @@ def test_brushing_a_range_selects_those_points_and_the_filter_hides_the_others(w
     assert set(st.selection.rows.tolist()) == set(inside.tolist())
     dock.filter_check.setChecked(True)
     assert st.attribute_filter is not None
-    assert mv._visible is not None and mv._visible.sum() == len(inside)
+    assert mv.visible is not None and mv.visible.sum() == len(inside)
     assert f"showing {len(inside):,} of {len(mv.rows):,}" in mv.legend.text()
     dock.filter_check.setChecked(False)
-    assert mv._visible is None
+    assert mv.visible is None
 
 
 def test_ticking_categories_filters_the_map_to_them(window, tmp_path):
@@ -65,7 +65,7 @@ def test_ticking_categories_filters_the_map_to_them(window, tmp_path):
     item = next(dock.categories.item(i) for i in range(dock.categories.count())
                 if dock.categories.item(i).text().startswith("VERB"))
     item.setCheckState(Qt.CheckState.Checked)
-    assert mv._visible.sum() == 100 and len(st.selection) == 100
+    assert mv.visible.sum() == 100 and len(st.selection) == 100
 
 
 def test_a_bad_table_is_a_message_and_changes_nothing(window, tmp_path):
