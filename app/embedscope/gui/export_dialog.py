@@ -410,6 +410,31 @@ class ExportDialog(QDialog):
             format=self.format.currentData(), dtype=self.dtype.currentText(),
             normalize=self.normalize.isChecked(), seed=self.seed.value())
 
+    def set_plan(self, plan: ex.ExportPlan, folder: str | None = None) -> None:
+        """Show a plan's words and options (a saved session's export)."""
+        self.sources = []
+        self.source_list.clear()
+        for src in plan.sources:
+            self.add_source(src)
+        self.keep_indices.setChecked(any(isinstance(s, voc.WordsFile) and s.keep_indices
+                                         for s in plan.sources))
+        self.order.setCurrentIndex(self.order.findData(plan.order))
+        self.case_fallback.setChecked(plan.case_fallback)
+        self.oov.setCurrentIndex(self.oov.findData(plan.oov))
+        self.use_pad.setChecked(plan.pad is not None)
+        self.pad.setText(plan.pad or "<pad>")
+        self.use_unk.setChecked(plan.unk is not None)
+        self.unk.setText(plan.unk or "<unk>")
+        self.unk_init.setCurrentText(plan.unk_init)
+        self.specials.setText(" ".join(plan.specials))
+        self.special_init.setCurrentText(plan.special_init)
+        self.format.setCurrentIndex(max(0, self.format.findData(plan.format)))
+        self.dtype.setCurrentText(plan.dtype)
+        self.normalize.setChecked(plan.normalize)
+        self.seed.setValue(plan.seed)
+        if folder:
+            self.folder.setText(folder)
+
     def _changed(self, *_):
         self._timer.start()
 

@@ -23,9 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from .._version import __version__
+from ..core.errors import EmbedscopeError
 from ..io.registry import load
+from ..io.session import SESSION_SUFFIX, changes, read_session, save_session
 from ..resources import icon_path, sample_path
 from . import colour_modes
+from . import session as session_ui
 from . import settings as app_settings
 from .docks.analogy import AnalogyDock
 from .docks.check import CheckDock
@@ -212,6 +215,13 @@ class MainWindow(QMainWindow):
         self._action(f, "Compare &with…", self.compare_with, "Ctrl+Shift+O",
                      "Open a second embedding and compare the open one with it")
         f.addSeparator()
+        self._action(f, "Open se&ssion…", self.open_session_dialog, None,
+                     "Open a saved session: the file, selection, map, queries and export plan")
+        self.recent_sessions_menu = f.addMenu("Recent sessio&ns")
+        self.recent_sessions_menu.aboutToShow.connect(self._fill_recent_sessions)
+        self._action(f, "Save sess&ion…", self.save_session_dialog, None,
+                     "Save the file, selection, map, queries and export plan in one small file")
+        f.addSeparator()
         self._action(f, "&Export…", self.export_dialog, "Ctrl+E",
                      "Write the embedding, pruned to your selection or vocabulary")
         self._action(f, "Save &plot…", self.save_plot, "Ctrl+Shift+S", "The map as PNG or SVG")
@@ -392,15 +402,77 @@ class MainWindow(QMainWindow):
             self.map_view.write_coordinates(path)
             self.statusBar().showMessage(f"wrote {path}", 5000)
 
-    def export_dialog(self):
+    def export_dialog(self, show: bool = True):
         if self.state.embedding is None:
             return
         from .export_dialog import ExportDialog
 
         dlg = ExportDialog(self.state, self)
-        dlg.show()
+        if show:
+            dlg.show()
         self._export_dialog = dlg
         return dlg
+
+    def export_dialog_if_made(self):
+        """The last export dialog (open or closed), whose plan a session saves; None if none."""
+        return getattr(self, "_export_dialog", None)
+
+    # --- sessions ------------------------------------------------------------------------------
+    def save_session_dialog(self):
+        if self.state.embedding is None:
+            return
+        start = Path(folder_of(self.state.embedding)) / f"untitled{SESSION_SUFFIX}"
+        path, _ = QFileDialog.getSaveFileName(self, "Save the session", str(start),
+                                              f"Embedscope session (*{SESSION_SUFFIX} *.json)")
+        if path:
+            self.save_session(path)
+
+    def save_session(self, path):
+        try:
+            save_session(path, session_ui.collect(self))
+        except (EmbedscopeError, OSError) as exc:
+            self.questions.show_error("Could not save the session", str(exc))
+            return
+        session_ui.add_recent_session(path)
+        self.statusBar().showMessage(f"session saved to {path}", 6000)
+
+    def open_session_dialog(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open a session",
+                                              folder_of(self.state.embedding),
+                                              f"Embedscope session (*{SESSION_SUFFIX} *.json)")
+        if path:
+            self.open_session(path)
+
+    def _fill_recent_sessions(self):
+        self.recent_sessions_menu.clear()
+        files = session_ui.recent_sessions()
+        if not files:
+            self.recent_sessions_menu.addAction("(none yet)").setEnabled(False)
+        for p in files:
+            self.recent_sessions_menu.addAction(p, lambda p=p: self.open_session(p))
+
+    def open_session(self, path):
+        """Open a session file; if its source changed on disk since, say how and ask first.
+        Returns the SessionRestorer at work (its `finished` says what could not be put back),
+        or None when nothing is restored."""
+        try:
+            session = read_session(path)
+        except EmbedscopeError as exc:
+            self.questions.show_error("Could not open the session", str(exc))
+            return None
+        changed = changes(session)
+        if changed and not session_ui.confirm_changed(self, changed):
+            return None
+        session_ui.add_recent_session(path)
+        restorer = session_ui.SessionRestorer(self, session)
+        restorer.finished.connect(self._session_restored)
+        self._session_restorer = restorer  # kept alive until it is done
+        restorer.start()
+        return restorer
+
+    def _session_restored(self, notes):
+        self.statusBar().showMessage("session restored" + (": " + "; ".join(notes) if notes
+                                                           else ""), 10000)
 
     def show_shortcuts(self):
         rows = []
