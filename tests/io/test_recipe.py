@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from embedscope.core.errors import SavedFileError, SourceChangedError
+from embedscope.core.errors import ExportRefusedError, SavedFileError, SourceChangedError
 from embedscope.core.export import ExportPlan
 from embedscope.core.vocabulary import (
     Corpus,
@@ -136,3 +136,9 @@ def test_an_unreadable_recipe_names_the_file_and_the_place(tmp_path, text, match
     with pytest.raises(SavedFileError, match=match) as info:
         read_recipe(bad)
     assert "bad.recipe.json" in str(info.value)
+
+
+def test_an_embedding_built_in_memory_has_no_recipe(random_embedding, tmp_path):
+    with pytest.raises(ExportRefusedError, match="built in memory"):
+        save_recipe(tmp_path / "r.json", random_embedding, ExportPlan(sources=[TopWords(3)]))
+    assert not (tmp_path / "r.json").exists()

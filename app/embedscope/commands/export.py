@@ -244,7 +244,7 @@ def run(args) -> int:
     finally:
         bar.close()
     if args.save_recipe:
-        _save_recipe(args.save_recipe, emb, plan, manifest)
+        _save_recipe(args.save_recipe, emb, plan, manifest, args.fix_shift)
     if args.json:
         print_json(manifest)
         return 0
@@ -278,6 +278,7 @@ def _from_recipe(args):
         args.tensor = args.tensor or recipe.source.get("tensor")
         if args.format is None and recipe.source.get("format") in READERS:
             args.format = recipe.source["format"]
+    args.fix_shift = args.fix_shift or bool(recipe.source.get("fix_shift"))
     emb = load_source(args)
     bar = TerminalProgress("comparing with the recipe's source")
     try:
@@ -292,14 +293,14 @@ def _from_recipe(args):
     return emb, recipe.plan
 
 
-def _save_recipe(path, emb, plan, manifest) -> None:
+def _save_recipe(path, emb, plan, manifest, fix_shift: bool) -> None:
     from ..core.errors import EmbedscopeError
     from ..io.recipe import save_recipe
 
     # The manifest's hash is the source file's; a model folder's is made of its weights files.
     sha = manifest["source"].get("sha256") if emb.source.model is None else None
     try:
-        save_recipe(path, emb, plan, source_sha256=sha)
+        save_recipe(path, emb, plan, source_sha256=sha, fix_shift=fix_shift)
     except (OSError, EmbedscopeError) as exc:
         raise CommandFailed(f"the export was written, but the recipe {path} was not: {exc}",
                             EXIT_PROBLEM) from None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._version import __version__
-from ..core.errors import SavedFileError, SourceChangedError
+from ..core.errors import ExportRefusedError, SavedFileError, SourceChangedError
 from ..core.export import ExportPlan, file_sha256
 from ..core.jobs import Job
 from ..core.vocabulary import Corpus, SelectionError, WordsFile
@@ -33,7 +33,8 @@ class Recipe:
 
     path: Path
     plan: ExportPlan
-    source: dict              # path, format, vocab_path, tensor, rows, dim, size, sha256
+    source: dict              # path, format, vocab_path, tensor, rows, dim, size, sha256,
+                              # fix_shift
     inputs: dict[str, str]    # each words file and corpus the plan reads → its sha256 then
 
 
@@ -97,9 +98,13 @@ def source_identity(emb, base, sha256: str | None = None, job: Job | None = None
 
 # --- writing ---------------------------------------------------------------------------------
 def recipe_dict(emb, plan: ExportPlan, recipe_path, source_sha256: str | None = None,
-                progress=None, should_stop=None) -> dict:
+                fix_shift: bool = False, progress=None, should_stop=None) -> dict:
     """What `save_recipe` writes. Hashing a big source takes a while: pass the manifest's
-    `source.sha256` when the export was just written."""
+    `source.sha256` when the export was just written. `fix_shift`: the words were re-paired
+    with the rows when loading (`--fix-shift`), so a rerun must do the same."""
+    if not emb.source.path:
+        raise ExportRefusedError("this embedding was built in memory: a recipe needs the file "
+                                 "it is exported from")
     job = Job(progress, should_stop)
     base = Path(recipe_path).expanduser().resolve().parent
     plan_dict = plan.to_dict(all_words=True)
@@ -110,7 +115,7 @@ def recipe_dict(emb, plan: ExportPlan, recipe_path, source_sha256: str | None = 
         s.pop("tokenizer_rule", None)  # a manifest's explanation, not an option
     return {
         "kind": RECIPE_KIND, "version": RECIPE_VERSION, "written_by": f"embedscope {__version__}",
-        "source": source_identity(emb, base, source_sha256, job),
+        "source": dict(source_identity(emb, base, source_sha256, job), fix_shift=fix_shift),
         "plan": plan_dict,
     }
 
@@ -127,10 +132,11 @@ def write_json(path, data: dict) -> Path:
 
 
 def save_recipe(path, emb, plan: ExportPlan, source_sha256: str | None = None,
-                progress=None, should_stop=None) -> Path:
-    """Write the plan for `emb` as a recipe at `path`."""
+                fix_shift: bool = False, progress=None, should_stop=None) -> Path:
+    """Write the plan for `emb` as a recipe at `path` (arguments as `recipe_dict`'s)."""
     plan.validate()
-    return write_json(path, recipe_dict(emb, plan, path, source_sha256, progress, should_stop))
+    return write_json(path, recipe_dict(emb, plan, path, source_sha256, fix_shift, progress,
+                                        should_stop))
 
 
 # --- reading ---------------------------------------------------------------------------------
