@@ -140,6 +140,10 @@ def test_a_moved_session_folder_reopens_and_a_changed_source_is_named_first(
     first.open_file(str(source))
     qtbot.waitUntil(lambda: first.state.projection is not None, timeout=30000)
     first.state.select_add([0, 1, 2], "search")
+    dlg = first.export_dialog()
+    qtbot.addWidget(dlg)
+    dlg.set_plan(ExportPlan(sources=[TopWords(40)], format="glove"))
+    dlg.close()
     first.save_session(str(tmp_path / "project" / "s.session.json"))
     moved = tmp_path / "moved"
     shutil.move(tmp_path / "project", moved)
@@ -148,6 +152,10 @@ def test_a_moved_session_folder_reopens_and_a_changed_source_is_named_first(
     assert _restore(qtbot, second, str(moved / "s.session.json")) == []
     assert second.state.embedding.source.path == str(moved / "vectors.npy")
     assert second.state.selection.words(second.state.embedding) == ["the", ",", "."]
+    # The export dialog was closed: the next Export… starts from the session's plan.
+    assert second.export_dialog_if_made() is None
+    again = second.export_dialog(show=False)
+    assert again.plan().format == "glove" and again.plan().sources == [TopWords(40)]
 
     vectors = np.load(moved / "vectors.npy")
     vectors[5, 0] += 1.0

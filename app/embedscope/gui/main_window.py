@@ -91,6 +91,10 @@ class MainWindow(QMainWindow):
         self.state.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.resize(1400, 900)
         self._layout_restored = False
+        self._export_dialog = None
+        self._session_restorer = None
+        # A session's export plan when its dialog was closed: the next Export… starts from it.
+        self.export_plan_to_restore = None
         if restore:
             self.restore_settings()
 
@@ -326,6 +330,7 @@ class MainWindow(QMainWindow):
 
     # --- status --------------------------------------------------------------------------------
     def _on_embedding(self, emb):
+        self.export_plan_to_restore = None  # it named words of the previous file
         if emb is None:
             self.file_label.setText("no file")
             self.shape_label.setText("")
@@ -408,6 +413,9 @@ class MainWindow(QMainWindow):
         from .export_dialog import ExportDialog
 
         dlg = ExportDialog(self.state, self)
+        if self.export_plan_to_restore is not None:
+            dlg.set_plan(*self.export_plan_to_restore)
+            self.export_plan_to_restore = None
         if show:
             dlg.show()
         self._export_dialog = dlg
@@ -415,7 +423,7 @@ class MainWindow(QMainWindow):
 
     def export_dialog_if_made(self):
         """The last export dialog (open or closed), whose plan a session saves; None if none."""
-        return getattr(self, "_export_dialog", None)
+        return self._export_dialog
 
     # --- sessions ------------------------------------------------------------------------------
     def save_session_dialog(self):
@@ -464,6 +472,8 @@ class MainWindow(QMainWindow):
         if changed and not session_ui.confirm_changed(self, changed):
             return None
         session_ui.add_recent_session(path)
+        if self._session_restorer is not None:
+            self._session_restorer.cancel()  # a session still being put back gives way
         restorer = session_ui.SessionRestorer(self, session)
         restorer.finished.connect(self._session_restored)
         self._session_restorer = restorer  # kept alive until it is done

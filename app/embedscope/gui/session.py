@@ -122,7 +122,10 @@ def _map_state(window) -> dict | None:
 def _export_state(window) -> dict | None:
     dlg = window.export_dialog_if_made()
     if dlg is None:
-        return None
+        if window.export_plan_to_restore is None:
+            return None
+        plan, folder = window.export_plan_to_restore
+        return {"plan": plan.to_dict(all_words=True), "folder": folder, "open": False}
     try:
         plan = dlg.plan()
         plan.validate()
@@ -149,38 +152,50 @@ class SessionRestorer(QObject):
         self.session = session
         self.notes: list[str] = []
         self._map_pending = False
+        self._cancelled = False
+        self._links: dict[str, list] = {"open": [], "map": []}  # (signal, slot) connected
+
+    def _connect(self, group: str, signal, slot) -> None:
+        signal.connect(slot)
+        self._links[group].append((signal, slot))
+
+    def _disconnect(self, group: str) -> None:
+        for signal, slot in self._links[group]:
+            signal.disconnect(slot)
+        self._links[group] = []
 
     def start(self) -> None:
         src = self.session["source"]
         w = self.window
-        w.state.embedding_changed.connect(self._on_embedding)
-        w.opener.failed.connect(self._stop)
-        w.opener.declined.connect(self._stop)
+        self._connect("open", w.state.embedding_changed, self._on_embedding)
+        self._connect("open", w.opener.failed, self._stop)
+        self._connect("open", w.opener.declined, self._stop)
         w.open_file(src["path"], vocab=src.get("vocab_path"), tensor=src.get("tensor"),
                     ask=False)
 
+    def cancel(self) -> None:
+        """Put nothing more back (another session is being opened)."""
+        self._cancelled = True
+        self._disconnect("open")
+        self._disconnect("map")
+        self._map_pending = False
+
     def _stop(self, *_):
-        self._disconnect()
+        self._disconnect("open")
         self.finished.emit([f"{Path(self.session['source']['path']).name} could not be opened"])
 
-    def _disconnect(self):
-        w = self.window
-        for signal, slot in ((w.state.embedding_changed, self._on_embedding),
-                             (w.opener.failed, self._stop), (w.opener.declined, self._stop)):
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
 
     def _on_embedding(self, emb):
         if emb is None or not _same_file(emb.source.path, self.session["source"]["path"]):
             return
-        self._disconnect()
+        self._disconnect("open")
         # After every panel has taken the new embedding (and set_embedding has finished its
         # signals), so nothing restored here is cleared again.
         QTimer.singleShot(0, self._restore)
 
     def _restore(self):
+        if self._cancelled:
+            return
         s = self.session
         for step in (self._selection, self._colour, self._map, self._picked, self._neighbours,
                      self._analogy, self._comparison, self._export):
@@ -230,8 +245,8 @@ class SessionRestorer(QObject):
             panel.seed.setValue(int(m["seed"]))
         self._view = m.get("view")
         self._map_pending = True
-        w.state.projection_changed.connect(self._on_projection)
-        panel.runner.failed.connect(self._map_failed)
+        self._connect("map", w.state.projection_changed, self._on_projection)
+        self._connect("map", panel.runner.failed, self._map_failed)
         # The panel's runner: the first map it started for the new file is dropped for this.
         panel.runner.start(compute_map, emb, method=m.get("method", "pca"), rows=rows,
                            limit=limit, params=m.get("params") or {}, seed=m.get("seed"),
@@ -250,13 +265,7 @@ class SessionRestorer(QObject):
         self._map_done()
 
     def _map_done(self):
-        w = self.window
-        for signal, slot in ((w.state.projection_changed, self._on_projection),
-                             (w.projection_panel.runner.failed, self._map_failed)):
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
+        self._disconnect("map")
         self._map_pending = False
         self.finished.emit(self.notes)
 
@@ -314,6 +323,7 @@ class SessionRestorer(QObject):
             plan = ExportPlan.from_dict(e["plan"], words_source)
         except EmbedscopeError as exc:
             raise EmbedscopeError(f"the export plan could not be put back: {exc}") from None
-        dlg = self.window.export_dialog(show=bool(e.get("open")))
-        if dlg is not None:
-            dlg.set_plan(plan, e.get("folder"))
+        if e.get("open"):
+            self.window.export_dialog().set_plan(plan, e.get("folder"))
+        else:
+            self.window.export_plan_to_restore = (plan, e.get("folder"))
