@@ -152,10 +152,14 @@ def test_a_moved_session_folder_reopens_and_a_changed_source_is_named_first(
     assert _restore(qtbot, second, str(moved / "s.session.json")) == []
     assert second.state.embedding.source.path == str(moved / "vectors.npy")
     assert second.state.selection.words(second.state.embedding) == ["the", ",", "."]
+    # The moved file is not the one the cache holds a map of: the map is made again, alike.
+    made, again_made = first.state.projection, second.state.projection
+    assert again_made is not None and not again_made.from_cache
+    np.testing.assert_allclose(again_made.coords, made.coords, rtol=1e-5, atol=1e-6)
     # The export dialog was closed: the next Export… starts from the session's plan.
     assert second.export_dialog_if_made() is None
-    again = second.export_dialog(show=False)
-    assert again.plan().format == "glove" and again.plan().sources == [TopWords(40)]
+    dialog = second.export_dialog(show=False)
+    assert dialog.plan().format == "glove" and dialog.plan().sources == [TopWords(40)]
 
     vectors = np.load(moved / "vectors.npy")
     vectors[5, 0] += 1.0
