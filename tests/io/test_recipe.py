@@ -54,7 +54,8 @@ def test_a_plan_round_trips_through_its_dict_with_a_long_word_list():
     many = [f"w{i}" for i in range(2500)]
     plan = ExportPlan(sources=[Words(many, label="selection on the plot"), TopWords(10,
                       combine="exclude")], pad="<pad>", unk=None, specials=["<s>"],
-                      oov="zeros", format="npz", dtype="float16", normalize=True, seed=9)
+                      oov="zeros", format="npz", dtype="float16", normalize=True, seed=9,
+                      alias=True, alias_min_similarity=0.5)
     back = ExportPlan.from_dict(plan.to_dict(all_words=True), words_source)
     assert back.sources[0].words == many
     assert back.to_dict(all_words=True) == plan.to_dict(all_words=True)

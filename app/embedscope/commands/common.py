@@ -1,8 +1,10 @@
-"""What every subcommand shares: the source-file arguments, loading with a terminal progress
-bar, and turning user errors into a message on stderr and an exit code."""
+"""What every subcommand shares: the source-file arguments, the checked argument types, loading
+with a terminal progress bar, and turning user errors into a message on stderr and an exit code."""
 from __future__ import annotations
 
+import argparse
 import json
+import math
 import sys
 import time
 
@@ -19,6 +21,87 @@ class CommandFailed(Exception):
     def __init__(self, message: str, code: int):
         super().__init__(message)
         self.code = code
+
+
+# --- argument types ------------------------------------------------------------------------
+# Every numeric or parsed argument of every command goes through one of these, so a bad value
+# stops argparse with "argument X: ..." and exit 2 before anything is loaded.
+SEED_MAX = 2**32 - 1  # numpy's legacy generators (used by UMAP and t-SNE) take seeds below 2**32
+
+
+def whole_number(at_least: int):
+    """An argparse type: a whole number ≥ `at_least` (1 for counts, 0 where 0 means all/none)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+        if value < at_least:
+            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {at_least}, not {value}")
+        return value
+
+    parse.__name__ = f"whole number ≥ {at_least}"
+    return parse
+
+
+COUNT = whole_number(1)
+COUNT_OR_ZERO = whole_number(0)
+
+
+def seed(text: str) -> int:
+    """An argparse type: a random seed numpy accepts, 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"a seed is a whole number from 0 to {SEED_MAX}, "
+                                         f"not {value}")
+    return value
+
+
+def seed_or_none(text: str) -> int | None:
+    """An argparse type: a seed as `seed`, or 'none' (or 'random') for no fixed seed."""
+    if text.strip().lower() in ("none", "random"):
+        return None
+    try:
+        return seed(text)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (or 'none')") from None
+
+
+def real_number(above: float | None = None, at_least: float | None = None):
+    """An argparse type: a finite number, > `above` or ≥ `at_least` when given."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, not {text!r}")
+        if above is not None and not value > above:
+            raise argparse.ArgumentTypeError(f"expected a number > {above:g}, not {value:g}")
+        if at_least is not None and not value >= at_least:
+            raise argparse.ArgumentTypeError(f"expected a number ≥ {at_least:g}, not {value:g}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def expression(text: str) -> str:
+    """An argparse type: an analogy expression that reads (core.expression) before any file is
+    loaded; the message shows where it does not. Whether a hyphenated run is one word is
+    settled later, against the vocabulary."""
+    from ..core.expression import ExpressionError, parse_expression
+
+    try:
+        parse_expression(text)
+    except ExpressionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def add_source_arguments(p, path_help="the embedding file") -> None:

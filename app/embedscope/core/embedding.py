@@ -12,6 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .subwords import Subwords
+
 
 @dataclass
 class ModelFolder:
@@ -59,6 +61,9 @@ class Source:
     load_seconds: float = 0.0
     from_cache: bool = False
     model: ModelFolder | None = None  # set when the source is a model folder
+    # A native fastText model's character n-gram rows, which give words outside its
+    # vocabulary a vector (None for every other format, and for a model opened from the cache).
+    subwords: Subwords | None = None
 
     @cached_property
     def fingerprint(self) -> str:

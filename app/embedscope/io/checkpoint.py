@@ -266,7 +266,8 @@ def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None
 
     Written here rather than by the safetensors package, whose writer orders the metadata
     differently on each run: an export rerun from a recipe must give identical files. Tensors
-    go widest dtype first, then by name, as the package lays them out (aligned reads)."""
+    go widest dtype first, then by name, as the package lays them out (aligned reads). A failed
+    write (disk full, no permission) is an OSError, as with every other writer."""
     codes = {np.dtype(v): k for k, (v, _) in ST_DTYPES.items()
              if k not in ("BF16", "F8_E4M3", "F8_E5M2")}
     arrays = {}

@@ -1,11 +1,10 @@
 """Native fastText models (`.bin` as written by fastText's `save_model`): the word vectors.
 
 A fastText word's vector is not a row of the file: it is the mean of the word's own input row
-and the rows of its character n-grams (hashed into `bucket` rows with 32-bit FNV-1a over the
-UTF-8 bytes of "<word>", bytes taken as signed chars — fastText's own quirk). This reader
-computes exactly that, in fastText's (and gensim's) order of float32 additions, so values are
-bit-identical to gensim's `load_facebook_vectors`. The n-gram hashing runs compiled (numba,
-imported only when such a file is opened); without numba the same function runs in Python.
+and the rows of its character n-grams, composed by core/subwords.py exactly as fastText and
+gensim do. The n-gram rows stay on the Embedding (`source.subwords`), so words the model never
+saw can be given fastText's vector too (`export --oov subwords`); `read_subwords` gets them
+again for an embedding opened from the parse cache.
 
 Only the dictionary and the input matrix are read; the file is memory-mapped, so the 7 GB
 Common Crawl models open without reading the output matrix. Quantized `.ftz` models are
@@ -21,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.compiled import compiled, is_loaded
 from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
+from ..core.subwords import Subwords, bracketed, kernel
 from .formats import reader
 from .parsing import common_warnings, decode_tokens
 
@@ -37,54 +36,14 @@ def _sniff(head) -> float:
     return 1.0 if head.data[:4] == struct.pack("<i", MAGIC) else 0.0
 
 
-def _word_vectors(blob, starts, ends, first, nwords, dim, inp, bucket, minn, maxn, out):
-    """out[w] = mean of inp[first + w] and inp[nwords + hash(ngram) % bucket] over the
-    character n-grams of blob[starts[w]:ends[w]] (which holds "<word>"), summed in fastText's
-    order."""
-    acc = np.empty(dim, np.float32)
-    for w in range(starts.shape[0]):
-        s = starts[w]
-        e = ends[w]
-        for d in range(dim):
-            acc[d] = inp[first + w, d]
-        count = 0
-        if bucket > 0:
-            for i in range(s, e):
-                if (blob[i] & 0xC0) == 0x80:      # inside a multi-byte character
-                    continue
-                h = np.uint64(2166136261)       # 64-bit arithmetic, kept to 32 bits
-                j = i
-                n = 1
-                while j < e and n <= maxn:
-                    b = blob[j]
-                    x = np.uint64(b) | (np.uint64(0xFFFFFF00) if b >= 128 else np.uint64(0))
-                    h = ((h ^ x) * np.uint64(16777619)) & np.uint64(0xFFFFFFFF)
-                    j += 1
-                    while j < e and (blob[j] & 0xC0) == 0x80:
-                        b = blob[j]
-                        x = np.uint64(b) | (np.uint64(0xFFFFFF00) if b >= 128 else np.uint64(0))
-                        h = ((h ^ x) * np.uint64(16777619)) & np.uint64(0xFFFFFFFF)
-                        j += 1
-                    if n >= minn and not (n == 1 and (i == s or j == e)):
-                        row = nwords + np.int64(h % np.uint64(bucket))
-                        for d in range(dim):
-                            acc[d] = acc[d] + inp[row, d]
-                        count += 1
-                    n += 1
-        div = np.float32(count + 1)
-        for d in range(dim):
-            out[w, d] = acc[d] / div
-
-
 def _fail(path, where, problem, expected=None):
     return EmbeddingFormatError(path, where, problem, expected)
 
 
-@reader("fasttext-bin", "fastText native model (.bin)", extensions=(".bin",), sniff=_sniff,
-        cacheable=True)
-def read_fasttext_bin(path, *, job=None, **_):
+def _open(path, job):
+    """(memory-map, input matrix, dictionary words as bytes, nwords, nlabels, minn, maxn) of a
+    fastText model; EmbeddingFormatError naming the place when the file is not one."""
     path = Path(path)
-    job = job or Job()
     from .compressed import compression_of
 
     if compression_of(path) is not None:
@@ -133,25 +92,45 @@ def read_fasttext_bin(path, *, job=None, **_):
         raise _fail(path, f"byte {pos - 16:,}", f"an input matrix of {rows:,} × {cols}",
                     f"{nwords + bucket:,} × {dim} float32 values (words + hash buckets)")
     inp = np.frombuffer(mm, dtype="<f4", count=rows * cols, offset=pos).reshape(rows, cols)
+    return mm, inp, words_raw[:nwords], nwords, nlabels, minn, maxn
 
-    words_raw = words_raw[:nwords]
-    blob = b"".join(b"<" + w + b">" for w in words_raw)
-    lens = np.fromiter(map(len, words_raw), np.int64, nwords) + 2
-    ends = np.cumsum(lens)
-    starts = ends - lens
+
+def read_subwords(path, job=None) -> Subwords:
+    """The n-gram rows of a native fastText model (memory-mapped), without composing its
+    words' vectors: what an embedding opened from the parse cache lacks."""
+    _, inp, _, nwords, _, minn, maxn = _open(path, job or Job())
+    return Subwords(inp[nwords:], minn, maxn)
+
+
+def subwords_of(emb) -> Subwords | None:
+    """The n-gram rows of an embedding read from a native fastText model, read again (and
+    kept on its source) when it was opened from the parse cache, which keeps only the words'
+    vectors; None for any other source."""
+    src = emb.source
+    if src.subwords is None and src.format == "fasttext-bin" and src.path:
+        src.subwords = read_subwords(src.path)
+    return src.subwords
+
+
+@reader("fasttext-bin", "fastText native model (.bin)", extensions=(".bin",), sniff=_sniff,
+        cacheable=True)
+def read_fasttext_bin(path, *, job=None, **_):
+    path = Path(path)
+    job = job or Job()
+    _, inp, words_raw, nwords, nlabels, minn, maxn = _open(path, job)
+    dim = inp.shape[1]
+    blob, starts, ends = bracketed(words_raw)
     out = np.empty((nwords, dim), np.float32)
-    # a small model composes faster in Python than numba loads the compiled kernel
-    kernel = (compiled(_word_vectors) or _word_vectors) \
-        if nwords * dim > 5000 or is_loaded(_word_vectors) else _word_vectors
+    compose = kernel(nwords * dim)
+    buckets = inp[nwords:]
     step = 1 << 16
-    arr = np.frombuffer(blob, np.uint8)
     for s in range(0, nwords, step):       # in blocks, for progress and cancel
         e = min(nwords, s + step)
-        kernel(arr, starts[s:e], ends[s:e], s, nwords, dim, inp, bucket, minn, maxn, out[s:e])
+        compose(blob, starts[s:e], ends[s:e], s, inp, buckets, minn, maxn, out[s:e])
         job.step(e, nwords, "composing word vectors from n-grams")
     words, bad = decode_tokens(words_raw)
-    del inp
-    src = Source(warnings=common_warnings(words, out, bad), body_rows=nwords)
+    src = Source(warnings=common_warnings(words, out, bad), body_rows=nwords,
+                 subwords=Subwords(buckets, minn, maxn))
     src.warnings[:0] = ([f"the model also has {nlabels:,} labels (a classifier); only its "
                          f"{nwords:,} words were read"] if nlabels else [])
     return Embedding(words, out, source=src)

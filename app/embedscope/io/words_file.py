@@ -13,6 +13,10 @@ Accepted layouts (the content decides, not the extension):
 - JSON: a word → row map (Keras `word_index`, `vocab.json`), a list of words, or a Hugging Face
   `tokenizer.json` (its `model.vocab` plus `added_tokens`).
 
+An export's own `vocab.txt` (an Embedscope `manifest.json` beside it lists it) is read as one
+token per line exactly as written, with none of the guessing above: its words may end in
+digits (`chapter 1`), hold tabs, start with a BOM or be `{`.
+
 `read_words_file` pairs words with a matrix's rows; `read_word_list` gives the words a list
 names, for choosing words (an export's words source, the selection dock, `project --words`).
 """
@@ -30,6 +34,9 @@ COUNT_COLUMNS = ("count", "counts", "freq", "frequency", "n")
 _INT = re.compile(r"-?\d+\Z")
 _TAIL_COUNT = re.compile(r"(.+) (\d+)\Z", re.S)
 _JSON_START = re.compile(r"\s*\{")
+# An export folder's words file and manifest (see embedscope.io.export_contents).
+VOCAB = "vocab.txt"
+MANIFEST = "manifest.json"
 
 
 def decode_text(path: Path, raw: bytes) -> tuple[str, list[str]]:
@@ -65,9 +72,11 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
 
     `expected_rows` (the matrix's row count) only forgives blank lines at the very end of the
     file; any other difference is for the caller to report. `projector=True` reads Projector
-    metadata: no guessing of gensim's space-separated counts.
+    metadata: no guessing of gensim's space-separated counts or of JSON.
     """
     path = Path(path)
+    if is_export_vocab(path):
+        return read_vocab(path), {}, []
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -76,7 +85,7 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
     text, warnings = decode_text(path, raw)
     if path.suffix.lower() == ".json":
         return _from_json(path, text, warnings), {}, warnings
-    if _JSON_START.match(text):
+    if not projector and _JSON_START.match(text):
         # Looks like JSON; a plain list whose first token is "{" falls through to lines.
         try:
             data = json.loads(text)
@@ -108,6 +117,39 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
         pairs = [ln.rsplit(" ", 1) for ln in lines]
         return [p[0] for p in pairs], {"count": [int(p[1]) for p in pairs]}, warnings
     return lines, {}, warnings
+
+
+def is_export_vocab(path: Path) -> bool:
+    """Whether `path` is the words file of an Embedscope export: named vocab.txt, with a
+    manifest.json beside it that an export wrote and that lists it."""
+    if path.name != VOCAB or not (path.parent / MANIFEST).is_file():
+        return False
+    try:
+        with open(path.parent / MANIFEST, encoding="utf-8") as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):  # unreadable or not JSON: not an export's manifest
+        return False
+    if not isinstance(manifest, dict):
+        return False
+    files = manifest.get("files")
+    return "embedscope_version" in manifest and isinstance(files, list) and any(
+        isinstance(f, dict) and f.get("name") == VOCAB for f in files)
+
+
+def read_vocab(path) -> list[str]:
+    """The words of `vocab.txt`, one per row, in row order."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise EmbeddingFormatError(path, None, "missing", "one word per row") from None
+    except UnicodeDecodeError as exc:
+        raise EmbeddingFormatError(path, f"byte {exc.start:,}", "not UTF-8 text",
+                                   "one word per line in UTF-8") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def read_word_list(path) -> tuple[list[str], list[int], list[str]]:
