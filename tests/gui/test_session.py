@@ -4,6 +4,7 @@ export plan; paths beside the session move with it; a source changed on disk is 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -163,7 +164,10 @@ def test_a_moved_session_folder_reopens_and_a_changed_source_is_named_first(
 
     vectors = np.load(moved / "vectors.npy")
     vectors[5, 0] += 1.0
-    np.save(moved / "vectors.npy", vectors)
+    # A new file put in place, as editors and tools save: the windows above still map the old
+    # one, and rewriting a mapped file in place would pull the pages from under them.
+    np.save(moved / "edited.npy", vectors)
+    os.replace(moved / "edited.npy", moved / "vectors.npy")
     asked = []
     monkeypatch.setattr(session_ui, "confirm_changed", lambda parent, changed:
                         asked.append(changed) or False)
