@@ -186,7 +186,7 @@ def test_a_recipe_with_word_or_matrix_options_is_refused(sample_path, tmp_path, 
     assert code == 2 and "none.json" in err
 
 
-def test_a_recipe_made_with_fix_shift_repairs_the_pairing_again(tmp_path, sample, capsys):
+def test_a_recipe_made_with_fix_shift_pairs_words_and_rows_alike(tmp_path, sample, capsys):
     src = tmp_path / "src"
     src.mkdir()
     np.save(src / "emb.npy", np.asarray(sample.vectors[:3000]))
@@ -195,7 +195,7 @@ def test_a_recipe_made_with_fix_shift_repairs_the_pairing_again(tmp_path, sample
     code, _, err = _run(capsys, "export", str(src / "emb.npy"), "--top", "500", "--fix-shift",
                         "-o", str(tmp_path / "a"), "--save-recipe", str(recipe))
     assert code == 0, err
-    assert json.loads(recipe.read_text(encoding="utf-8"))["source"]["fix_shift"] is True
+    assert json.loads(recipe.read_text(encoding="utf-8"))["source"]["pairing"]["rows_from"] == 1
     code, _, err = _run(capsys, "export", "--recipe", str(recipe), "-o", str(tmp_path / "b"))
     assert code == 0, err
     for name in ("embeddings.npy", "vocab.txt"):

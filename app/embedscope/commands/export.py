@@ -257,7 +257,7 @@ def run(args) -> int:
     finally:
         bar.close()
     if args.save_recipe:
-        _save_recipe(args.save_recipe, emb, plan, manifest, args.fix_shift)
+        _save_recipe(args.save_recipe, emb, plan, manifest)
     if args.json:
         print_json(manifest)
         return 0
@@ -271,7 +271,8 @@ def _from_recipe(args):
     """The source and plan of --recipe: the recipe's source unless PATH names another, which
     (like a changed words file or corpus) is refused without --allow-other-source."""
     from ..core.errors import EmbeddingFormatError
-    from ..io.recipe import differences, read_recipe
+    from ..core.pairing import FIXES
+    from ..io.recipe import differences, re_pair, read_recipe
 
     changed = [opt for opt, default in args._plan_options.items()
                if getattr(args, opt) != default]
@@ -291,8 +292,19 @@ def _from_recipe(args):
         args.tensor = args.tensor or recipe.source.get("tensor")
         if args.format is None and recipe.source.get("format") in READERS:
             args.format = recipe.source["format"]
-    args.fix_shift = args.fix_shift or bool(recipe.source.get("fix_shift"))
-    emb = load_source(args)
+    pairing = recipe.source.get("pairing")
+    fix_flags = [f"--{n}" for n in FIXES if getattr(args, n.replace("-", "_"), False)]
+    if pairing and fix_flags:
+        raise CommandFailed("the recipe says how its words and rows are paired; drop "
+                            + ", ".join(fix_flags), EXIT_UNLOADABLE)
+    # A re-paired source is loaded as read (its words file may not fit the rows), then paired
+    # as the recipe saved it.
+    emb = load_source(args, allow_mismatch=bool(pairing))
+    if pairing:
+        try:
+            emb = re_pair(emb, pairing)
+        except EmbeddingFormatError as exc:
+            raise CommandFailed(f"{args.recipe}: {exc}", EXIT_PROBLEM) from None
     bar = TerminalProgress("comparing with the recipe's source")
     try:
         found = differences(recipe, emb, progress=bar)
@@ -306,14 +318,14 @@ def _from_recipe(args):
     return emb, recipe.plan
 
 
-def _save_recipe(path, emb, plan, manifest, fix_shift: bool) -> None:
+def _save_recipe(path, emb, plan, manifest) -> None:
     from ..core.errors import EmbedscopeError
     from ..io.recipe import save_recipe
 
     # The manifest's hash is the source file's; a model folder's is made of its weights files.
     sha = manifest["source"].get("sha256") if emb.source.model is None else None
     try:
-        save_recipe(path, emb, plan, source_sha256=sha, fix_shift=fix_shift)
+        save_recipe(path, emb, plan, source_sha256=sha)
     except (OSError, EmbedscopeError) as exc:
         raise CommandFailed(f"the export was written, but the recipe {path} was not: {exc}",
                             EXIT_PROBLEM) from None

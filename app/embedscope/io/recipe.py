@@ -19,6 +19,7 @@ from .._version import __version__
 from ..core.errors import ExportRefusedError, SavedFileError, SourceChangedError
 from ..core.export import ExportPlan, file_sha256
 from ..core.jobs import Job
+from ..core.pairing import repair
 from ..core.vocabulary import Corpus, SelectionError, WordsFile
 from .words_file import words_source
 
@@ -34,7 +35,7 @@ class Recipe:
     path: Path
     plan: ExportPlan
     source: dict              # path, format, vocab_path, tensor, rows, dim, size, sha256,
-                              # fix_shift
+                              # pairing
     inputs: dict[str, str]    # each words file and corpus the plan reads → its sha256 then
 
 
@@ -83,6 +84,31 @@ def source_sha256(emb, job: Job | None = None) -> str | None:
     return h.hexdigest()
 
 
+def pairing_entry(emb) -> dict | None:
+    """How a fix re-paired the words and rows (core.pairing), as a saved file holds it; None
+    when word i sits on row i as the files were read."""
+    p = emb.source.pairing
+    if p is None:
+        return None
+    return {"words_from": p.words_from, "rows_from": p.rows_from, "count": p.count,
+            "fixes": list(p.fixes)}
+
+
+def re_pair(emb, entry: dict):
+    """`emb` (loaded with its words file's length unchecked) paired as `pairing_entry` says.
+    SavedFileError when the entry does not fit these files any more."""
+    try:
+        fixed = repair(emb, int(entry["words_from"]), int(entry["rows_from"]),
+                       "; ".join(entry.get("fixes") or []) or "re-paired as saved")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SavedFileError(None, "source.pairing",
+                             f"cannot pair the words as saved ({exc})") from None
+    if entry.get("count") is not None and fixed.rows != entry["count"]:
+        raise SavedFileError(None, "source.pairing", f"re-pairing gives {fixed.rows:,} rows, "
+                             f"not the {entry['count']:,} saved (the files changed)")
+    return fixed
+
+
 def source_identity(emb, base, sha256: str | None = None, job: Job | None = None) -> dict:
     """The source as a saved file names it; `sha256` when already known (a manifest's)."""
     src = emb.source
@@ -93,15 +119,17 @@ def source_identity(emb, base, sha256: str | None = None, job: Job | None = None
         "rows": emb.rows, "dim": emb.dim, "size": src.size,
         "sha256": sha256 if sha256 is not None else source_sha256(emb, job),
         "vocab_sha256": file_sha256(vocab, job) if vocab else None,
+        "pairing": pairing_entry(emb),
     }
 
 
 # --- writing ---------------------------------------------------------------------------------
 def recipe_dict(emb, plan: ExportPlan, recipe_path, source_sha256: str | None = None,
-                fix_shift: bool = False, progress=None, should_stop=None) -> dict:
+                progress=None, should_stop=None) -> dict:
     """What `save_recipe` writes. Hashing a big source takes a while: pass the manifest's
-    `source.sha256` when the export was just written. `fix_shift`: the words were re-paired
-    with the rows when loading (`--fix-shift`), so a rerun must do the same."""
+    `source.sha256` when the export was just written. A fix that re-paired words and rows
+    (`--fix-shift`, the Check panel's buttons) is saved as the pairing it made, so a rerun
+    pairs them the same way."""
     if not emb.source.path:
         raise ExportRefusedError("this embedding was built in memory: a recipe needs the file "
                                  "it is exported from")
@@ -115,7 +143,7 @@ def recipe_dict(emb, plan: ExportPlan, recipe_path, source_sha256: str | None = 
         s.pop("tokenizer_rule", None)  # a manifest's explanation, not an option
     return {
         "kind": RECIPE_KIND, "version": RECIPE_VERSION, "written_by": f"embedscope {__version__}",
-        "source": dict(source_identity(emb, base, source_sha256, job), fix_shift=fix_shift),
+        "source": source_identity(emb, base, source_sha256, job),
         "plan": plan_dict,
     }
 
@@ -132,11 +160,10 @@ def write_json(path, data: dict) -> Path:
 
 
 def save_recipe(path, emb, plan: ExportPlan, source_sha256: str | None = None,
-                fix_shift: bool = False, progress=None, should_stop=None) -> Path:
+                progress=None, should_stop=None) -> Path:
     """Write the plan for `emb` as a recipe at `path` (arguments as `recipe_dict`'s)."""
     plan.validate()
-    return write_json(path, recipe_dict(emb, plan, path, source_sha256, fix_shift, progress,
-                                        should_stop))
+    return write_json(path, recipe_dict(emb, plan, path, source_sha256, progress, should_stop))
 
 
 # --- reading ---------------------------------------------------------------------------------
