@@ -192,6 +192,30 @@ def test_an_unreadable_session_is_reported_not_raised(qtbot, window, tmp_path, e
     assert errors and "bad.session.json" in errors[0] and "source" in errors[0]
 
 
+def test_a_fixed_pairing_is_paired_the_same_way_again(qtbot, sample, tmp_path, errors):
+    from embedscope.core.pairing import move_words, pairing_of
+
+    folder = tmp_path / "shifted"
+    folder.mkdir()
+    np.save(folder / "emb.npy", np.asarray(sample.vectors[:3000]))
+    (folder / "emb.vocab.txt").write_text("\n".join(sample.words[1:3001]) + "\n",
+                                          encoding="utf-8")
+    first = _new_window(qtbot, errors)
+    first.open_file(str(folder / "emb.npy"))
+    qtbot.waitUntil(lambda: first.state.embedding is not None, timeout=30000)
+    first.state.set_embedding(move_words(first.state.embedding, 1))  # the Check panel's fix
+    qtbot.waitUntil(lambda: first.state.projection is not None, timeout=30000)
+    first.save_session(str(folder / "s.session.json"))
+
+    second = _new_window(qtbot, errors)
+    assert _restore(qtbot, second, str(folder / "s.session.json")) == []
+    emb = second.state.embedding
+    assert (pairing_of(emb).words_from, pairing_of(emb).rows_from) == (0, 1)
+    for w in ("of", "king", "france"):
+        assert np.array_equal(emb.vector(w), sample.vector(w)), w
+    assert errors == []
+
+
 @pytest.fixture(autouse=True)
 def _no_dialog_left(qtbot):
     yield

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from ..core.errors import EmbedscopeError
 from ..core.export import ExportPlan
-from ..io.recipe import source_files
+from ..io.recipe import pairing_entry, re_pair, source_files
 from ..io.session import stamps
 from ..io.words_file import words_source
 from . import colour_modes
@@ -79,7 +79,7 @@ def collect(window) -> dict:
     emb = state.embedding
     if emb is None or not emb.source.path:
         raise EmbedscopeError("open an embedding file first: a session starts from one")
-    data: dict = {"source": _opened_file(emb)}
+    data: dict = {"source": dict(_opened_file(emb), pairing=pairing_entry(emb))}
     groups: dict[str, list[str]] = {}
     for r in state.selection.rows.tolist():
         groups.setdefault(state.selection.origin(r), []).append(emb.words[r])
@@ -191,7 +191,22 @@ class SessionRestorer(QObject):
         self._disconnect("open")
         # After every panel has taken the new embedding (and set_embedding has finished its
         # signals), so nothing restored here is cleared again.
-        QTimer.singleShot(0, self._restore)
+        QTimer.singleShot(0, self._pair_then_restore)
+
+    def _pair_then_restore(self):
+        """Pair words and rows as a fix had paired them when the session was saved (the file
+        is opened as read), then put the rest back on that embedding."""
+        entry = self.session["source"].get("pairing")
+        if entry and not self._cancelled:
+            try:
+                fixed = re_pair(self.window.state.embedding, entry)
+            except EmbedscopeError as exc:
+                self.notes.append(str(exc))
+            else:
+                self.window.state.set_embedding(fixed)
+                QTimer.singleShot(0, self._restore)
+                return
+        self._restore()
 
     def _restore(self):
         if self._cancelled:

@@ -6,7 +6,8 @@ time, sha256 of its first and last MiB: cheap even for a 3 GB file, and an edit 
 changes one of them), and on reading says which of those files changed since.
 
 Layout (version 1; every entry but "source" may be absent or null):
-    source      {"path", "vocab_path", "tensor", "format", "files": {path: stamp}}
+    source      {"path", "vocab_path", "tensor", "format", "files": {path: stamp},
+                 "pairing": how a fix re-paired words and rows (io.recipe.pairing_entry)}
     selection   [{"name": where the words came from, "words": [...]}]  (named word lists)
     map         {"method", "params", "seed", "axes", "first": N or "words": [...],
                  "points", "view": [[x0, x1], [y0, y1]]}
