@@ -53,6 +53,22 @@ def load_embedding(path, vocab=None, tensor=None, trust_pickle=False, format=Non
     return emb
 
 
+def model_folder_summary(emb) -> str:
+    """What the model-folder reader used and why: the files, the tensor, the tokens."""
+    m = emb.source.model
+    lines = [f"folder: {m.folder}", f"tensor: {emb.source.tensor} ({m.chosen_because})",
+             "weights: " + ", ".join(Path(w).name for w in m.weights),
+             f"tokens: {Path(m.vocab_file).name}, {m.vocab_size:,}"
+             + (f" ({m.vocab_because})" if m.vocab_because else "")]
+    if m.config_file:
+        lines.append(f"config: {Path(m.config_file).name}"
+                     + (f", vocab_size {m.config_vocab_size:,}"
+                        if m.config_vocab_size is not None else ""))
+    if m.tied_to:
+        lines.append(f"output layer: tied to {m.tied_to}")
+    return "\n".join(lines)
+
+
 def _rss_bytes() -> int | None:
     try:
         with open("/proc/self/statm") as f:
@@ -205,6 +221,8 @@ class MainWindow(QMainWindow):
         f = mb.addMenu("&File")
         self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
                      "Open an embedding file")
+        self._action(f, "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+F",
+                     "Open a model folder (config.json, weights, tokenizer) as one embedding")
         self._action(f, "Open the &sample", self.open_sample, None,
                      "The 20,000 most frequent GloVe 6B 50d words")
         self.recent_menu = f.addMenu("Open &recent")
@@ -275,6 +293,12 @@ class MainWindow(QMainWindow):
         if path:
             self.open_file(path)
 
+    def open_folder_dialog(self):
+        path = self.questions.folder_to_open("Open a model folder",
+                                             folder_of(self.state.embedding))
+        if path:
+            self.open_file(path)
+
     def open_sample(self):
         self.open_file(str(sample_path()))
 
@@ -311,6 +335,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"opened {Path(emb.source.path or '').name} in {emb.source.load_seconds:.2f} s"
             + (" (from cache)" if emb.source.from_cache else ""), 8000)
+        if emb.source.model:
+            self.statusBar().showMessage(
+                f"opened model folder {Path(emb.source.path).name}: {emb.source.tensor}, "
+                f"{emb.source.model.chosen_because}", 12000)
         for w in emb.source.warnings[:1]:
             self.statusBar().showMessage(f"warning: {w}", 8000)
 
@@ -323,8 +351,10 @@ class MainWindow(QMainWindow):
             return
         name = Path(emb.source.path).name if emb.source.path else "in memory"
         self.setWindowTitle(f"{name} — Embedscope")
-        self.file_label.setText(f"{name} ({emb.source.format})")
-        self.file_label.setToolTip(emb.source.path or "")
+        model = emb.source.model
+        self.file_label.setText(f"{name} ({emb.source.format}"
+                                + (f": {emb.source.tensor}" if model else "") + ")")
+        self.file_label.setToolTip(model_folder_summary(emb) if model else emb.source.path or "")
         self.shape_label.setText(f"{emb.rows:,} × {emb.dim}  {emb.vectors.dtype}")
         self._update_memory()
 

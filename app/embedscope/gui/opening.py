@@ -1,8 +1,9 @@
-"""Opening an embedding file from the window: the questions a file may raise (its words file,
-which tensor, whether to trust a pickle), the load in the background, the retry after an answer.
+"""Opening an embedding file or model folder from the window: the questions it may raise (its
+words file, which tensor, whether to trust a pickle), the load in the background, the retry
+after an answer.
 
-File > Open and the compare dock's "Open B…" both go through a `FileOpener`, with the same
-`Questions`, so a file opens the same way wherever it is asked for.
+File > Open, File > Open folder and the compare dock's "Open B…" all go through a
+`FileOpener`, with the same `Questions`, so a source opens the same way wherever it is asked for.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from ..core.errors import EmbeddingFormatError, EmbedscopeError, PickleRefusedError
-from ..io.checkpoint import read_safetensors_header
 from ..io.numpy_files import vocab_beside
 from ..io.registry import detect_format, open_file_filter
 
@@ -25,15 +25,6 @@ def folder_of(emb) -> str:
     return str(Path(emb.source.path).parent) if emb is not None and emb.source.path else ""
 
 
-def tensor_choices(path) -> list[str]:
-    """Names of the 2-D floating-point tensors of a safetensors file (else none)."""
-    try:
-        tensors = read_safetensors_header(path)[0]
-    except Exception:  # noqa: BLE001 - not a safetensors file, or unreadable: no choice
-        return []
-    return [t.name for t in tensors if len(t.shape) == 2 and t.is_float]
-
-
 class Questions:
     """What opening a file may ask the user, as dialogs over `parent` (tests replace these
     methods so nothing blocks)."""
@@ -43,6 +34,10 @@ class Questions:
 
     def file_to_open(self, title: str, start: str) -> str | None:
         path, _ = QFileDialog.getOpenFileName(self.parent, title, start, open_file_filter())
+        return path or None
+
+    def folder_to_open(self, title: str, start: str) -> str | None:
+        path = QFileDialog.getExistingDirectory(self.parent, title, start)
         return path or None
 
     def show_error(self, title: str, text: str):
@@ -116,6 +111,8 @@ class FileOpener(QObject):
     def _words_file_if_needed(self, path: str):
         """The words file to load a bare matrix with: None when the file needs none or has one
         beside it, the user's choice otherwise, False when the user chose none."""
+        if Path(path).is_dir():
+            return None  # a model folder finds its tokenizer itself
         try:
             rd = detect_format(path)
         except (EmbedscopeError, OSError):
@@ -145,8 +142,10 @@ class FileOpener(QObject):
                     self.declined.emit()
                 return
             if isinstance(exc, EmbeddingFormatError) and pending["tensor"] is None:
-                names = tensor_choices(path)
-                if len(names) > 1:  # the reader could not tell which matrix holds the words
+                # The checkpoint and model-folder readers name the tensors that could be the
+                # table when they cannot tell (safetensors, .pt and folders alike).
+                names = getattr(exc, "candidates", None) or []
+                if len(names) > 1:
                     tensor = self.questions.ask_tensor(path, names)
                     if tensor:
                         self._retry(pending, tensor=tensor)
