@@ -42,6 +42,7 @@ from ..core.errors import EmbedscopeError
 from ..io.export_folder import preview, write_export
 from ..io.registry import WRITERS
 from ..io.words_file import words_source
+from .coverage_view import CoverageView
 from .docks.common import ProgressRow, fill_table, make_table, note
 from .workers import JobRunner
 
@@ -252,6 +253,9 @@ class ExportDialog(QDialog):
         self.copy_button.clicked.connect(self.copy_code)
         cl.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignRight)
         self.tabs.addTab(code_page, "PyTorch / Keras code")
+        self.corpus_coverage = CoverageView(state, case_fallback=self.case_fallback.isChecked)
+        self.corpus_coverage.applied.connect(self._apply_coverage)
+        self.tabs.addTab(self.corpus_coverage, "Corpus coverage")
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -361,6 +365,10 @@ class ExportDialog(QDialog):
         k, ok = QInputDialog.getInt(self, "Neighbours", "Neighbours per word", 10, 1, 1000)
         if ok:
             self.add_source(voc.Neighbours(words, k=k, combine=self._combine()))
+
+    def _apply_coverage(self, sources):
+        for src in sources:
+            self.add_source(src)
 
     def _remove_source(self):
         i = self.source_list.currentRow()
