@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,22 @@ def test_hidden_folders_of_a_running_export_are_left_alone(sample, tmp_path):
     busy.mkdir()
     recover_interrupted(out)
     assert _listing(tmp_path) == [busy.name]
+
+
+def test_hidden_folders_named_by_earlier_versions_are_cleaned_once_untouched(tmp_path):
+    """Earlier versions named their temporary folders without a process id: an old one (an
+    hour untouched) is cleaned, or put back when it is a set-aside export; a fresh one is not."""
+    out = tmp_path / "o"
+    old_writing = tmp_path / ".o.writing-0123456789ab"
+    old_replaced = tmp_path / ".o.replaced-89abcdef"
+    fresh = tmp_path / ".o.writing-ba9876543210"
+    for folder in (old_writing, old_replaced, fresh):
+        folder.mkdir()
+    (old_replaced / "vocab.txt").write_text("the\n", encoding="utf-8")
+    hour_ago = time.time() - 2 * 3600
+    for folder in (old_writing, old_replaced):
+        os.utime(folder, (hour_ago, hour_ago))
+    notes = recover_interrupted(out)
+    assert sorted(_listing(tmp_path)) == sorted([fresh.name, "o"])
+    assert (out / "vocab.txt").read_text(encoding="utf-8") == "the\n"
+    assert any("put back" in n for n in notes)

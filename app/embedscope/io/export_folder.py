@@ -156,6 +156,10 @@ def check_target(emb, plan: ExportPlan, out_dir, force: bool = False) -> Path:
 # `.NAME.replaced-PID-HEX` for the old contents while --force swaps them. The process id says
 # whether the run that made one is still going; the next run cleans up after one that is not.
 _HIDDEN = re.compile(r"(writing|replaced)-(\d+)-[0-9a-f]{12}")
+# Earlier versions named them without the writer's process id; those are taken as stopped once
+# nothing has touched them for an hour (no export spends an hour between two file writes).
+_HIDDEN_WITHOUT_PID = re.compile(r"(writing|replaced)-[0-9a-f]{8,12}")
+_UNTOUCHED_SECONDS = 3600
 
 
 def _hidden(out: Path, kind: str) -> Path:
@@ -198,8 +202,14 @@ def recover_interrupted(out) -> list[str]:
     for e in entries:
         if not e.name.startswith(prefix):
             continue
+        if not e.is_dir(follow_symlinks=False):
+            continue
         m = _HIDDEN.fullmatch(e.name[len(prefix):])
-        if m and e.is_dir(follow_symlinks=False) and not _running(int(m.group(2))):
+        if m and not _running(int(m.group(2))):
+            stale[m.group(1)].append(Path(e.path))
+            continue
+        m = _HIDDEN_WITHOUT_PID.fullmatch(e.name[len(prefix):])
+        if m and time.time() - e.stat(follow_symlinks=False).st_mtime > _UNTOUCHED_SECONDS:
             stale[m.group(1)].append(Path(e.path))
     notes = []
     set_aside = sorted(stale["replaced"], key=lambda p: p.stat().st_mtime)
