@@ -1,6 +1,7 @@
 """The export dialog's Corpus coverage tab: the numbers of `embedscope coverage`
 (core.coverage) for the corpus it counts, the curve and the 90/95/99 % points, the missing words
-with their suggestions, and "Apply to export" adding the corpus and the chosen entries."""
+with their suggestions, and "Apply to export" making the corpus and the chosen entries the
+export's words."""
 from __future__ import annotations
 
 import numpy as np
@@ -65,6 +66,9 @@ def test_the_tab_shows_the_numbers_of_core_coverage(dialog, qtbot, tmp_path):
     marks = view.target_marks.getOriginalDataset()[0].tolist()
     assert marks == [n for p in TARGETS if (n := want.rows_for(p)) is not None]
     assert len(marks) == 2 and "99 % out of reach" in text
+    legend = [label.text for _, label in view.legend.items]
+    assert f"90 / 95 / 99 % of tokens: {want.rows_for(0.9):,} / {want.rows_for(0.95):,} / – " \
+           "rows" in legend
     # the missing words, most frequent first, with what they could map to
     t = view.missing_table
     rows = [tuple(t.item(i, j).text() for j in range(4)) for i in range(t.rowCount())]
@@ -86,34 +90,33 @@ def test_the_kept_rows_are_those_an_export_of_the_corpus_keeps(dialog, qtbot, tm
         assert view.kept_line.isVisible() == (chosen.coverage[0].found > 0)
 
 
-def test_apply_adds_the_corpus_and_the_checked_entries_and_says_so(dialog, qtbot, tmp_path):
+def test_apply_makes_the_corpus_and_the_checked_entries_and_says_so(dialog, qtbot, tmp_path):
     path = tmp_path / "train.txt"
     path.write_text(CORPUS, encoding="utf-8")
     view = dialog.corpus_coverage
     view.lowercase.setChecked(True)
     _count(qtbot, view, path)
-    before = len(dialog.sources)
     t = view.missing_table
     hyphen = next(i for i in range(t.rowCount()) if t.item(i, 0).text() == "new-york")
     t.item(hyphen, 2).setCheckState(Qt.CheckState.Checked)
     view.min_count.setValue(2)
     view.apply()
-    corpus, entries = dialog.sources[before:]
+    corpus, entries = dialog.sources  # in place of the most frequent words
     assert isinstance(corpus, voc.Corpus) and corpus.min_count == 2 and corpus.lowercase
     assert corpus.counts is view.counts  # the preview does not count the corpus again
     assert isinstance(entries, voc.Words) and entries.words == ["new", "york"]
-    assert dialog.source_list.count() == before + 2
+    assert dialog.source_list.count() == 2
     note = view.applied_note.text()
-    assert "train.txt seen at least 2 times" in note and "new-york → new york" in note
+    assert "train.txt seen at least 2 times are now the export's word source" in note
+    assert "new-york → new york" in note
     assert "does not map the missing words" in note
 
 
-def test_without_checked_suggestions_only_the_corpus_is_added(dialog, qtbot, tmp_path):
+def test_without_checked_suggestions_the_corpus_is_the_only_source(dialog, qtbot, tmp_path):
     path = tmp_path / "train.txt"
     path.write_text(CORPUS, encoding="utf-8")
     view = dialog.corpus_coverage
     _count(qtbot, view, path)
-    before = len(dialog.sources)
     view.apply()
-    assert [type(s) for s in dialog.sources[before:]] == [voc.Corpus]
+    assert [type(s) for s in dialog.sources] == [voc.Corpus]
     assert "as words of their own" not in view.applied_note.text()

@@ -25,7 +25,7 @@ def test_open_folder_loads_a_model_folder_and_says_what_it_read(window, qtbot, t
     assert asked == ["Open a model folder"]
     assert emb.rows == VOCAB_SIZE and emb.words[:len(TOKENS)] == TOKENS
     assert emb.source.tensor == TABLE
-    assert window.file_label.text() == f"bert (model-folder: {TABLE})"
+    assert window.file_label.text() == "bert (model-folder)"
     tip = window.file_label.toolTip()
     assert f"tensor: {TABLE}" in tip and "model.safetensors" in tip and "tokenizer.json" in tip
     # the model audit shows in the Check panel like any other finding

@@ -55,15 +55,24 @@ def rows_seen_at_least(report, min_count: int) -> int:
     return int(np.count_nonzero(per_row >= min_count))
 
 
+def target_legend(report=None) -> str:
+    """"90 / 95 / 99 % of tokens: 6,760 / 11,691 / – rows" (– where out of reach)."""
+    names = " / ".join(f"{int(p * 100)}" for p in TARGETS)
+    if report is None:
+        return f"{names} % of tokens"
+    rows = " / ".join(f"{n:,}" if n is not None else "–" for n in map(report.rows_for, TARGETS))
+    return f"{names} % of tokens: {rows} rows"
+
+
 def percent(share: float) -> str:
     return f"{100 * share:.1f} %"
 
 
 class CoverageView(QWidget):
     """Pick a corpus, count it in the background, see the coverage curve and the missing words;
-    "Apply to export" hands the dialog the word sources to add."""
+    "Apply to export" makes the corpus the export's word source."""
 
-    applied = Signal(list)   # the word sources to add to the export
+    applied = Signal(list)   # the export's word sources from now on
 
     def __init__(self, state, case_fallback=lambda: True, parent=None):
         super().__init__(parent)
@@ -121,14 +130,13 @@ class CoverageView(QWidget):
         self.plot.setLabel("left", "coverage", units="%")
         self.plot.setYRange(0, 100)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.addLegend(offset=(-10, -10))
+        self.legend = self.plot.addLegend(offset=(10, 10))  # top left: the curves rise right
         self.token_curve = self.plot.plot([], [], pen=pg.mkPen(TOKEN_COLOUR, width=2),
                                           name="tokens")
         self.type_curve = self.plot.plot([], [], pen=pg.mkPen(TYPE_COLOUR, width=2),
                                          name="types (distinct words)")
         self.target_marks = self.plot.plot([], [], pen=None, symbol="o", symbolSize=8,
-                                           symbolBrush=TOKEN_COLOUR, name="90 / 95 / 99 %")
-        self.target_labels: list[pg.TextItem] = []
+                                           symbolBrush=TOKEN_COLOUR, name=target_legend())
         self.kept_line = pg.InfiniteLine(angle=90, movable=False,
                                          pen=pg.mkPen(KEPT_COLOUR, width=1.5,
                                                       style=Qt.PenStyle.DashLine))
@@ -154,7 +162,7 @@ class CoverageView(QWidget):
         self.min_count.setSuffix(" times")
         self.min_count.valueChanged.connect(self._show_kept)
         self.apply_button = QPushButton("Apply to export")
-        self.apply_button.setToolTip("Add the corpus as the export's word source, and the "
+        self.apply_button.setToolTip("Make the corpus the export's word source, with the "
                                      "checked suggestions as words of their own")
         self.apply_button.setEnabled(False)
         self.apply_button.clicked.connect(self.apply)
@@ -211,9 +219,10 @@ class CoverageView(QWidget):
 
     def _show_curves(self):
         r = self.report
-        for label in self.target_labels:
-            self.plot.removeItem(label)
-        self.target_labels = []
+        # the rows for 90 / 95 / 99 % are named in the legend: points this close on a log axis
+        # leave no room for labels beside them
+        self.legend.removeItem(self.target_marks)
+        self.legend.addItem(self.target_marks, target_legend(r))
         curve = r.curve()
         if not curve:
             for c in (self.token_curve, self.type_curve, self.target_marks):
@@ -225,12 +234,6 @@ class CoverageView(QWidget):
         marks = [(n, p) for p in TARGETS if (n := r.rows_for(p)) is not None]
         self.target_marks.setData([float(n) for n, _ in marks],
                                   [100 * float(r.covered[n - 1]) / r.tokens for n, _ in marks])
-        for n, p in marks:
-            # TextItems sit in view coordinates, which are log10 on a log axis
-            label = pg.TextItem(f"{int(p * 100)} %: {n:,}", color=TOKEN_COLOUR, anchor=(1, 0))
-            label.setPos(math.log10(n), 100 * float(r.covered[n - 1]) / r.tokens)
-            self.plot.addItem(label)
-            self.target_labels.append(label)
         self.plot.setXRange(0, math.log10(max(r.rows, 10)), padding=0.02)
         self.plot.setYRange(0, 100, padding=0.02)
 
@@ -243,8 +246,9 @@ class CoverageView(QWidget):
             count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             target = QTableWidgetItem(" ".join(m.suggestion) if m.suggestion else "–")
             if m.suggestion:
-                target.setFlags(target.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 target.setCheckState(Qt.CheckState.Unchecked)
+            else:  # nothing to choose
+                target.setFlags(target.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
             for j, item in enumerate((QTableWidgetItem(m.word), count, target,
                                       QTableWidgetItem(m.by or ""))):
                 t.setItem(i, j, item)
@@ -262,7 +266,10 @@ class CoverageView(QWidget):
         share = float(r.covered[n - 1]) / r.tokens if n else 0.0
         self.kept_line.setPos(math.log10(max(n, 1)))
         self.kept_label.setText(f"keep {n:,} rows: {percent(share)} of tokens")
-        self.kept_label.setPos(math.log10(max(n, 1)), 4)
+        x = math.log10(max(n, 1))
+        # the label on the side of the line with room for it
+        self.kept_label.setAnchor((1, 1) if x > math.log10(max(r.rows, 10)) / 2 else (0, 1))
+        self.kept_label.setPos(x, 4)
         self.kept_line.setVisible(n > 0)
         self.kept_label.setVisible(n > 0)
         self.kept_rows = n
@@ -278,9 +285,9 @@ class CoverageView(QWidget):
         return chosen
 
     def apply(self):
-        """Hand the dialog the corpus as a word source and the checked suggestions' entries as
-        words of their own. The export has no way to send a missing word to another entry's
-        row, so the note says what the export will and will not do with them."""
+        """Hand the dialog the corpus as its word source and the checked suggestions' entries as
+        words of their own, in place of its sources. The export has no way to send a missing
+        word to another entry's row, so the note says what it will and will not do with them."""
         r, counts = self.report, self.counts
         if r is None:
             return
@@ -289,7 +296,8 @@ class CoverageView(QWidget):
         chosen = self.chosen_suggestions()
         targets = list(dict.fromkeys(t for _, ts in chosen for t in ts))
         text = (f"Applied: the words of {Path(counts.path).name} seen at least "
-                f"{self.min_count.value()} times as a word source")
+                f"{self.min_count.value()} times are now the export's word source (in place of "
+                "the sources it listed before)")
         if targets:
             sources.append(voc.Words(targets, label="coverage suggestions"))
             pairs = ", ".join(f"{w} → {' '.join(ts)}" for w, ts in chosen[:6])

@@ -367,6 +367,10 @@ class ExportDialog(QDialog):
             self.add_source(voc.Neighbours(words, k=k, combine=self._combine()))
 
     def _apply_coverage(self, sources):
+        """The Corpus coverage tab sized the vocabulary for a corpus: its sources replace the
+        list (a corpus added to the 50,000 most frequent words would size nothing)."""
+        self.sources.clear()
+        self.source_list.clear()
         for src in sources:
             self.add_source(src)
 

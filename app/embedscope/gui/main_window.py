@@ -337,8 +337,9 @@ class MainWindow(QMainWindow):
             + (" (from cache)" if emb.source.from_cache else ""), 8000)
         if emb.source.model:
             self.statusBar().showMessage(
-                f"opened model folder {Path(emb.source.path).name}: {emb.source.tensor}, "
-                f"{emb.source.model.chosen_because}", 12000)
+                f"opened model folder {Path(emb.source.path).name}: {emb.source.tensor} with the "
+                f"tokens of {Path(emb.source.model.vocab_file).name} (why: hover the file name)",
+                12000)
         for w in emb.source.warnings[:1]:
             self.statusBar().showMessage(f"warning: {w}", 8000)
 
@@ -351,10 +352,9 @@ class MainWindow(QMainWindow):
             return
         name = Path(emb.source.path).name if emb.source.path else "in memory"
         self.setWindowTitle(f"{name} — Embedscope")
-        model = emb.source.model
-        self.file_label.setText(f"{name} ({emb.source.format}"
-                                + (f": {emb.source.tensor}" if model else "") + ")")
-        self.file_label.setToolTip(model_folder_summary(emb) if model else emb.source.path or "")
+        self.file_label.setText(f"{name} ({emb.source.format})")
+        self.file_label.setToolTip(model_folder_summary(emb) if emb.source.model
+                                   else emb.source.path or "")
         self.shape_label.setText(f"{emb.rows:,} × {emb.dim}  {emb.vectors.dtype}")
         self._update_memory()
 
