@@ -120,3 +120,22 @@ def test_without_checked_suggestions_the_corpus_is_the_only_source(dialog, qtbot
     view.apply()
     assert [type(s) for s in dialog.sources] == [voc.Corpus]
     assert "as words of their own" not in view.applied_note.text()
+
+
+def test_a_corpus_that_cannot_be_read_is_named_and_nothing_is_applied(dialog, qtbot, tmp_path):
+    view = dialog.corpus_coverage
+    view.corpus.setText(str(tmp_path / "missing.txt"))
+    with qtbot.waitSignal(view.runner.failed, timeout=20000):
+        view.count()
+    assert "missing.txt" in view.summary.text() and "no such file" in view.summary.text()
+    assert view.report is None and not view.apply_button.isEnabled()
+
+
+def test_a_corpus_with_no_known_word_shows_no_kept_rows(dialog, qtbot, tmp_path):
+    path = tmp_path / "foreign.txt"
+    path.write_text("xyzzy plugh frobozz\n" * 5, encoding="utf-8")
+    view = dialog.corpus_coverage
+    _count(qtbot, view, path)
+    assert view.report.rows == 0 and view.kept_rows == 0
+    assert not view.kept_line.isVisible() and not view.apply_button.isEnabled()
+    assert "90 % out of reach, 95 % out of reach, 99 % out of reach" in view.summary.text()

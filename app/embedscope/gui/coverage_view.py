@@ -83,9 +83,8 @@ class CoverageView(QWidget):
         self.kept_rows = 0   # rows the "seen at least" choice keeps, marked on the curve
         self.runner = JobRunner("coverage", self)
         self.runner.finished.connect(self._counted)
-        self.runner.failed.connect(lambda exc: self.summary.setText(
-            f"<span style='color:#c92a2a'>{exc}</span>"))
-        self.runner.cancelled.connect(lambda: self.summary.setText("Counting cancelled."))
+        self.runner.failed.connect(self._failed)
+        self.runner.cancelled.connect(self._cancelled)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         self._add_controls(lay)
@@ -189,6 +188,7 @@ class CoverageView(QWidget):
         if not path or self.state.embedding is None:
             return
         self.summary.setText("Counting…")
+        self.apply_button.setEnabled(False)  # until the counts of this corpus and tokenizer
         self.runner.start(count_and_cover, self.state.embedding, path,
                           self.tokenizer.currentData(), self.lowercase.isChecked(),
                           self.case_fallback(), counts=self.counts,
@@ -202,6 +202,15 @@ class CoverageView(QWidget):
         self._show_missing()
         self._show_kept()
         self.apply_button.setEnabled(self.report.rows > 0)
+
+    def _cancelled(self):
+        """The last counts shown stay, and can still be applied (they name their own file)."""
+        self.summary.setText("Counting cancelled.")
+        self.apply_button.setEnabled(self.report is not None and self.report.rows > 0)
+
+    def _failed(self, exc):
+        self.report = None
+        self.summary.setText(f"<span style='color:#c92a2a'>{exc}</span>")
 
     # --- showing -----------------------------------------------------------------------------
     def _show_summary(self):
@@ -260,19 +269,21 @@ class CoverageView(QWidget):
 
     def _show_kept(self, *_):
         r = self.report
-        if r is None or not r.rows:
+        if r is None:
             return
-        n = rows_seen_at_least(r, self.min_count.value())
+        n = rows_seen_at_least(r, self.min_count.value()) if r.rows else 0
         share = float(r.covered[n - 1]) / r.tokens if n else 0.0
-        self.kept_line.setPos(math.log10(max(n, 1)))
+        self.kept_rows = n
+        self.kept_line.setVisible(n > 0)
+        self.kept_label.setVisible(n > 0)
+        if not n:
+            return
+        x = math.log10(n)
+        self.kept_line.setPos(x)
         self.kept_label.setText(f"keep {n:,} rows: {percent(share)} of tokens")
-        x = math.log10(max(n, 1))
         # the label on the side of the line with room for it
         self.kept_label.setAnchor((1, 1) if x > math.log10(max(r.rows, 10)) / 2 else (0, 1))
         self.kept_label.setPos(x, 4)
-        self.kept_line.setVisible(n > 0)
-        self.kept_label.setVisible(n > 0)
-        self.kept_rows = n
 
     # --- applying ----------------------------------------------------------------------------
     def chosen_suggestions(self) -> list[tuple[str, list[str]]]:
