@@ -139,3 +139,19 @@ def test_a_corpus_with_no_known_word_shows_no_kept_rows(dialog, qtbot, tmp_path)
     assert view.report.rows == 0 and view.kept_rows == 0
     assert not view.kept_line.isVisible() and not view.apply_button.isEnabled()
     assert "90 % out of reach, 95 % out of reach, 99 % out of reach" in view.summary.text()
+
+
+def test_cancelling_the_count_keeps_the_last_coverage(dialog, qtbot, tmp_path):
+    path = tmp_path / "train.txt"
+    path.write_text(CORPUS, encoding="utf-8")
+    view = dialog.corpus_coverage
+    _count(qtbot, view, path)
+    shown = view.report
+    big = tmp_path / "big.txt"
+    big.write_text(CORPUS * 200, encoding="utf-8")
+    view.corpus.setText(str(big))
+    with qtbot.waitSignal(view.runner.cancelled, timeout=20000):
+        view.count()
+        view.runner.cancel()
+    assert view.summary.text() == "Counting cancelled."
+    assert view.report is shown and view.apply_button.isEnabled()
