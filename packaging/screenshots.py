@@ -111,7 +111,11 @@ def write_model_folder(emb, folder: Path) -> Path:
 
 def model_folder(app, w, out: Path) -> None:
     """A model folder opened through File → Open folder, its audit in the Check panel."""
-    folder = write_model_folder(w.state.embedding, Path(_tmp) / "bert-like")
+    from embedscope.io.registry import load
+    from embedscope.resources import sample_path
+
+    # the sample itself: the window may hold the shifted copy of the check state
+    folder = write_model_folder(load(sample_path()), Path(_tmp) / "bert-like")
     check = w.panels["check"]
     check.report = None
     w.questions.folder_to_open = lambda title, start: str(folder)
