@@ -26,6 +26,9 @@ def test_open_folder_loads_a_model_folder_and_says_what_it_read(window, qtbot, t
     assert emb.rows == VOCAB_SIZE and emb.words[:len(TOKENS)] == TOKENS
     assert emb.source.tensor == TABLE
     assert window.file_label.text() == "bert (model-folder)"
+    assert window.statusBar().currentMessage() == (
+        f"opened model folder bert: {TABLE} with the tokens of tokenizer.json "
+        "(why: hover the file name)")
     tip = window.file_label.toolTip()
     assert f"tensor: {TABLE}" in tip and "model.safetensors" in tip and "tokenizer.json" in tip
     # the model audit shows in the Check panel like any other finding

@@ -332,14 +332,15 @@ class MainWindow(QMainWindow):
         self.state.set_embedding(emb)
         if emb.source.path:
             app_settings.add_recent_file(emb.source.path)
-        self.statusBar().showMessage(
-            f"opened {Path(emb.source.path or '').name} in {emb.source.load_seconds:.2f} s"
-            + (" (from cache)" if emb.source.from_cache else ""), 8000)
-        if emb.source.model:
+        if emb.source.model:  # which tensor and tokens the folder reader took
             self.statusBar().showMessage(
                 f"opened model folder {Path(emb.source.path).name}: {emb.source.tensor} with the "
                 f"tokens of {Path(emb.source.model.vocab_file).name} (why: hover the file name)",
                 12000)
+        else:
+            self.statusBar().showMessage(
+                f"opened {Path(emb.source.path or '').name} in {emb.source.load_seconds:.2f} s"
+                + (" (from cache)" if emb.source.from_cache else ""), 8000)
         for w in emb.source.warnings[:1]:
             self.statusBar().showMessage(f"warning: {w}", 8000)
 
