@@ -4,8 +4,10 @@
 
 States: the map, neighbours, an analogy with the benchmark evaluation, a check report (of a
 copy of the sample whose words file was deliberately shifted by one line), a lasso selection,
-the export dialog with its corpus coverage, a comparison with a "fine-tuned" copy, and a
-BERT-like model folder opened with its audit. Settings and caches go to a temporary folder.
+the export dialog with its corpus coverage, a comparison with a "fine-tuned" copy, a words file
+three lines short (the banner over the map, the Check panel with its fix, and the map after the
+fix), and a BERT-like model folder opened with its audit. Settings and caches go to a temporary
+folder.
 """
 from __future__ import annotations
 
@@ -260,7 +262,30 @@ def main(argv=None) -> int:
     wait(app, lambda: not nb.runner.busy and nb.field.text() == "paris", settle=0.6)
     save(w, out, "check")
 
-    # 8. a model folder opened as one embedding, with the model audit
+    # 8. a words file three lines short: the banner, the check panel with its fix, the map
+    # after the fix
+    short = Path(_tmp) / "glove-short"
+    short.mkdir()
+    np.save(short / "vectors.npy", np.asarray(src.vectors[:20000]))
+    (short / "vocab.txt").write_text("".join(w_ + "\n" for w_ in src.words[:20000 - 3]),
+                                     encoding="utf-8")
+    st.set_colour_mode("frequency rank")
+    w.open_file(str(short / "vectors.npy"))
+    wait(app, lambda: st.embedding is not None and st.embedding.source.path is not None
+         and "glove-short" in st.embedding.source.path and st.check_report is not None
+         and st.projection is not None, timeout=120)
+    w.docks["check"].raise_()
+    w.resizeDocks([w.docks["neighbours"], w.docks["check"]], [330, 520], Qt.Orientation.Vertical)
+    wait(app, lambda: True, settle=0.6)
+    save(w, out, "pairing-banner")
+    save(w.docks["check"], out, "pairing-check-fixes")
+    unfixed = st.embedding
+    check.fix_buttons[0].click()
+    wait(app, lambda: st.embedding is not unfixed and st.check_report is not None
+         and st.projection is not None, timeout=120, settle=0.8)
+    save(w, out, "pairing-fixed")
+
+    # 9. a model folder opened as one embedding, with the model audit
     model_folder(app, w, out)
     w.close()
     return 0

@@ -44,7 +44,7 @@ def test_open_folder_loads_a_model_folder_and_says_what_it_read(window, qtbot, t
 def test_an_ambiguous_folder_asks_which_tensor_and_opens_the_choice(window, qtbot, tmp_path):
     folder = make_model_folder(tmp_path / "t5", ambiguous=True)
     asked = []
-    window.questions.ask_tensor = lambda p, names: (asked.append((p, sorted(names)))
+    window.questions.ask_tensor = lambda p, names, current=None: (asked.append((p, sorted(names)))
                                                     or "decoder.embed_tokens.weight")
     window.open_file(str(folder))
     qtbot.waitUntil(lambda: window.state.embedding.source.format == "model-folder",
@@ -90,4 +90,23 @@ def test_dropping_a_folder_on_the_window_opens_it(window, qtbot, tmp_path):
     window.dropEvent(ev)
     qtbot.waitUntil(lambda: window.state.embedding.source.format == "model-folder",
                     timeout=20000)
+    assert window.state.embedding.source.path == str(folder)
+
+
+def test_choose_the_tensor_offers_the_folders_matrices_and_reopens(window, qtbot, tmp_path):
+    folder = make_model_folder(tmp_path / "t5", ambiguous=True)
+    window.questions.ask_tensor = lambda p, names, current=None: "encoder.embed_tokens.weight"
+    window.open_file(str(folder))
+    qtbot.waitUntil(lambda: window.state.embedding.source.format == "model-folder",
+                    timeout=20000)
+    assert window.tensor_action.isEnabled()
+    offered = []
+    window.questions.ask_tensor = lambda p, names, current=None: (
+        offered.append((sorted(names), current)) or "decoder.embed_tokens.weight")
+    window.tensor_action.trigger()
+    qtbot.waitUntil(lambda: window.state.embedding.source.tensor
+                    == "decoder.embed_tokens.weight", timeout=20000)
+    names, current = offered[0]
+    assert current == "encoder.embed_tokens.weight"
+    assert {"decoder.embed_tokens.weight", "encoder.embed_tokens.weight"} <= set(names)
     assert window.state.embedding.source.path == str(folder)

@@ -155,3 +155,25 @@ def test_an_unwritable_cache_never_fails_a_load(tmp_path, monkeypatch, text_file
     except OSError:
         pytest.fail("a cache that cannot be created must not stop the load")
     assert emb.words == words
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_a_file_replaced_by_other_content_of_the_same_size_and_time_is_parsed_again(
+        cache_root, tmp_path, size):
+    """`cp -p`, `rsync -t` or an archive extraction can put other content under the same
+    name, size and modification time: the cache must still serve the new vectors."""
+    rows = 300 if size == "small" else 120_000      # the large one is digested from samples
+    rng = np.random.default_rng(9)
+    words = [f"w{i}" for i in range(rows)]
+    p = tmp_path / "v.bin"
+    write_word2vec_binary(p, words, rng.standard_normal((rows, 10)).astype(np.float32))
+    first = embedscope.load(p)
+    st = os.stat(p)
+    new = rng.standard_normal((rows, 10)).astype(np.float32)
+    write_word2vec_binary(p, words, new)
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(p).st_size == st.st_size and os.stat(p).st_mtime_ns == st.st_mtime_ns
+    second = embedscope.load(p)
+    assert not second.source.from_cache
+    assert np.array_equal(second.vectors, new) and not np.array_equal(first.vectors, new)
+    assert embedscope.load(p).source.from_cache      # and the new content is cached in turn

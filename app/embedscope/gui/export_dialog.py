@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -43,6 +44,7 @@ from ..io.export_folder import preview, write_export
 from ..io.registry import WRITERS
 from ..io.words_file import words_source
 from .coverage_view import CoverageView
+from .docks.check import PairingWarning
 from .docks.common import ProgressRow, fill_table, make_table, note
 from .workers import JobRunner
 
@@ -279,7 +281,10 @@ class ExportDialog(QDialog):
         bottom.addWidget(self.result_label, 1)
         bottom.addWidget(self.export_button)
         bottom.addWidget(close)
+        self.pairing_warning = PairingWarning(state, "the exported rows")
+        self.pairing_warning._update()
         lay = QVBoxLayout(self)
+        lay.addWidget(self.pairing_warning)
         lay.addWidget(split, 1)
         lay.addWidget(ProgressRow(self.write_runner))
         lay.addLayout(bottom)
@@ -460,9 +465,24 @@ class ExportDialog(QDialog):
         if not folder:
             self.result_label.setText("Choose a folder to export into.")
             return
+        problem = self.state.pairing_problem
+        if problem is not None and not self.confirm_despite_mismatch(problem):
+            self.result_label.setText("Nothing was written: the words may not match the rows "
+                                      "(see the check).")
+            return
         self.result_label.setText("")
         self.write_runner.start(write_export, self.state.embedding, plan, folder,
                                 force=self.force.isChecked(), label="exporting")
+
+    def confirm_despite_mismatch(self, problem) -> bool:
+        """Ask before writing rows whose words the check doubts (tests replace this)."""
+        answer = QMessageBox.question(
+            self, "Export rows that may belong to other words?",
+            f"The check says: {problem.headline}.\n\nThe exported words may not match their "
+            "vectors. Fix the pairing in the Check panel first, or export anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _written(self, manifest):
         self.manifest = manifest

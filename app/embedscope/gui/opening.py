@@ -4,6 +4,8 @@ after an answer.
 
 File > Open, File > Open folder and the compare dock's "Open B…" all go through a
 `FileOpener`, with the same `Questions`, so a source opens the same way wherever it is asked for.
+`reopen_with` opens the same file again with another words file or tensor, the user's choice
+after opening.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from ..core.errors import EmbeddingFormatError, EmbedscopeError, PickleRefusedError
+from ..io.checkpoint import list_tensors
+from ..io.model_folder import folder_tensors
 from ..io.numpy_files import vocab_beside
 from ..io.registry import detect_format, open_file_filter
 
@@ -23,6 +27,16 @@ MATRIX_ONLY = ("npy", "safetensors", "torch")
 def folder_of(emb) -> str:
     """Where an Open dialog starts: the folder of the open embedding's file, if it has one."""
     return str(Path(emb.source.path).parent) if emb is not None and emb.source.path else ""
+
+
+def tensor_choices(path) -> list[str]:
+    """Names of the 2-D floating-point tensors of a safetensors file, PyTorch checkpoint or
+    model folder (else none)."""
+    try:
+        tensors = folder_tensors(path) if Path(path).is_dir() else list_tensors(path)
+    except Exception:  # noqa: BLE001 - not a checkpoint, or unreadable: no choice
+        return []
+    return [t.name for t in tensors if len(t.shape) == 2 and t.is_float]
 
 
 class Questions:
@@ -61,11 +75,19 @@ class Questions:
                                               "Words (*.txt *.tsv *.json *.vocab);;All (*)")
         return name or None
 
-    def ask_tensor(self, path: str, names: list[str]) -> str | None:
+    def ask_tensor(self, path: str, names: list[str], current: str | None = None) -> str | None:
+        first = names.index(current) if current in names else 0
         name, ok = QInputDialog.getItem(self.parent, "Which tensor?",
                                         f"{Path(path).name} holds several matrices. "
-                                        "Which one is the word embedding?", names, 0, False)
+                                        "Which one is the word embedding?", names, first, False)
         return name if ok else None
+
+    def choose_words_file(self, path: str, current: str | None) -> str | None:
+        """Another words file for an open matrix (starting in its folder)."""
+        start = current or str(Path(path).parent)
+        name, _ = QFileDialog.getOpenFileName(self.parent, f"Words file for {Path(path).name}",
+                                              start, "Words (*.txt *.tsv *.json *.vocab);;All (*)")
+        return name or None
 
 
 class FileOpener(QObject):
@@ -108,6 +130,30 @@ class FileOpener(QObject):
         self.runner.start(self.load, path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
                           label=f"opening {name}" + (f" as {self.as_what}" if self.as_what else ""))
 
+    def reopen_with(self, emb, what: str) -> bool:
+        """Open `emb`'s file again with another words file (`what` = "words file") or tensor
+        ("tensor"), chosen by the user; False when there is nothing to choose or the user chose
+        nothing."""
+        src = emb.source
+        if not src.path:
+            return False
+        vocab, tensor = src.vocab_path if src.vocab_given else None, src.tensor
+        if what == "words file":
+            vocab = self.questions.choose_words_file(src.path, src.vocab_path)
+            if not vocab:
+                return False
+        elif what == "tensor":
+            names = tensor_choices(src.path)
+            if len(names) < 2:
+                return False
+            tensor = self.questions.ask_tensor(src.path, names, src.tensor)
+            if not tensor:
+                return False
+        else:
+            raise ValueError(f"nothing called {what!r} to choose")
+        self.open(src.path, vocab=vocab, tensor=tensor, ask=False)
+        return True
+
     def _words_file_if_needed(self, path: str):
         """The words file to load a bare matrix with: None when the file needs none or has one
         beside it, the user's choice otherwise, False when the user chose none."""
@@ -142,10 +188,11 @@ class FileOpener(QObject):
                     self.declined.emit()
                 return
             if isinstance(exc, EmbeddingFormatError) and pending["tensor"] is None:
-                # The checkpoint and model-folder readers name the tensors that could be the
-                # table when they cannot tell (safetensors, .pt and folders alike).
-                names = getattr(exc, "candidates", None) or []
-                if len(names) > 1:
+                # a model folder's reader names the tensors that could be its table; a
+                # checkpoint file lists its matrices
+                names = (getattr(exc, "candidates", None) or [] if Path(path).is_dir()
+                         else tensor_choices(path))
+                if len(names) > 1:  # the reader could not tell which matrix holds the words
                     tensor = self.questions.ask_tensor(path, names)
                     if tensor:
                         self._retry(pending, tensor=tensor)

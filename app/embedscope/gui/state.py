@@ -22,6 +22,8 @@ class AppState(QObject):
     colour_mode_changed = Signal(str)
     comparison_changed = Signal(object)   # Comparison of this embedding with another, or None
     message = Signal(str)                 # a short note for the status bar
+    check_requested = Signal()            # a panel's link asks to show the alignment check
+    pairing_change_requested = Signal(str)  # "words file" or "tensor": the user wants another
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -61,6 +63,11 @@ class AppState(QObject):
     def set_check_report(self, report) -> None:
         self.check_report = report
         self.check_changed.emit(report)
+
+    @property
+    def pairing_problem(self):
+        """The check's finding that the words may not match the rows (a Finding), or None."""
+        return None if self.check_report is None else self.check_report.pairing_problem
 
     def set_comparison(self, comparison) -> None:
         self.comparison = comparison

@@ -55,7 +55,7 @@ def _open(path, job):
         except ValueError:
             raise _fail(path, None, "the file is empty", "a fastText model") from None
     size = len(mm)
-    if size < _ARGS.size + 24:
+    if size < _ARGS.size + 28:
         raise _fail(path, "header", f"only {size} bytes", "a fastText model header")
     (magic, version, dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn,
      maxn, lr_update, t) = _ARGS.unpack_from(mm, 0)
@@ -65,9 +65,11 @@ def _open(path, job):
     vocab_size, nwords, nlabels = struct.unpack_from("<3i", mm, pos)
     ntokens, prune_size = struct.unpack_from("<2q", mm, pos + 12)
     pos += 28
-    if not (0 < nwords <= vocab_size) or dim <= 0:
-        raise _fail(path, "dictionary header", f"{nwords} words of {vocab_size}, dimension {dim}",
-                    "a positive number of words and dimensions")
+    if not (0 < nwords <= vocab_size) or dim <= 0 or bucket < 0 or not 0 <= minn <= maxn:
+        raise _fail(path, "header", f"{nwords} words of {vocab_size}, dimension {dim}, "
+                    f"{bucket} buckets, n-grams of {minn} to {maxn} characters",
+                    "a positive number of words and dimensions, buckets 0 or more, "
+                    "minn ≤ maxn")
     if vocab_size > (size - pos) // 10:     # each entry takes at least 10 bytes
         raise _fail(path, "dictionary header", f"it claims {vocab_size:,} entries",
                     f"at most {(size - pos) // 10:,} in a file of {size:,} bytes")
@@ -75,20 +77,31 @@ def _open(path, job):
     words_raw: list[bytes] = []
     while len(words_raw) < vocab_size:
         window_end = min(size, pos + (16 << 20))
-        found = _ENTRY.findall(mm, pos, window_end)[: vocab_size - len(words_raw)]
+        # Entries follow each other, so matches run on from `pos`; stopping at the last NUL
+        # that can end a word keeps the search linear (searching a long run without a NUL
+        # position by position is quadratic: a damaged dictionary took minutes).
+        last = mm.rfind(b"\x00", pos, window_end - 9)
+        found = _ENTRY.findall(mm, pos, last + 10)[: vocab_size - len(words_raw)] \
+            if last >= 0 else []
         if not found:
             raise _fail(path, f"byte {pos:,}", "the dictionary ends early",
                         f"{vocab_size:,} dictionary entries")
         words_raw.extend(w for w, _ in found)
         pos += sum(len(w) + 10 for w, _ in found)
         job.step(pos, size, "reading the dictionary")
+    if prune_size > (size - pos) // 8:     # -1 (not pruned) is what most models hold
+        raise _fail(path, f"byte {_ARGS.size + 20:,}", f"a pruned-index size of {prune_size:,}",
+                    f"at most {(size - pos) // 8:,} entries in what is left of the file")
     pos += 8 * max(0, prune_size)
+    if pos + 17 > size:
+        raise _fail(path, f"byte {pos:,}", "the file ends before the input matrix (truncated?)",
+                    "the input matrix after the dictionary")
     if mm[pos] != 0:
         raise _fail(path, f"byte {pos:,}", "this is a quantized (.ftz) model",
                     "an unquantized fastText .bin model")
     rows, cols = struct.unpack_from("<2q", mm, pos + 1)
     pos += 17
-    if cols != dim or rows != nwords + bucket or pos + rows * cols * 4 > size:
+    if cols != dim or rows != nwords + bucket or rows < 0 or pos + rows * cols * 4 > size:
         raise _fail(path, f"byte {pos - 16:,}", f"an input matrix of {rows:,} × {cols}",
                     f"{nwords + bucket:,} × {dim} float32 values (words + hash buckets)")
     inp = np.frombuffer(mm, dtype="<f4", count=rows * cols, offset=pos).reshape(rows, cols)
@@ -121,7 +134,9 @@ def read_fasttext_bin(path, *, job=None, **_):
     dim = inp.shape[1]
     blob, starts, ends = bracketed(words_raw)
     out = np.empty((nwords, dim), np.float32)
-    compose = kernel(nwords * dim)
+    # "small" counts the n-gram work, the words' text included, so a few very long (damaged)
+    # words do not take minutes in the plain loop
+    compose = kernel(len(blob) * dim // 10)
     buckets = inp[nwords:]
     step = 1 << 16
     for s in range(0, nwords, step):       # in blocks, for progress and cancel

@@ -22,16 +22,16 @@ names, for choosing words (an export's words source, the selection dock, `projec
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from ..core.errors import EmbeddingFormatError
 from ..core.vocabulary import WordsFile
+from .parsing import NOT_JSON, load_json
 
 WORD_COLUMNS = ("word", "token", "label", "words", "tokens")
 COUNT_COLUMNS = ("count", "counts", "freq", "frequency", "n")
-_INT = re.compile(r"-?\d+\Z")
+_INT = re.compile(r"-?\d{1,18}\Z")   # a count fits 64 bits; longer digit runs are text
 _TAIL_COUNT = re.compile(r"(.+) (\d+)\Z", re.S)
 _JSON_START = re.compile(r"\s*\{")
 # An export folder's words file and manifest (see embedscope.io.export_contents).
@@ -87,11 +87,8 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
         return _from_json(path, text, warnings), {}, warnings
     if not projector and _JSON_START.match(text):
         # Looks like JSON; a plain list whose first token is "{" falls through to lines.
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            data = None
-        if data is not None:
+        data = load_json(path, text, expected="a JSON object word → row index", strict=False)
+        if data is not NOT_JSON:
             return _from_json(path, text, warnings, data), {}, warnings
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -125,9 +122,9 @@ def is_export_vocab(path: Path) -> bool:
     if path.name != VOCAB or not (path.parent / MANIFEST).is_file():
         return False
     try:
-        with open(path.parent / MANIFEST, encoding="utf-8") as f:
-            manifest = json.load(f)
-    except (OSError, ValueError):  # unreadable or not JSON: not an export's manifest
+        manifest = load_json(path.parent / MANIFEST,
+                             (path.parent / MANIFEST).read_bytes(), strict=False)
+    except (OSError, EmbeddingFormatError):  # unreadable or damaged: not an export's manifest
         return False
     if not isinstance(manifest, dict):
         return False
@@ -227,13 +224,9 @@ def typed_column(values: list[str]) -> list:
     return floats if nonempty else [None] * len(values)
 
 
-def _from_json(path: Path, text: str, warnings: list[str], data=None) -> list[str]:
-    try:
-        data = json.loads(text) if data is None else data
-    except json.JSONDecodeError as exc:
-        raise EmbeddingFormatError(path, f"line {exc.lineno}, column {exc.colno}",
-                                   f"invalid JSON ({exc.msg})",
-                                   "a JSON object word → row index") from None
+def _from_json(path: Path, text: str, warnings: list[str], data=NOT_JSON) -> list[str]:
+    if data is NOT_JSON:
+        data = load_json(path, text, expected="a JSON object word → row index")
     if isinstance(data, list):
         if not all(isinstance(w, str) for w in data):
             raise EmbeddingFormatError(path, None, "the JSON list holds things other than words",
@@ -249,6 +242,10 @@ def _from_json(path: Path, text: str, warnings: list[str], data=None) -> list[st
 
 def _from_index_map(path: Path, mapping: dict, warnings: list[str], extra=()) -> list[str]:
     pairs = list(mapping.items()) + list(extra)
+    token = next((w for w, _ in pairs if not isinstance(w, str)), None)
+    if token is not None:
+        raise EmbeddingFormatError(path, None, f"a token is {token!r:.60}, not text",
+                                   "tokens that are JSON strings")
     bad = next(((w, i) for w, i in pairs if not isinstance(i, int) or isinstance(i, bool)), None)
     if bad is not None:
         raise EmbeddingFormatError(path, f"word '{bad[0]}'", f"maps to {bad[1]!r}",
@@ -287,15 +284,21 @@ def _from_tokenizer(path: Path, data: dict, warnings: list[str]) -> list[str]:
         mapping = {}
         pairs = []
         for i, item in enumerate(vocab):
-            tok = item[0] if isinstance(item, (list, tuple)) else item
+            tok = item[0] if isinstance(item, list) and item else item
+            if not isinstance(tok, str):
+                raise EmbeddingFormatError(path, f"model.vocab[{i}]", f"holds {item!r:.60}",
+                                           'a token or a [token, score] pair like ["the", -3.2]')
             pairs.append((tok, i))
     elif isinstance(vocab, dict):
         mapping, pairs = vocab, []
     else:
         raise EmbeddingFormatError(path, "model.vocab", "is neither a map nor a list",
                                    "a tokenizer.json of a WordPiece, BPE or Unigram model")
-    added = [(t.get("content"), t.get("id")) for t in data.get("added_tokens") or []
-             if isinstance(t, dict)]
+    added_tokens = data.get("added_tokens") or []
+    if not isinstance(added_tokens, list):
+        raise EmbeddingFormatError(path, "added_tokens", f"is {added_tokens!r:.60}",
+                                   'a list of {"id": N, "content": "token"} objects')
+    added = [(t.get("content"), t.get("id")) for t in added_tokens if isinstance(t, dict)]
     have = dict(mapping) if mapping else dict(pairs)
     extra = [(c, i) for c, i in added if isinstance(c, str) and have.get(c) != i]
     return _from_index_map(path, mapping, warnings, extra=pairs + extra)

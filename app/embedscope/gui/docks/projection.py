@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.check_words import ordinary_rows, token_vocabulary
 from ...core.errors import EmbedscopeError
 from ...core.projection import last_projection, project
 from ..workers import JobRunner
+from .check import PairingWarning
 from .common import ProgressRow, note
 
 METHODS = [("PCA", "pca"), ("UMAP", "umap"), ("t-SNE", "tsne"), ("Word axes", "axes")]
@@ -34,16 +36,27 @@ def compute_map(emb, method="pca", rows=None, limit=10000, params=None, seed=0, 
                    axes=axes, progress=progress, should_stop=should_stop)
 
 
+def map_rows(emb, limit):
+    """The rows of "the first words": the first `limit` rows, except in a model's token
+    vocabulary, whose first rows are special and unused tokens and whose order is not by
+    frequency: there the special tokens are left out."""
+    if token_vocabulary(emb.words):
+        return ordinary_rows(emb.words, limit)
+    return None
+
+
 def first_map(emb, progress=None, should_stop=None):
     """The map a newly opened file shows: its last map from the cache, else a PCA of its
-    10,000 most frequent words."""
+    10,000 most frequent words (of its first 10,000 ordinary tokens, for a token
+    vocabulary)."""
     try:
         last = last_projection(emb)
     except Exception:  # noqa: BLE001 - a damaged cache entry never stops the file from opening
         last = None
     if last is not None:
         return last
-    return compute_map(emb, "pca", limit=10000, progress=progress, should_stop=should_stop)
+    return compute_map(emb, "pca", rows=map_rows(emb, 10000), limit=10000, progress=progress,
+                       should_stop=should_stop)
 
 
 def describe_quality(proj) -> str:
@@ -136,7 +149,9 @@ class ProjectionPanel(QWidget):
 
         self.progress = ProgressRow(self.runner)
         self.status = note("")
+        self.pairing_warning = PairingWarning(state, "the points of the map")
         lay = QVBoxLayout(self)
+        lay.addWidget(self.pairing_warning)
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.progress)
@@ -151,6 +166,12 @@ class ProjectionPanel(QWidget):
 
     def _on_embedding(self, emb):
         if emb is not None:
+            tokens = token_vocabulary(emb.words)
+            self.points.setItemText(0, "first tokens (special ones left out)" if tokens
+                                    else POINTS[0])
+            self.limit.setToolTip("How many of the first tokens to map (special and unused "
+                                  "tokens left out)" if tokens else
+                                  "How many of the most frequent words to map")
             self.limit.setMaximum(emb.rows)
             self.limit.setValue(min(10000, emb.rows))
             self.status.setText("")
@@ -170,8 +191,10 @@ class ProjectionPanel(QWidget):
         if method != self.method.currentData():
             self.method.setCurrentIndex([k for _, k in METHODS].index(method))
         rows, limit = None, self.limit.value()
-        which = self.points.currentText()
-        if which == "the selection":
+        which = POINTS[self.points.currentIndex()]
+        if which == POINTS[0]:
+            rows = map_rows(emb, limit)
+        elif which == "the selection":
             rows = self.state.selection.rows
             if len(rows) < 3:
                 self.status.setText("Select at least 3 words first (lasso, neighbours, search).")
