@@ -2,7 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/screenshots.py docs/screenshots
 
-States: the map, neighbours, an analogy with the benchmark evaluation, a check report (of a
+States: the map, neighbours, a word brought onto the map with its neighbourhood, named
+clusters, the density view, an analogy with the benchmark evaluation, a check report (of a
 copy of the sample whose words file was deliberately shifted by one line), a lasso selection,
 the export dialog with its corpus coverage, a comparison with a "fine-tuned" copy, a words file
 three lines short (the banner over the map, the Check panel with its fix, and the map after the
@@ -164,6 +165,30 @@ def main(argv=None) -> int:
     wait(app, lambda: len(nb.results) > 0 and not nb.runner.busy, settle=0.6)
     save(w, out, "neighbours")
 
+    # 2b. a word that is not on the map (frog is word 12,260 of a 10,000-word map), brought
+    # onto it with its neighbourhood; its neighbours labelled around it
+    mv = w.map_view
+    w.search.field.setText("frog")
+    w.search.search()
+    save(w, out, "map-around-offer")
+    w.search.around.click()
+    frog = st.embedding.row("frog")
+    wait(app, lambda: st.picked == frog and mv.pos_of_row[frog] >= 0 and not nb.runner.busy
+         and st.highlight_kind == "neighbours", timeout=120, settle=0.6)
+    save(w, out, "map-around")
+
+    # 2c. named clusters over the whole map, then the density view
+    mv.fit()
+    mv.clusters_button.setChecked(True)
+    wait(app, lambda: len(mv._cluster_names) > 0, timeout=120, settle=0.6)
+    save(w, out, "clusters")
+    mv.density_button.setChecked(True)
+    wait(app, lambda: True, settle=0.5)
+    save(w, out, "density")
+    mv.density_button.setChecked(False)
+    mv.clusters_button.setChecked(False)
+    w.search.field.clear()
+
     # 3. an analogy, and the benchmark evaluation
     an = w.panels["analogy"]
     w.docks["analogy"].raise_()
@@ -175,7 +200,6 @@ def main(argv=None) -> int:
     save(w, out, "analogy")
 
     # 4. a lasso selection, coloured on the map
-    mv = w.map_view
     mv.fit()
     lo, hi = np.percentile(mv.coords, [55, 80], axis=0)
     c, r = (lo + hi) / 2, (hi - lo) / 2

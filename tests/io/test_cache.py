@@ -35,7 +35,8 @@ def text_file(tmp_path):
 
 def _same(a, b):
     assert a.words == b.words
-    assert np.array_equal(np.asarray(a.vectors).view(np.uint32), np.asarray(b.vectors).view(np.uint32))
+    assert np.array_equal(np.asarray(a.vectors).view(np.uint32),
+                          np.asarray(b.vectors).view(np.uint32))
 
 
 def test_second_open_is_a_memory_map_with_the_same_content(cache_root, text_file):
@@ -155,6 +156,19 @@ def test_an_unwritable_cache_never_fails_a_load(tmp_path, monkeypatch, text_file
     except OSError:
         pytest.fail("a cache that cannot be created must not stop the load")
     assert emb.words == words
+
+
+def test_the_words_read_back_a_block_at_a_time_are_the_words_written():
+    """The cache's words file is split a block of lines at a time (so reopening a large file
+    never holds up the window); any block size gives exactly the lines of one split."""
+    rng = np.random.default_rng(0)
+    pieces = ["a", "\n", "é", "日本", "xyz", " "]
+    for _ in range(200):
+        blob = "".join(rng.choice(pieces, rng.integers(0, 40))).encode("utf-8")
+        for block in (1, 2, 5, 64):
+            assert cache._lines(blob, block) == blob.decode("utf-8").split("\n")
+    words = [f"w{i}" for i in range(100_000)]
+    assert cache._lines("\n".join(words).encode()) == words
 
 
 @pytest.mark.parametrize("size", ["small", "large"])

@@ -25,10 +25,9 @@ from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
 from .compressed import DECOMPRESS_ERRORS
-from .numpy_files import (ZIP_MAGIC, as_float32, attach_words, check_matrix, find_vocab,
-                          vocab_beside)
-from .parsing import load_json
 from .formats import reader, writer
+from .numpy_files import ZIP_MAGIC, as_float32, attach_words, check_matrix, find_vocab, vocab_beside
+from .parsing import load_json
 from .words_file import read_words_file
 
 # safetensors dtype → (numpy dtype as stored, bytes per value); BF16 is read as uint16 bits.
@@ -405,10 +404,10 @@ def _torch_load(path: Path, trust_pickle: bool):
                 "a file whose origin you trust") from None
         try:
             return torch.load(path, weights_only=False, map_location="cpu")
-        except Exception as exc2:  # anything a trusted pickle may raise
+        except Exception as exc2:  # noqa: BLE001 - anything a trusted pickle may raise
             raise EmbeddingFormatError(path, None, f"not a readable PyTorch checkpoint ({exc2})",
                                        "a file written by torch.save") from None
-    except Exception as exc:  # zip, EOF and storage errors of a damaged file
+    except Exception as exc:  # noqa: BLE001 - zip, EOF and storage errors of a damaged file
         raise EmbeddingFormatError(path, None, f"not a readable PyTorch checkpoint "
                                    f"({exc.__class__.__name__}: {str(exc).split('. ')[0][:200]})",
                                    "a file written by torch.save") from None
@@ -523,7 +522,7 @@ def _torch_zip_without_torch(path: Path, z: zipfile.ZipFile):
             path, None, "the checkpoint holds more than a state dict of tensors, and the torch "
             f"package that could read it is not installed ({str(exc)[:160]})", TORCH_INSTALL
         ) from None
-    except Exception as exc:  # truncated or damaged pickle
+    except Exception as exc:  # noqa: BLE001 - truncated or damaged pickle
         raise EmbeddingFormatError(path, prefix + "data.pkl", f"unreadable ({exc})",
                                    "a file written by torch.save") from None
     refs: dict = {}

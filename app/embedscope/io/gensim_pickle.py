@@ -51,7 +51,7 @@ def read_gensim(path, *, trust_pickle=False, job=None, **_):
 
     try:
         obj = _unpickle_trusted(path)
-    except Exception as exc:  # a trusted pickle can raise anything; the user gets one line
+    except Exception as exc:  # noqa: BLE001 - a trusted pickle can raise anything; one line
         raise EmbeddingFormatError(path, None, "gensim could not load it "
                                    f"({exc.__class__.__name__}: {str(exc)[:200]})",
                                    "a file written by gensim's .save(), with its .npy sidecars "

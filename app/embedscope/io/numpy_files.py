@@ -16,8 +16,8 @@ from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
 from .compressed import DECOMPRESS_ERRORS
-from .parsing import decode_tokens, refuse_unless_fits
 from .formats import reader, writer
+from .parsing import decode_tokens, refuse_unless_fits
 from .words_file import read_words_file
 
 NPY_MAGIC = b"\x93NUMPY"

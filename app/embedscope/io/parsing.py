@@ -171,7 +171,9 @@ class RowBuffer:
 
 
 def decode_tokens(parts: list[bytes]) -> tuple[list[str], list[int]]:
-    """UTF-8 tokens; bytes that are not UTF-8 become U+FFFD. Returns (words, rows with bad bytes)."""
+    """UTF-8 tokens; bytes that are not UTF-8 become U+FFFD.
+
+    Returns (words, rows with bad bytes)."""
     blob = b"\n".join(parts)
     try:
         words = blob.decode("utf-8").split("\n")

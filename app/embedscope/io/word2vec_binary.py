@@ -19,6 +19,7 @@ from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError, ExportRefusedError
 from ..core.jobs import Job
 from .compressed import Stream
+from .formats import reader, writer
 from .parsing import (
     CHUNK_BYTES,
     MAX_DIM,
@@ -28,7 +29,6 @@ from .parsing import (
     decode_tokens,
     numeric_tail,
 )
-from .formats import reader, writer
 
 _HEADER = re.compile(rb"\s*(\d+)[ \t]+(\d+)[ \t\r]*\Z")
 MAX_WORD = 1 << 20   # a "word" longer than this means the file is not what the header says
@@ -124,7 +124,8 @@ def read_binary(path, *, job: Job | None = None) -> Embedding:
         header = _parse_header(data[:nl]) if nl >= 0 else None
         if header is None:
             shown = data[: max(0, min(nl if nl >= 0 else 40, 40))].decode("utf-8", "replace")
-            raise EmbeddingFormatError(path, "line 1", f"found '{shown}' where the header should be",
+            raise EmbeddingFormatError(path, "line 1",
+                                       f"found '{shown}' where the header should be",
                                        "a header line 'ROWS DIM' (two whole numbers)")
         claimed, dim = header
         if dim == 0:

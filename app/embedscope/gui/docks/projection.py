@@ -5,6 +5,7 @@ word axes run on request, off the UI thread (cached maps come back at once).
 """
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,19 +22,31 @@ from PySide6.QtWidgets import (
 
 from ...core.check_words import ordinary_rows, token_vocabulary
 from ...core.errors import EmbedscopeError
-from ...core.projection import last_projection, project
+from ...core.projection import last_projection, project, rows_for
 from ..workers import JobRunner
 from .check import PairingWarning
 from .common import ProgressRow, note
 
 METHODS = [("PCA", "pca"), ("UMAP", "umap"), ("t-SNE", "tsne"), ("Word axes", "axes")]
 POINTS = ["most frequent words", "the selection", "all words"]
+AROUND = 500  # neighbours a word brings with it onto the map, as `project --around`'s default
 
 
 def compute_map(emb, method="pca", rows=None, limit=10000, params=None, seed=0, axes=None,
                 progress=None, should_stop=None):
     return project(emb, method=method, rows=rows, limit=limit, params=params or {}, seed=seed,
                    axes=axes, progress=progress, should_stop=should_stop)
+
+
+def compute_map_around(emb, base_rows, word, n_around=AROUND, method="pca", params=None,
+                       seed=0, axes=None, progress=None, should_stop=None):
+    """The map of `base_rows` with `word` and its `n_around` nearest neighbours added (as the
+    CLI's `project --around`), the word's neighbourhood after the rows already mapped."""
+    around = rows_for(emb, around=word, n_around=n_around)
+    rows = np.concatenate([np.asarray(base_rows, dtype=np.int64), around])
+    _, first = np.unique(rows, return_index=True)
+    return compute_map(emb, method, rows=rows[np.sort(first)], params=params, seed=seed,
+                       axes=axes, progress=progress, should_stop=should_stop)
 
 
 def map_rows(emb, limit):
@@ -158,13 +171,16 @@ class ProjectionPanel(QWidget):
         lay.addWidget(self.status)
         lay.addStretch(1)
         self.runner.busy_changed.connect(lambda busy: self.run_button.setEnabled(not busy))
+        self._pick_when_mapped = -1  # a word mapped around, picked and centred when it arrives
         state.embedding_changed.connect(self._on_embedding)
+        state.map_around_requested.connect(self.map_around)
 
     def _show_params(self, i):
         self.params.setCurrentIndex(i)
         self.params.setVisible(i != 0)
 
     def _on_embedding(self, emb):
+        self._pick_when_mapped = -1
         if emb is not None:
             tokens = token_vocabulary(emb.words)
             self.points.setItemText(0, "first tokens (special ones left out)" if tokens
@@ -201,6 +217,18 @@ class ProjectionPanel(QWidget):
                 return
         elif which == "all words":
             limit = emb.rows
+        settings = self._settings(method)
+        if settings is None:
+            return
+        params, axes = settings
+        self.status.setText("")
+        self._pick_when_mapped = -1
+        self.state.message.emit(f"computing a {method.upper()} map…")
+        self.runner.start(compute_map, emb, method=method, rows=rows, limit=limit, params=params,
+                          seed=self.seed.value(), axes=axes, label=f"{method.upper()} map")
+
+    def _settings(self, method):
+        """(params, axes) the panel sets for a method, or None (said in the status line)."""
         params = {}
         if method == "umap":
             params = {"n_neighbors": self.n_neighbors.value(), "min_dist": self.min_dist.value()}
@@ -212,11 +240,31 @@ class ProjectionPanel(QWidget):
                 axes = self._axes()
             except EmbedscopeError as exc:
                 self.status.setText(str(exc))
-                return
+                return None
+        return params, axes
+
+    def map_around(self, row: int):
+        """Map the current map's words plus a word and its nearest neighbours, by the current
+        map's method; the word is then picked, centred and labelled."""
+        emb = self.state.embedding
+        if emb is None or not 0 <= row < emb.rows:
+            return
+        proj = self.state.projection
+        base = np.empty(0, dtype=np.int64) if proj is None else proj.rows
+        known = [k for _, k in METHODS]
+        method = proj.method if proj is not None and proj.method in known else \
+            self.method.currentData()
+        settings = self._settings(method)
+        if settings is None:
+            return
+        params, axes = settings
+        word = emb.words[row]
+        self._pick_when_mapped = row
         self.status.setText("")
-        self.state.message.emit(f"computing a {method.upper()} map…")
-        self.runner.start(compute_map, emb, method=method, rows=rows, limit=limit, params=params,
-                          seed=self.seed.value(), axes=axes, label=f"{method.upper()} map")
+        self.state.message.emit(f"mapping '{word}' and its {AROUND} nearest words…")
+        self.runner.start(compute_map_around, emb, base, word, AROUND, method=method,
+                          params=params, seed=self.seed.value(), axes=axes,
+                          label=f"map around '{word}'")
 
     def _done(self, proj):
         if self.state.embedding is None:
@@ -225,6 +273,9 @@ class ProjectionPanel(QWidget):
         self.method.setCurrentIndex([k for _, k in METHODS].index(key))
         self.status.setText(describe_quality(proj))
         self.state.set_projection(proj)
+        row, self._pick_when_mapped = self._pick_when_mapped, -1
+        if row >= 0:
+            self.state.pick(row, centre=True)
 
     def _failed(self, exc):
         self.status.setText(f"The map failed: {exc}")
