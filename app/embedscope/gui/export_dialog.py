@@ -48,6 +48,7 @@ from ..io.export_folder import preview, write_export
 from ..io.recipe import RECIPE_SUFFIX, save_recipe
 from ..io.registry import WRITERS
 from ..io.words_file import words_source
+from .coverage_view import CoverageView
 from .docks.check import PairingWarning
 from .docks.common import ProgressRow, fill_table, make_table, note
 from .workers import JobRunner
@@ -294,6 +295,9 @@ class ExportDialog(QDialog):
         self.check_text.setPlaceholderText("After writing, the folder is checked against the "
                                            "source here.")
         self.tabs.addTab(self.check_text, "Check")
+        self.corpus_coverage = CoverageView(state, case_fallback=self.case_fallback.isChecked)
+        self.corpus_coverage.applied.connect(self._apply_coverage)
+        self.tabs.addTab(self.corpus_coverage, "Corpus coverage")
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -411,6 +415,14 @@ class ExportDialog(QDialog):
         k, ok = QInputDialog.getInt(self, "Neighbours", "Neighbours per word", 10, 1, 1000)
         if ok:
             self.add_source(voc.Neighbours(words, k=k, combine=self._combine()))
+
+    def _apply_coverage(self, sources):
+        """The Corpus coverage tab sized the vocabulary for a corpus: its sources replace the
+        list (a corpus added to the 50,000 most frequent words would size nothing)."""
+        self.sources.clear()
+        self.source_list.clear()
+        for src in sources:
+            self.add_source(src)
 
     def _remove_source(self):
         i = self.source_list.currentRow()

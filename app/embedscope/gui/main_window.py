@@ -66,6 +66,22 @@ def load_embedding(path, vocab=None, tensor=None, trust_pickle=False, format=Non
     return emb
 
 
+def model_folder_summary(emb) -> str:
+    """What the model-folder reader used and why: the files, the tensor, the tokens."""
+    m = emb.source.model
+    lines = [f"folder: {m.folder}", f"tensor: {emb.source.tensor} ({m.chosen_because})",
+             "weights: " + ", ".join(Path(w).name for w in m.weights),
+             f"tokens: {Path(m.vocab_file).name}, {m.vocab_size:,}"
+             + (f" ({m.vocab_because})" if m.vocab_because else "")]
+    if m.config_file:
+        lines.append(f"config: {Path(m.config_file).name}"
+                     + (f", vocab_size {m.config_vocab_size:,}"
+                        if m.config_vocab_size is not None else ""))
+    if m.tied_to:
+        lines.append(f"output layer: tied to {m.tied_to}")
+    return "\n".join(lines)
+
+
 def _rss_bytes() -> int | None:
     try:
         with open("/proc/self/statm") as f:
@@ -258,6 +274,8 @@ class MainWindow(QMainWindow):
         f = mb.addMenu("&File")
         self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
                      "Open an embedding file")
+        self._action(f, "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+F",
+                     "Open a model folder (config.json, weights, tokenizer) as one embedding")
         self._action(f, "Open the &sample", self.open_sample, None,
                      "The 20,000 most frequent GloVe 6B 50d words")
         self.recent_menu = f.addMenu("Open &recent")
@@ -343,6 +361,12 @@ class MainWindow(QMainWindow):
         if path:
             self.open_file(path)
 
+    def open_folder_dialog(self):
+        path = self.questions.folder_to_open("Open a model folder",
+                                             folder_of(self.state.embedding))
+        if path:
+            self.open_file(path)
+
     def open_sample(self):
         self.open_file(str(sample_path()))
 
@@ -382,9 +406,15 @@ class MainWindow(QMainWindow):
         self.state.set_embedding(emb)
         if emb.source.path:
             app_settings.add_recent_file(emb.source.path)
-        self.statusBar().showMessage(
-            f"opened {Path(emb.source.path or '').name} in {emb.source.load_seconds:.2f} s"
-            + (" (from cache)" if emb.source.from_cache else ""), 8000)
+        if emb.source.model:  # which tensor and tokens the folder reader took
+            self.statusBar().showMessage(
+                f"opened model folder {Path(emb.source.path).name}: {emb.source.tensor} with the "
+                f"tokens of {Path(emb.source.model.vocab_file).name} (why: hover the file name)",
+                12000)
+        else:
+            self.statusBar().showMessage(
+                f"opened {Path(emb.source.path or '').name} in {emb.source.load_seconds:.2f} s"
+                + (" (from cache)" if emb.source.from_cache else ""), 8000)
         if emb.source.words_in_file is not None:
             self.statusBar().showMessage(
                 f"the words file has {len(emb.source.words_in_file):,} words for a matrix of a "
@@ -409,7 +439,8 @@ class MainWindow(QMainWindow):
         name = Path(emb.source.path).name if emb.source.path else "in memory"
         self.setWindowTitle(f"{name} — Embedscope")
         self.file_label.setText(f"{name} ({emb.source.format})")
-        self.file_label.setToolTip(emb.source.path or "")
+        self.file_label.setToolTip(model_folder_summary(emb) if emb.source.model
+                                   else emb.source.path or "")
         self.pairing_label.setText(" · ".join(b for b in (words_file_note(emb), tensor_note(emb))
                                               if b))
         self.pairing_label.setToolTip(emb.source.vocab_path or "")

@@ -1,9 +1,11 @@
-"""Opening an embedding file from the window: the questions a file may raise (its words file,
-which tensor, whether to trust a pickle), the load in the background, the retry after an answer.
+"""Opening an embedding file or model folder from the window: the questions it may raise (its
+words file, which tensor, whether to trust a pickle), the load in the background, the retry
+after an answer.
 
-File > Open and the compare dock's "Open B…" both go through a `FileOpener`, with the same
-`Questions`, so a file opens the same way wherever it is asked for. `reopen_with` opens the
-same file again with another words file or tensor, the user's choice after opening.
+File > Open, File > Open folder and the compare dock's "Open B…" all go through a
+`FileOpener`, with the same `Questions`, so a source opens the same way wherever it is asked for.
+`reopen_with` opens the same file again with another words file or tensor, the user's choice
+after opening.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from ..core.errors import EmbeddingFormatError, EmbedscopeError, PickleRefusedError
 from ..io.checkpoint import list_tensors
+from ..io.model_folder import folder_tensors
 from ..io.numpy_files import vocab_beside
 from ..io.registry import detect_format, open_file_filter
 
@@ -27,10 +30,10 @@ def folder_of(emb) -> str:
 
 
 def tensor_choices(path) -> list[str]:
-    """Names of the 2-D floating-point tensors of a safetensors file or PyTorch checkpoint
-    (else none)."""
+    """Names of the 2-D floating-point tensors of a safetensors file, PyTorch checkpoint or
+    model folder (else none)."""
     try:
-        tensors = list_tensors(path)
+        tensors = folder_tensors(path) if Path(path).is_dir() else list_tensors(path)
     except Exception:  # noqa: BLE001 - not a checkpoint, or unreadable: no choice
         return []
     return [t.name for t in tensors if len(t.shape) == 2 and t.is_float]
@@ -45,6 +48,10 @@ class Questions:
 
     def file_to_open(self, title: str, start: str) -> str | None:
         path, _ = QFileDialog.getOpenFileName(self.parent, title, start, open_file_filter())
+        return path or None
+
+    def folder_to_open(self, title: str, start: str) -> str | None:
+        path = QFileDialog.getExistingDirectory(self.parent, title, start)
         return path or None
 
     def show_error(self, title: str, text: str):
@@ -150,6 +157,8 @@ class FileOpener(QObject):
     def _words_file_if_needed(self, path: str):
         """The words file to load a bare matrix with: None when the file needs none or has one
         beside it, the user's choice otherwise, False when the user chose none."""
+        if Path(path).is_dir():
+            return None  # a model folder finds its tokenizer itself
         try:
             rd = detect_format(path)
         except (EmbedscopeError, OSError):
@@ -179,7 +188,10 @@ class FileOpener(QObject):
                     self.declined.emit()
                 return
             if isinstance(exc, EmbeddingFormatError) and pending["tensor"] is None:
-                names = tensor_choices(path)
+                # a model folder's reader names the tensors that could be its table; a
+                # checkpoint file lists its matrices
+                names = (getattr(exc, "candidates", None) or [] if Path(path).is_dir()
+                         else tensor_choices(path))
                 if len(names) > 1:  # the reader could not tell which matrix holds the words
                     tensor = self.questions.ask_tensor(path, names)
                     if tensor:
