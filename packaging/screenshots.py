@@ -149,6 +149,7 @@ def main(argv=None) -> int:
 
     w = MainWindow(restore=False)
     w.questions.show_error = lambda title, text: print(f"error: {text}", file=sys.stderr)
+    w.questions.pick_words_file = lambda path, candidates: candidates[0]
     w.resize(1400, 900)
     w.show()
     st = w.state

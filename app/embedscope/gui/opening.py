@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 from ..core.errors import EmbeddingFormatError, EmbedscopeError, PickleRefusedError
 from ..io.checkpoint import list_tensors
 from ..io.model_folder import folder_tensors
-from ..io.numpy_files import vocab_beside
+from ..io.numpy_files import vocab_candidates
 from ..io.registry import detect_format, open_file_filter
 
 # Formats that hold only the matrix: without a words file beside them, the user is asked.
@@ -81,6 +81,21 @@ class Questions:
                                         f"{Path(path).name} holds several matrices. "
                                         "Which one is the word embedding?", names, first, False)
         return name if ok else None
+
+    def pick_words_file(self, path: str, candidates: list[str]) -> str | None:
+        """Which of several words files beside a matrix goes with it (the first is the one a
+        name match prefers); "Another file…" opens a file dialog."""
+        other = "Another file…"
+        names = [Path(c).name for c in candidates] + [other]
+        name, ok = QInputDialog.getItem(
+            self.parent, "Which words file?",
+            f"Several words files lie beside {Path(path).name}. Which one lists its words, "
+            "in row order?", names, 0, False)
+        if not ok:
+            return None
+        if name == other:
+            return self.choose_words_file(path, None)
+        return candidates[names.index(name)]
 
     def choose_words_file(self, path: str, current: str | None) -> str | None:
         """Another words file for an open matrix (starting in its folder)."""
@@ -163,9 +178,14 @@ class FileOpener(QObject):
             rd = detect_format(path)
         except (EmbedscopeError, OSError):
             return None  # the load reports the problem with its own words
-        if rd.name in MATRIX_ONLY and vocab_beside(Path(path)) is None:
+        if rd.name not in MATRIX_ONLY:
+            return None
+        candidates = [str(c) for c in vocab_candidates(Path(path))]
+        if not candidates:
             return self.questions.ask_words_file(path) or False
-        return None
+        if len(candidates) > 1:  # taking the first silently could pair the wrong list
+            return self.questions.pick_words_file(path, candidates) or False
+        return None  # the one found by name; the status bar and the Check panel say so
 
     def _loaded(self, emb):
         self._pending = None
