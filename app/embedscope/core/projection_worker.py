@@ -2,10 +2,15 @@
 
 umap-learn and openTSNE run long calls that cannot be interrupted from inside. They run in a
 worker process started with the "spawn" method (forking after Qt has started threads is
-unsafe); cancel terminates that process. The worker stays alive between projections because
-its first UMAP pays numba's compile cost (tens of seconds, "warm-up"); numba's on-disk cache
-(NUMBA_CACHE_DIR in the user's cache folder) shortens the next warm-up. A cancelled worker
-is replaced by a new one on the next run, which pays the warm-up again.
+unsafe); cancel terminates that process. umap-learn marks few of its numba functions for
+numba's on-disk cache, so every new process compiled them afresh (about a minute on two
+cores); the worker has numba cache all of them (`_cache_umap_code`) in NUMBA_CACHE_DIR (the
+user's cache folder), so only the first UMAP ever on a machine pays it — announced as
+"preparing" (`umap_prepared`) — and later processes load the compiled code in seconds.
+
+The worker is started without the caller's main script: spawn would otherwise re-run a
+script that has no `if __name__ == "__main__":` guard, and that second run would try to
+start a worker of its own and die.
 
 Data goes to the worker as a temporary .npy file; coordinates and progress come back over a
 pipe. One projection runs at a time (the GUI cancels the previous one before starting the
@@ -24,6 +29,8 @@ import sys
 import tempfile
 import threading
 import time
+import types
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -43,7 +50,8 @@ class _Worker:
         numba_dir = _numba_cache_dir()
         self.proc = ctx.Process(target=_child_main, args=(child, numba_dir), daemon=True,
                                 name="embedscope-projection")
-        self.proc.start()
+        with _without_main_script():
+            self.proc.start()
         child.close()
         self.warm: set[str] = set()
 
@@ -62,6 +70,49 @@ class _Worker:
                 self.proc.kill()
                 self.proc.join(2)
         self.conn.close()
+
+
+@contextmanager
+def _without_main_script():
+    """Hide the caller's main module from spawn while the worker starts. Spawn has the child
+    import the parent's main script (as `__mp_main__`) so that functions defined there can be
+    unpickled; the worker needs none of them, and a script without a main guard would run
+    again in the child, start a projection there and kill the worker. A bare stand-in
+    module has neither a file nor a spec, so the child imports nothing of the caller's."""
+    real = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if real is not None:
+            sys.modules["__main__"] = real
+
+
+def umap_prepared() -> bool:
+    """Whether umap-learn's compiled code is already in the numba cache (a UMAP has finished
+    on this machine with this umap-learn): if not, the next UMAP first spends about a minute
+    preparing it, once."""
+    marker = _umap_marker()
+    return bool(marker) and os.path.exists(marker)
+
+
+def _umap_marker() -> str:
+    """The file whose presence says umap-learn's code is cached ("" without a cache folder),
+    named by the versions it was compiled with (read without importing the packages)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    folder = _numba_cache_dir()
+    if not folder:
+        return ""
+    try:
+        versions = [version(p) for p in ("umap-learn", "pynndescent", "numba")]
+    except PackageNotFoundError:
+        versions = ["missing"]
+    return os.path.join(folder, _prepared_marker(versions))
+
+
+def _prepared_marker(versions: list[str]) -> str:
+    return f"umap-prepared-{'-'.join(versions)}"
 
 
 def _numba_cache_dir() -> str:
@@ -120,7 +171,8 @@ def run(method: str, data: np.ndarray, params: dict, seed, job: Job):
         tmp = tempfile.mkdtemp(prefix="embedscope-projection-")
         path = os.path.join(tmp, "data.npy")
         np.save(path, np.ascontiguousarray(data, dtype=np.float32))
-        worker.conn.send(("run", method, path, dict(params), seed))
+        marker = _umap_marker() if method == "umap" else ""
+        worker.conn.send(("run", method, path, dict(params), seed, marker))
         coords, info = _wait(worker, job)
         info["new_worker"] = started
         worker.warm.add(method)
@@ -141,7 +193,7 @@ def warm_up(methods=("umap", "tsne"), progress=None, should_stop=None) -> dict:
         out = {}
         for m in methods:
             t0 = time.perf_counter()
-            worker.conn.send(("warm", m))
+            worker.conn.send(("warm", m, _umap_marker() if m == "umap" else ""))
             _wait(worker, job)
             worker.warm.add(m)
             out[m] = time.perf_counter() - t0
@@ -220,12 +272,14 @@ class _Report:
         self.stage = 100
         self.pending = ""
         self.last = 0.0
+        self.note = ""  # added to every message (the first UMAP's "preparing")
 
     def send(self, done, total, message, force=False):
         now = time.monotonic()
         if not force and now - self.last < 0.2:
             return
         self.last = now
+        message += self.note
         try:
             self.conn.send(("progress", int(done), int(total), message))
         except (OSError, ValueError):
@@ -286,12 +340,12 @@ def _child_main(conn, numba_dir: str) -> None:
         try:
             t0 = time.perf_counter()
             if msg[0] == "warm":
-                _warm(msg[1], report)
+                _warm(msg[1], msg[2], report)
                 conn.send(("done", None, {"library": time.perf_counter() - t0}))
             elif msg[0] == "run":
-                _, method, path, params, seed = msg
+                _, method, path, params, seed, marker = msg
                 data = np.load(path)
-                coords = _fit(method, data, params, seed, report)
+                coords = _fit(method, data, params, seed, report, marker)
                 conn.send(("done", np.asarray(coords, dtype=np.float32),
                            {"library": time.perf_counter() - t0}))
         except Exception as exc:  # noqa: BLE001 - reported to the caller as a ProjectionError
@@ -302,32 +356,71 @@ def _child_main(conn, numba_dir: str) -> None:
                 return
 
 
-def _warm(method: str, report: _Report) -> None:
+def _warm(method: str, marker: str, report: _Report) -> None:
     """Compile what a real run will use: UMAP takes its nearest-neighbour-descent path only
     above 4,096 points, so the warm-up uses 4,200 random points and few epochs."""
     rng = np.random.default_rng(0)
     if method == "umap":
         data = rng.standard_normal((4200, 16)).astype(np.float32)
         _fit("umap", data, {"n_neighbors": 15, "min_dist": 0.1, "metric": "cosine",
-                            "n_epochs": 10}, 0, report)
+                            "n_epochs": 10}, 0, report, marker)
     elif method == "tsne":
         data = rng.standard_normal((1200, 16)).astype(np.float32)
         _fit("tsne", data, {"perplexity": 30.0, "metric": "cosine", "n_iter": 10,
                             "early_exaggeration_iter": 10, "n_jobs": None}, 0, report)
 
 
-def _fit(method: str, data: np.ndarray, params: dict, seed, report: _Report) -> np.ndarray:
+def _fit(method: str, data: np.ndarray, params: dict, seed, report: _Report,
+         marker: str = "") -> np.ndarray:
+    """The map; `marker` (UMAP) is the file that says umap-learn's code is already cached."""
     if method == "umap":
-        return _fit_umap(data, params, seed, report)
+        return _fit_umap(data, params, seed, report, marker)
     if method == "tsne":
         return _fit_tsne(data, params, seed, report)
     raise ValueError(f"unknown method {method}")
 
 
-def _fit_umap(data, params, seed, report):
+_CACHED_LIBRARIES = ("umap", "pynndescent")
+
+
+def _cache_umap_code() -> None:
+    """Have numba keep on disk every function umap-learn and pynndescent compile, not only the
+    few they mark `cache=True`. Their decorators run at import, so this comes first; it wraps
+    `numba.njit` and `numba.jit` (which both libraries call as attributes of `numba`) in
+    this worker process only."""
+    import inspect
+
+    import numba
+
+    if getattr(numba.njit, "caches_libraries", False):
+        return
+
+    def with_cache(func, options):
+        module = getattr(func, "__module__", "") or ""
+        if "cache" not in options and module.split(".")[0] in _CACHED_LIBRARIES:
+            return {**options, "cache": True}
+        return options
+
+    def caching(decorator):
+        def decorate(*args, **options):
+            if args and inspect.isfunction(args[0]):  # @numba.njit without arguments
+                return decorator(*args, **with_cache(args[0], options))
+            return lambda func: decorator(*args, **with_cache(func, options))(func)
+
+        decorate.caches_libraries = True
+        return decorate
+
+    numba.njit = caching(numba.njit)
+    numba.jit = caching(numba.jit)
+
+
+def _fit_umap(data, params, seed, report, marker):
+    if not (marker and os.path.exists(marker)):
+        report.note = " (preparing for first use: compiling umap-learn once, about a minute)"
     report.send(0, 1000, "UMAP: loading umap-learn", force=True)
     import threading
 
+    _cache_umap_code()
     import tqdm
     import umap
 
@@ -350,7 +443,14 @@ def _fit_umap(data, params, seed, report):
         tqdm_kwds={"disable": False, "file": report, "bar_format": "EPOCHS {n}/{total}\n",
                    "mininterval": 0.2},
     )
-    return model.fit_transform(data)
+    coords = model.fit_transform(data)
+    report.note = ""
+    if marker and not os.path.exists(marker):
+        try:
+            open(marker, "w").close()
+        except OSError:
+            pass  # the notice shows again next time; nothing else depends on it
+    return coords
 
 
 def _fit_tsne(data, params, seed, report):

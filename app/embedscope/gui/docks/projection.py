@@ -10,12 +10,22 @@ from types import SimpleNamespace
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
-                               QLineEdit, QPushButton, QSpinBox, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.errors import EmbedscopeError
 from ...core.jobs import Job
+from ...core.projection_worker import umap_prepared
 from ..workers import JobRunner
 from .common import ProgressRow, core_module, note
 
@@ -61,7 +71,7 @@ def first_map(emb, progress=None, should_stop=None):
     if mod is not None:
         try:
             last = mod.last_projection(emb)
-        except Exception:  # a damaged cache entry never stops the file from opening
+        except Exception:  # noqa: BLE001 - a damaged cache entry never stops the file opening
             last = None
         if last is not None:
             return last
@@ -213,6 +223,9 @@ class ProjectionPanel(QWidget):
                 self.status.setText(str(exc))
                 return
         self.status.setText("")
+        if method == "umap" and not umap_prepared():
+            self.status.setText("The first UMAP on this computer prepares umap-learn's compiled "
+                                "code first (about a minute, once; later maps skip it).")
         self.state.message.emit(f"computing a {method.upper()} map…")
         self.runner.start(compute_map, emb, method=method, rows=rows, limit=limit, params=params,
                           seed=self.seed.value(), axes=axes, label=f"{method.upper()} map")
