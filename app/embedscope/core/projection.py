@@ -199,8 +199,21 @@ def randomized_svd(a: np.ndarray, k: int, oversample: int = 10, n_iter: int = 4,
     return vt[:k], s[:k]
 
 
+# Up to this many dimensions the top components come from the d × d scatter matrix: one
+# pass over the rows and an exact eigendecomposition, where the randomized range finder
+# makes ten passes (for 50 dimensions, a tenth of a second against seconds).
+_SCATTER_MAX_DIM = 256
+
+
 def _top_components(centred: np.ndarray, k: int, seed):
-    comps, s = randomized_svd(centred, k, seed=seed)
+    """The top k principal directions (rows) of centred data and their singular values."""
+    if centred.shape[1] <= _SCATTER_MAX_DIM:
+        values, vectors = np.linalg.eigh(centred.T @ centred)
+        top = np.argsort(values)[::-1][:k]
+        comps = np.ascontiguousarray(vectors[:, top].T)
+        s = np.sqrt(np.maximum(values[top], 0.0))
+    else:
+        comps, s = randomized_svd(centred, k, seed=seed)
     # A fixed sign (largest loading positive) so the same data always gives the same map.
     for i in range(len(comps)):
         if comps[i, np.argmax(np.abs(comps[i]))] < 0:
@@ -364,18 +377,19 @@ def last_projection(emb: Embedding) -> Projection | None:
     return projection_cache.last(emb)
 
 
-def coords_lines(words: Sequence[str], coords: np.ndarray):
+def coords_lines(words: Sequence[str], coords: np.ndarray) -> list[str]:
     """The lines of a coordinates TSV: a header row, then word<TAB>x<TAB>y. A tab or line
     break inside a word would break the columns, so those are written as \\t and \\n."""
     coords = np.asarray(coords)
     if len(words) != len(coords):
         raise ValueError(f"{len(words)} words for {len(coords)} points")
-    yield "word\tx\ty\n"
-    for w, (x, y) in zip(words, coords.tolist()):
-        if "\t" in w or "\n" in w or "\r" in w:
-            w = (w.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-                 .replace("\r", "\\r"))
-        yield f"{w}\t{x:.6g}\t{y:.6g}\n"
+    joined = "".join(words)
+    if "\t" in joined or "\n" in joined or "\r" in joined:  # rare: escape word by word
+        words = [w.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+                 .replace("\r", "\\r") if ("\t" in w or "\n" in w or "\r" in w) else w
+                 for w in words]
+    xs, ys = coords[:, 0].tolist(), coords[:, 1].tolist()
+    return ["word\tx\ty\n"] + [f"{w}\t{x:.6g}\t{y:.6g}\n" for w, x, y in zip(words, xs, ys)]
 
 
 def write_coords_tsv(path, words: Sequence[str], coords: np.ndarray) -> None:
