@@ -343,3 +343,27 @@ def test_the_first_umap_says_it_is_preparing(sample, monkeypatch):
         marker = projection_worker._umap_marker()
         if marker and os.path.exists(marker):
             os.unlink(marker)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_exact_neighbours_handed_to_umap_are_each_points_nearest(metric):
+    """The neighbour graph UMAP is given: each point first at distance 0, then its k − 1
+    nearest others in order, distances as umap-learn's (1 − cosine, or Euclidean)."""
+    from embedscope.core.projection_worker import exact_neighbours
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((700, 12)).astype(np.float32)
+    idx, dist = exact_neighbours(x, 8, metric)
+    assert idx.shape == dist.shape == (700, 8)
+    assert (idx[:, 0] == np.arange(700)).all() and (dist[:, 0] == 0).all()
+    if metric == "cosine":
+        u = x / np.linalg.norm(x, axis=1, keepdims=True)
+        full = 1.0 - u.astype(np.float64) @ u.T.astype(np.float64)
+    else:
+        full = np.linalg.norm(x[:, None, :].astype(np.float64) - x[None, :, :], axis=2)
+    np.fill_diagonal(full, -1.0)
+    want = np.argsort(full, axis=1, kind="stable")[:, :8]
+    np.testing.assert_allclose(dist[:, 1:], np.take_along_axis(full, want, 1)[:, 1:],
+                               atol=1e-5)
+    assert (np.diff(dist, axis=1) >= 0).all()
+    assert np.mean(idx[:, 1:] == want[:, 1:]) > 0.99  # only rounding-level ties may swap

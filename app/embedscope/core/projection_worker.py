@@ -7,6 +7,10 @@ numba's on-disk cache, so every new process compiled them afresh (about a minute
 cores); the worker has numba cache all of them (`_cache_umap_code`) in NUMBA_CACHE_DIR (the
 user's cache folder), so only the first UMAP ever on a machine pays it — announced as
 "preparing" (`umap_prepared`) — and later processes load the compiled code in seconds.
+pynndescent's neighbour search is the part numba cannot keep ("dynamic globals"), so for
+maps up to a few tens of thousands of points UMAP is handed the exact neighbours instead
+(`exact_neighbours`, one blocked product, umap-learn's `precomputed_knn`): the same graph
+it approximates, without that compile.
 
 The worker is started without the caller's main script: spawn would otherwise re-run a
 script that has no `if __name__ == "__main__":` guard, and that second run would try to
@@ -414,6 +418,42 @@ def _cache_umap_code() -> None:
     numba.jit = caching(numba.jit)
 
 
+# Exact neighbours cost points² × dimensions multiply-adds: up to this many (5,000 × 50d is a
+# thousandth of it, 50,000 × 50d about a second) they are quicker than pynndescent's compile.
+_EXACT_KNN_WORK = 2.5e11
+_EXACT_KNN_METRICS = ("cosine", "euclidean")
+
+
+def exact_neighbours(data: np.ndarray, k: int, metric: str = "cosine"):
+    """(indices, distances), both (n, k): each point's k nearest among `data` by cosine
+    distance (1 − cosine) or Euclidean distance, itself first at distance 0, as umap-learn's
+    `nearest_neighbors` gives them."""
+    x = np.asarray(data, dtype=np.float32)
+    n = len(x)
+    if metric == "cosine":
+        norms = np.linalg.norm(x, axis=1)
+        x = x / np.where(norms > 0, norms, 1.0)[:, None]
+    sq = np.einsum("ij,ij->i", x, x)
+    indices = np.empty((n, k), dtype=np.int64)
+    distances = np.empty((n, k), dtype=np.float32)
+    step = max(1, (1 << 24) // max(1, n))  # a block of about 64 MB of scores
+    for s in range(0, n, step):
+        e = min(n, s + step)
+        block = x[s:e] @ x.T
+        if metric == "cosine":
+            dist = 1.0 - block
+        else:
+            dist = np.sqrt(np.maximum(sq[s:e, None] - 2.0 * block + sq[None, :], 0.0))
+        own = np.arange(s, e)
+        dist[own - s, own] = -1.0  # itself first, whatever the rounding
+        near = np.argpartition(dist, k - 1, axis=1)[:, :k]  # k < n: resolve_params caps it
+        d = np.take_along_axis(dist, near, axis=1)
+        order = np.argsort(d, axis=1, kind="stable")
+        indices[s:e] = np.take_along_axis(near, order, axis=1)
+        distances[s:e] = np.maximum(np.take_along_axis(d, order, axis=1), 0.0)
+    return indices, distances
+
+
 def _fit_umap(data, params, seed, report, marker):
     if not (marker and os.path.exists(marker)):
         report.note = " (preparing for first use: compiling umap-learn once, about a minute)"
@@ -429,6 +469,12 @@ def _fit_umap(data, params, seed, report, marker):
     tqdm.tqdm.set_lock(threading.RLock())
 
     report.send(50, 1000, "UMAP: finding nearest neighbours", force=True)
+    k = int(params["n_neighbors"])
+    knn = (None, None, None)
+    n, dim = data.shape
+    if params["metric"] in _EXACT_KNN_METRICS and float(n) * n * dim <= _EXACT_KNN_WORK:
+        indices, distances = exact_neighbours(data, k, params["metric"])
+        knn = (indices, distances, None)  # no search index: the map is not extended later
     model = umap.UMAP(
         n_neighbors=int(params["n_neighbors"]),
         min_dist=float(params["min_dist"]),
@@ -438,6 +484,7 @@ def _fit_umap(data, params, seed, report, marker):
         random_state=seed,
         n_jobs=1 if seed is not None else -1,
         low_memory=True,
+        precomputed_knn=knn,
         # Verbose gives the phase lines; umap-learn divides by n_epochs // 10 when verbose.
         verbose=params.get("n_epochs") is None or int(params["n_epochs"]) >= 10,
         tqdm_kwds={"disable": False, "file": report, "bar_format": "EPOCHS {n}/{total}\n",
