@@ -88,7 +88,7 @@ def embedscope_run(app, umap=True) -> dict:
     from embedscope.gui.main_window import MainWindow
 
     w = MainWindow(restore=False)
-    w.show_error = lambda title, text: print("error:", text, file=sys.stderr)
+    w.questions.show_error = lambda title, text: print("error:", text, file=sys.stderr)
     w.resize(1400, 900)
     w.show()
     st = w.state

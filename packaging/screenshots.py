@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     from embedscope.gui.main_window import MainWindow
 
     w = MainWindow(restore=False)
-    w.show_error = lambda title, text: print(f"error: {text}", file=sys.stderr)
+    w.questions.show_error = lambda title, text: print(f"error: {text}", file=sys.stderr)
     w.resize(1400, 900)
     w.show()
     st = w.state

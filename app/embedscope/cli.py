@@ -15,8 +15,8 @@ import sys
 
 from . import __version__
 
-COMMANDS = ["info", "check", "neighbours", "analogy", "eval", "project", "export", "verify",
-            "diff", "compare", "demo"]
+COMMANDS = ["info", "check", "neighbours", "analogy", "eval", "project", "export", "coverage",
+            "verify", "diff", "compare", "demo"]
 
 EXIT_CODES = """exit codes:
   0  success

@@ -82,3 +82,30 @@ def test_side_by_side_marks_shared_neighbours(base):
     assert [w for w, _ in la] == [w for w, _ in lb]
     assert common == {w for w, _ in la}
     assert "queen" in common or "prince" in common
+
+
+def test_side_by_side_with_k_beyond_the_shared_words_lists_every_other_word(base):
+    """Five shared words and k = 10: each list holds the four others, never the word itself."""
+    few = base.take(np.arange(5))
+    c = compare(few, few, sample=0)
+    word = few.words[0]
+    for k in (4, 5, 10):
+        la, lb, common = side_by_side(c, few, few, word, k=k)
+        assert sorted(w for w, _ in la) == sorted(few.words[1:5]), k
+        assert all(np.isfinite(s) for _, s in la + lb)
+        assert common == set(few.words[1:5])
+
+
+def test_side_by_side_searches_only_shared_words_when_vocabularies_differ(base):
+    b = base.take(np.arange(100, 3000))
+    c = compare(base, b, sample=500)
+    la, lb, _ = side_by_side(c, base, b, "king", k=10)
+    shared = set(c.shared)
+    assert {w for w, _ in la} <= shared and {w for w, _ in lb} <= shared
+    # the scores are the cosines in each embedding
+    for emb, lst in ((base, la), (b, lb)):
+        u = emb.unit_vectors
+        for w, s in lst:
+            assert abs(float(u[emb.row("king")] @ u[emb.row(w)]) - s) < 1e-5
+    with pytest.raises(KeyError):
+        side_by_side(c, base, b, base.words[5], k=3)  # only in A

@@ -29,7 +29,7 @@ def window(qtbot, errors):
     from embedscope.gui.main_window import MainWindow
 
     w = MainWindow(restore=False)
-    w.show_error = lambda title, text: errors.append(text)  # never block on a dialog
+    w.questions.show_error = lambda title, text: errors.append(text)  # never block on a dialog
     qtbot.addWidget(w)
     w.show()
     w.open_sample()

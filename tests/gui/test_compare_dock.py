@@ -3,8 +3,11 @@ which words moved, look at a word's neighbours in A and in B, colour the map by 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+
+from embedscope.core.compare import side_by_side
 
 NOISED = ["france", "computer", "river", "music", "guitar", "bank"]
 DROPPED_ROWS = range(5000, 5010)  # words B does not have (still within the mapped rows)
@@ -79,6 +82,8 @@ def test_noised_words_move_most_and_shared_neighbours_are_marked(window, qtbot, 
         assert marked == (w in in_a and w in in_b), w
     assert 0 < len(common) < len(list_a)
     assert f"✓ {len(common)} in both" in dock.side_note.text()
+    # what the dock shows is what core.compare.side_by_side computes
+    assert (list_a, list_b, common) == side_by_side(c, a, dock.other, "paris", c.k)
 
     # double-click a mover: it is picked on the map, and its own neighbours are shown
     dock._go(0, 1)
@@ -147,7 +152,7 @@ def test_b_is_opened_like_file_open_and_a_bad_b_changes_nothing(window, qtbot, e
     words_file = tmp_path / "words-for-b.txt"
     words_file.write_text("".join(w + "\n" for w in before.words[:300]), encoding="utf-8")
     asked = []
-    monkeypatch.setattr(window, "ask_words_file",
+    monkeypatch.setattr(window.questions, "ask_words_file",
                         lambda path: asked.append(path) or str(words_file))
     dock.open_other(str(bare / "head.npy"))
     qtbot.waitUntil(lambda: dock.view is not None, timeout=15000)
@@ -156,3 +161,43 @@ def test_b_is_opened_like_file_open_and_a_bad_b_changes_nothing(window, qtbot, e
     assert len(c.shared) == 300 and len(c.only_a) == before.rows - 300 and not c.only_b
     assert c.median_cosine > 0.999 and c.median_overlap == 1.0
     assert "B: <b>head.npy</b>" in dock.b_label.text()
+
+
+def test_b_asks_the_windows_questions_about_a_pickle_and_a_checkpoint(window, qtbot, tmp_path):
+    """Opening B goes through the same questions as File > Open: no to a pickle opens nothing,
+    yes opens it; a checkpoint with two matrices asks which one."""
+    pytest.importorskip("embedscope.io.gensim_pickle")
+    from gensim.models import KeyedVectors
+
+    from embedscope.io.checkpoint import write_safetensors
+
+    dock, questions, a = window.panels["compare"], window.questions, window.state.embedding
+    rng = np.random.default_rng(0)
+    kv = KeyedVectors(vector_size=a.dim)
+    kv.add_vectors(a.words[:30], rng.standard_normal((30, a.dim)).astype(np.float32))
+    pickled = tmp_path / "b.kv"
+    kv.save(str(pickled))
+    asked = []
+    questions.ask_trust_pickle = lambda p: asked.append(p) or False
+    dock.open_other(str(pickled))
+    qtbot.waitUntil(lambda: dock.status.text() == "Opening B cancelled.", timeout=15000)
+    assert asked == [str(pickled)] and dock.other is None
+    questions.ask_trust_pickle = lambda p: asked.append(p) or True
+    dock.open_other(str(pickled))
+    qtbot.waitUntil(lambda: dock.other is not None, timeout=15000)
+    assert dock.other.rows == 30 and len(asked) == 2
+    assert window.state.embedding is a  # B never replaces A
+
+    folder = tmp_path / "checkpoint"
+    folder.mkdir()
+    write_safetensors(folder / "model.safetensors",
+                      {"encoder.embed": rng.standard_normal((50, a.dim)).astype(np.float32),
+                       "decoder.embed": rng.standard_normal((50, a.dim)).astype(np.float32)})
+    (folder / "vocab.txt").write_text("".join(w + "\n" for w in a.words[:50]), encoding="utf-8")
+    names = []
+    questions.ask_tensor = lambda p, choices: names.append(sorted(choices)) or "decoder.embed"
+    dock.open_other(str(folder / "model.safetensors"))
+    qtbot.waitUntil(lambda: dock.other.rows == 50, timeout=15000)
+    assert names == [["decoder.embed", "encoder.embed"]]
+    assert dock.other.source.tensor == "decoder.embed"
+    qtbot.waitUntil(lambda: not dock.runner.busy, timeout=15000)

@@ -5,14 +5,14 @@ import threading
 
 import numpy as np
 
-from embedscope.gui.map_view import COLOUR_MODES
+from embedscope.gui import colour_modes
 
 
 def test_every_colour_mode_colours_every_point_and_has_a_legend(window, qtbot):
     mv, st = window.map_view, window.state
     st.select_add(mv.rows[:25], "lasso")
     st.set_highlight(mv.rows[:7], "search")
-    for mode in COLOUR_MODES:
+    for mode in colour_modes.labels():
         st.set_colour_mode(mode)
         if mode == "cluster":
             qtbot.waitUntil(lambda: mv._cluster_labels is not None, timeout=20000)
@@ -26,6 +26,41 @@ def test_every_colour_mode_colours_every_point_and_has_a_legend(window, qtbot):
     st.set_colour_mode("cluster")
     _, idx, _ = mv.colour_indices("cluster")
     assert len(set(idx.tolist())) == 8
+    # the map's clusters are core.clustering's, computed through the map's job runner
+    from embedscope.core.clustering import cluster_rows
+
+    assert np.array_equal(idx, cluster_rows(st.embedding, mv.rows, k=8))
+
+
+def test_the_colour_box_lists_the_registered_modes_the_compare_dock_s_last(window):
+    box = window.map_view.colour_box
+    shown = [box.itemText(i) for i in range(box.count())]
+    assert shown == colour_modes.labels() == [
+        "frequency rank", "vector norm", "cluster", "check finding", "search match",
+        "selection", "change (cosine to B)"]
+
+
+def test_a_colour_mode_redraws_when_what_it_shows_changes(window):
+    mv, st = window.map_view, window.state
+    st.set_colour_mode("selection")
+    st.select_add(mv.rows[:10], "lasso")
+    assert "selected (10)" in mv.legend.text()
+    st.select_add(mv.rows[10:15], "lasso")
+    assert "selected (15)" in mv.legend.text()
+    st.set_colour_mode("search match")
+    st.set_highlight(mv.rows[:3], "neighbours")
+    assert "neighbours (3)" in mv.legend.text()
+
+
+def test_a_saved_colour_mode_that_no_longer_exists_is_ignored(window, qtbot):
+    from embedscope.gui import settings as app_settings
+    from embedscope.gui.main_window import MainWindow
+
+    window.close()
+    app_settings.settings().setValue("map/colour_mode", "a mode of an older version")
+    again = MainWindow(restore=True)
+    qtbot.addWidget(again)
+    assert again.state.colour_mode == "frequency rank"
 
 
 def test_save_plot_and_coordinates(window, tmp_path):
@@ -87,8 +122,8 @@ def test_a_newer_job_replaces_the_older_ones_result(qtbot):
 
 
 def test_failures_and_progress_arrive_on_the_ui_thread(qtbot):
-    from embedscope.core.jobs import Job
     from embedscope.core.errors import EmbedscopeError
+    from embedscope.core.jobs import Job
     from embedscope.gui.workers import JobRunner
 
     runner = JobRunner("test")

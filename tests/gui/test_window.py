@@ -91,7 +91,7 @@ def test_bare_matrix_asks_for_its_words_file(window, qtbot, tmp_path):
     words = tmp_path / "my_words_list.txt"
     words.write_text("".join(f"w{i}\n" for i in range(300)), encoding="utf-8")
     asked = []
-    window.ask_words_file = lambda path: asked.append(path) or str(words)
+    window.questions.ask_words_file = lambda path: asked.append(path) or str(words)
     window.open_file(str(m))
     qtbot.waitUntil(lambda: window.state.embedding.rows == 300, timeout=10000)
     assert asked == [str(m)]
@@ -102,7 +102,6 @@ def test_bare_matrix_asks_for_its_words_file(window, qtbot, tmp_path):
 
 
 def test_cancelling_a_load_keeps_the_previous_embedding(window, qtbot, monkeypatch):
-    import embedscope.gui.main_window as mw
     from embedscope.core.jobs import Job
 
     started = []
@@ -116,7 +115,7 @@ def test_cancelling_a_load_keeps_the_previous_embedding(window, qtbot, monkeypat
 
             time.sleep(0.01)
 
-    monkeypatch.setattr(mw, "load_embedding", slow_load)
+    monkeypatch.setattr(window.opener, "load", slow_load)
     before = window.state.embedding
     window.open_file("whatever.txt", ask=False)
     qtbot.waitUntil(lambda: bool(started) and window.load_cancel.isVisible(), timeout=5000)
@@ -183,7 +182,7 @@ def test_gensim_pickle_asks_before_loading(window, qtbot, tmp_path):
     path = tmp_path / "vectors.kv"
     kv.save(str(path))
     asked = []
-    window.ask_trust_pickle = lambda p: asked.append(p) or True
+    window.questions.ask_trust_pickle = lambda p: asked.append(p) or True
     window.open_file(str(path))
     qtbot.waitUntil(lambda: window.state.embedding.rows == 30, timeout=15000)
     assert asked == [str(path)]
@@ -199,7 +198,7 @@ def test_checkpoint_with_two_matrices_asks_which(window, qtbot, tmp_path):
                              "decoder.embed": rng.standard_normal((50, 6)).astype(np.float32)})
     (tmp_path / "vocab.txt").write_text("".join(f"t{i}\n" for i in range(50)), encoding="utf-8")
     asked = []
-    window.ask_tensor = lambda p, names: asked.append(sorted(names)) or "decoder.embed"
+    window.questions.ask_tensor = lambda p, names: asked.append(sorted(names)) or "decoder.embed"
     window.open_file(str(path))
     qtbot.waitUntil(lambda: window.state.embedding.rows == 50, timeout=15000)
     assert asked == [["decoder.embed", "encoder.embed"]]

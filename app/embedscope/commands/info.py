@@ -1,4 +1,5 @@
-"""`embedscope info`: what a file is — format, rows, dimension, size, load time, warnings."""
+"""`embedscope info`: what a file is — format, rows, dimension, size, load time, warnings; for
+a model folder, which files and tensor were used and why."""
 from __future__ import annotations
 
 from .common import add_source_arguments, load_source, print_json, run_guarded
@@ -9,6 +10,7 @@ EXAMPLES = [
     "embedscope info glove.6B.50d.txt",
     "embedscope info vectors.npy --vocab vocab.txt --json",
     "embedscope info model.safetensors --vocab vocab.txt --tensor embeddings.weight",
+    "embedscope info bert-base-uncased/",
 ]
 
 
@@ -35,8 +37,8 @@ def describe(emb) -> dict:
         "fingerprint": src.fingerprint,
         "attributes": sorted(emb.attributes),
         "warnings": list(src.warnings),
+        "model": src.model.to_dict() if src.model is not None else None,
     }
-
 
 
 def _size(n: int) -> str:
@@ -47,6 +49,27 @@ def _size(n: int) -> str:
     return str(n)
 
 
+def _print_model(m: dict, tensor: str, rows: int) -> None:
+    """A model folder: the files read, the table chosen and why, the tokenizer's view of it."""
+    from pathlib import Path
+
+    print(f"folder      {m['folder']}")
+    print(f"weights     {', '.join(Path(w).name for w in m['weights'])}")
+    print(f"config      {Path(m['config_file']).name if m['config_file'] else 'none'}")
+    print(f"words file  {Path(m['vocab_file']).name} ({m['vocab_because']})")
+    print(f"tensor      {tensor}")
+    print(f"  because   {m['chosen_because']}")
+    past = rows - m["vocab_size"]
+    extra = f"; {past:,} row(s) past its last id" if past > 0 else ""
+    print(f"tokens      {m['vocab_size']:,} in the tokenizer{extra}")
+    if m["special_tokens"]:
+        print("special     " + ", ".join(f"{t} = {i}" for t, i in m["special_tokens"].items()))
+    if m["pad_id"] is not None:
+        print(f"padding id  {m['pad_id']}")
+    if m["tied_because"]:
+        print(f"tied output {m['tied_because']}")
+
+
 @run_guarded
 def run(args) -> int:
     emb = load_source(args)
@@ -54,11 +77,14 @@ def run(args) -> int:
     if args.json:
         print_json(d)
         return 0
-    print(f"file        {d['path']}")
-    if d["vocab_path"]:
-        print(f"words file  {d['vocab_path']}")
+    if d["model"]:
+        _print_model(d["model"], d["tensor"], d["rows"])
+    else:
+        print(f"file        {d['path']}")
+        if d["vocab_path"]:
+            print(f"words file  {d['vocab_path']}")
     print(f"format      {d['format']}")
-    if d["tensor"]:
+    if d["tensor"] and not d["model"]:
         print(f"tensor      {d['tensor']}")
     print(f"rows        {d['rows']:,}")
     print(f"dimension   {d['dim']}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 
+from .check_model import model_findings
 from .check_report import MAX_ROWS, AlignmentReport, Finding
 from .check_source import count_finding, header_findings, matrix_rows, warning_findings
 from .check_vectors import scan_rows, space_findings, space_measures, vector_findings
@@ -70,6 +71,7 @@ def check(emb: Embedding, progress=None, should_stop=None) -> AlignmentReport:
     elif shift.found and (count is None or count.offset != shift.offset):
         findings.append(_shift_finding(shift))
     findings.extend(header_findings(emb))
+    findings.extend(model_findings(emb))
     findings.extend(warning_findings(emb, {f.code for f in findings}))
 
     for f in findings:

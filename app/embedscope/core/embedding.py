@@ -14,6 +14,33 @@ import numpy as np
 
 
 @dataclass
+class ModelFolder:
+    """What a model folder's reader chose and why: `info` shows it and `check` audits the
+    table with it (rows past the tokenizer, special tokens, padding row, tied output)."""
+
+    folder: str
+    weights: list[str]                 # the files whose bytes make the table (index + shard)
+    vocab_file: str
+    config_file: str | None
+    chosen_because: str                # why this tensor is the input-embedding table
+    vocab_size: int                    # tokens the tokenizer knows (ids 0 … vocab_size - 1)
+    config_vocab_size: int | None = None
+    special_tokens: dict[str, int] = field(default_factory=dict)  # token → id
+    pad_id: int | None = None          # from config.json, else the tokenizer's pad token
+    tied_to: str | None = None         # the output tensor that holds the same values
+    tied_because: str | None = None
+    vocab_because: str = ""
+
+    def to_dict(self) -> dict:
+        return {"folder": self.folder, "weights": list(self.weights),
+                "vocab_file": self.vocab_file, "config_file": self.config_file,
+                "chosen_because": self.chosen_because, "vocab_because": self.vocab_because,
+                "vocab_size": self.vocab_size, "config_vocab_size": self.config_vocab_size,
+                "special_tokens": dict(self.special_tokens), "pad_id": self.pad_id,
+                "tied_to": self.tied_to, "tied_because": self.tied_because}
+
+
+@dataclass
 class Source:
     """Where an embedding came from: the user sees this in `info`, manifests and the status bar."""
 
@@ -31,6 +58,7 @@ class Source:
     body_rows: int | None = None  # rows actually found in a text body (vs. header's claim)
     load_seconds: float = 0.0
     from_cache: bool = False
+    model: ModelFolder | None = None  # set when the source is a model folder
 
     @cached_property
     def fingerprint(self) -> str:
@@ -42,7 +70,9 @@ class Source:
         h = hashlib.sha256()
         for part in (self.path, self.vocab_path, self.tensor, self.format):
             h.update(repr(part).encode())
-        for p in (self.path, self.vocab_path):
+        # A model folder's table lives in its weights files, not at `path` (the folder).
+        weights = tuple(self.model.weights) if self.model is not None else ()
+        for p in (self.path, self.vocab_path, *weights):
             if p and os.path.isfile(p):
                 st = os.stat(p)
                 h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())

@@ -12,18 +12,32 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+)
 
-from .. import __version__
-from ..core.errors import EmbedscopeError, EmbeddingFormatError, PickleRefusedError
+from .._version import __version__
+from ..io.registry import load
+from ..resources import icon_path, sample_path
+from . import colour_modes
 from . import settings as app_settings
+from .docks.analogy import AnalogyDock
+from .docks.check import CheckDock
+from .docks.compare import CompareDock
+from .docks.neighbours import NeighboursDock
+from .docks.projection import ProjectionPanel
+from .docks.search import SearchDock
+from .docks.selection import SelectionDock
 from .map_view import MapView
+from .opening import FileOpener, Questions, folder_of
 from .state import AppState
-from .workers import JobRunner
-
-OPEN_FILTER = ("Embeddings (*.txt *.vec *.bin *.npy *.npz *.tsv *.safetensors *.pt *.pth "
-               "*.bin *.model *.kv *.gz *.bz2 *.xz *.zip);;All files (*)")
+from .workers import JobRunner, wait_for_jobs
 
 
 def load_embedding(path, vocab=None, tensor=None, trust_pickle=False, format=None,
@@ -32,10 +46,8 @@ def load_embedding(path, vocab=None, tensor=None, trust_pickle=False, format=Non
     colouring use them) so the UI thread never pays for them, and the word → row index (the
     check, search and every lookup use it): built here, while the window only shows progress,
     its Python work does not compete with the first map being drawn."""
-    import embedscope
-
-    emb = embedscope.load(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
-                          format=format, progress=progress, should_stop=should_stop)
+    emb = load(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle, format=format,
+               progress=progress, should_stop=should_stop)
     emb.norms  # noqa: B018 - warm the cached property off the UI thread
     emb.word_to_row  # noqa: B018 - the same
     return emb
@@ -65,26 +77,13 @@ class MainWindow(QMainWindow):
 
         tune_process()
         self.state = state or AppState(self)
-        self.setWindowTitle("Embedscope")
-        from ..resources import icon_path
-
-        icon = icon_path()
-        if icon.is_file():
-            self.setWindowIcon(QIcon(str(icon)))
-        self.setAcceptDrops(True)
-        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
-                            | QMainWindow.DockOption.AllowTabbedDocks)
+        self._set_up_window()
         self.map_view = MapView(self.state)
         self.setCentralWidget(self.map_view)
-        self.loader = JobRunner("load", self)
-        self.loader.finished.connect(self._loaded)
-        self.loader.failed.connect(self._load_failed)
-        self.loader.cancelled.connect(self._load_cancelled)
-        self._pending = None  # the arguments of the load in flight, to retry after a question
-        self.docks: dict[str, QDockWidget] = {}
-        self._build_docks()
-        self._build_status_bar()
-        self._build_menus()
+        self._add_opener()
+        self._add_docks()
+        self._add_status_bar()
+        self._add_menus()
         self.state.embedding_changed.connect(self._on_embedding)
         self.state.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.resize(1400, 900)
@@ -93,7 +92,30 @@ class MainWindow(QMainWindow):
             self.restore_settings()
 
     # --- layout ------------------------------------------------------------------------------
-    def _dock(self, key, title, widget, area, shortcut=None):
+    def _set_up_window(self):
+        self.setWindowTitle("Embedscope")
+        icon = icon_path()
+        if icon.is_file():
+            self.setWindowIcon(QIcon(str(icon)))
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
+                            | QMainWindow.DockOption.AllowTabbedDocks)
+
+    def _add_opener(self):
+        """Files open in the background with the questions they raise; the compare dock opens
+        its second file with the same questions."""
+        self.questions = Questions(self)
+        self.loader = JobRunner("load", self)
+        self.opener = FileOpener(self.loader, self.questions, load_embedding)
+        self.opener.loading.connect(
+            lambda path: self.statusBar().showMessage(f"loading {Path(path).name}…"))
+        self.opener.opened.connect(self._loaded)
+        self.opener.failed.connect(
+            lambda name, _text: self.statusBar().showMessage(f"could not open {name}", 8000))
+        self.loader.cancelled.connect(
+            lambda: self.statusBar().showMessage("loading cancelled", 5000))
+
+    def _dock(self, key, title, widget, area):
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{key}")
         dock.setWidget(widget)
@@ -101,41 +123,35 @@ class MainWindow(QMainWindow):
         self.docks[key] = dock
         return dock
 
-    def _build_docks(self):
-        from .docks.projection import ProjectionPanel
-        from .docks.search import SearchDock
-
+    def _add_docks(self):
+        """Search above the map's settings on the left; on the right, neighbours | analogy |
+        compare tabs above, check | selection tabs below."""
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.search = SearchDock(self.state)
         self.projection_panel = ProjectionPanel(self.state)
         self.projection_panel.save_image_requested.connect(self.save_plot)
         self.projection_panel.export_coordinates_requested.connect(self.export_coordinates)
-        self._dock("search", "Search", self.search, left)
-        self._dock("projection", "Map", self.projection_panel, left)
-        self.splitDockWidget(self.docks["search"], self.docks["projection"], Qt.Orientation.Vertical)
-        optional = [("neighbours", "Neighbours", "NeighboursDock"),
-                    ("check", "Check", "CheckDock"),
-                    ("analogy", "Analogy", "AnalogyDock"),
-                    ("selection", "Selection", "SelectionDock"),
-                    ("compare", "Compare", "CompareDock")]
-        import importlib
-
-        self.panels = {"search": self.search, "projection": self.projection_panel}
-        for key, title, cls in optional:
-            mod = importlib.import_module(f".docks.{key}", __package__)
-            self.panels[key] = getattr(mod, cls)(self.state)
-        # right side: neighbours | analogy tabs above, check | selection tabs below
-        self._dock("neighbours", "Neighbours", self.panels["neighbours"], right)
-        self._dock("check", "Check", self.panels["check"], right)
-        self._dock("analogy", "Analogy", self.panels["analogy"], right)
-        self._dock("selection", "Selection", self.panels["selection"], right)
+        self.panels = {"search": self.search, "projection": self.projection_panel,
+                       "neighbours": NeighboursDock(self.state),
+                       "check": CheckDock(self.state),
+                       "analogy": AnalogyDock(self.state),
+                       "selection": SelectionDock(self.state),
+                       "compare": CompareDock(self.state, self.questions)}
+        self.docks: dict[str, QDockWidget] = {}
+        for key, title, area in (("search", "Search", left), ("projection", "Map", left),
+                                 ("neighbours", "Neighbours", right), ("check", "Check", right),
+                                 ("analogy", "Analogy", right),
+                                 ("selection", "Selection", right),
+                                 ("compare", "Compare", right)):
+            self._dock(key, title, self.panels[key], area)
+        self.splitDockWidget(self.docks["search"], self.docks["projection"],
+                             Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["neighbours"], self.docks["analogy"])
         self.tabifyDockWidget(self.docks["check"], self.docks["selection"])
-        self.panels["compare"].asker = self  # it opens B with the same questions as File > Open
-        self._dock("compare", "Compare", self.panels["compare"], right)
         self.tabifyDockWidget(self.docks["analogy"], self.docks["compare"])
         self.docks["neighbours"].raise_()
         self.docks["check"].raise_()
+
     def showEvent(self, ev):
         super().showEvent(ev)
         if not self._layout_restored:
@@ -151,7 +167,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["search"], self.docks["projection"]], [420, 420],
                          Qt.Orientation.Vertical)
 
-    def _build_status_bar(self):
+    def _add_status_bar(self):
         sb = self.statusBar()
         self.file_label = QLabel("no file")
         self.shape_label = QLabel("")
@@ -184,7 +200,7 @@ class MainWindow(QMainWindow):
         menu.addAction(act)
         return act
 
-    def _build_menus(self):
+    def _add_menus(self):
         mb = self.menuBar()
         f = mb.addMenu("&File")
         self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
@@ -236,7 +252,7 @@ class MainWindow(QMainWindow):
         if isinstance(st, QByteArray) and not st.isEmpty():
             self._layout_restored = self.restoreState(st)
         mode = s.value("map/colour_mode")
-        if mode:
+        if mode and colour_modes.get(str(mode)) is not None:
             self.state.set_colour_mode(str(mode))
 
     def save_settings(self):
@@ -250,51 +266,17 @@ class MainWindow(QMainWindow):
         self.save_settings()
         for runner in self.findChildren(JobRunner):
             runner.cancel(quiet=True)
-        from .workers import wait_for_jobs
-
         wait_for_jobs(3000)  # a job still writing into a closed window would crash on exit
         super().closeEvent(ev)
 
-    # --- questions (tests replace these methods so nothing blocks) -------------------------------
-    def show_error(self, title: str, text: str):
-        QMessageBox.warning(self, title, text)
-
-    def ask_trust_pickle(self, path: str) -> bool:
-        answer = QMessageBox.question(
-            self, "Load a Python pickle?",
-            f"{Path(path).name} is a gensim file saved with Python's pickle.\n\n"
-            "Loading a pickle runs code stored in the file. Only go on if you trust where "
-            "it came from.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
-
-    def ask_words_file(self, path: str) -> str | None:
-        QMessageBox.information(
-            self, "Which words?",
-            f"{Path(path).name} holds only the matrix. Choose the file with its words "
-            "(one per line, in row order).")
-        name, _ = QFileDialog.getOpenFileName(self, "Words file", str(Path(path).parent),
-                                              "Words (*.txt *.tsv *.json *.vocab);;All (*)")
-        return name or None
-
-    def ask_tensor(self, path: str, names: list[str]) -> str | None:
-        name, ok = QInputDialog.getItem(self, "Which tensor?",
-                                        f"{Path(path).name} holds several matrices. "
-                                        "Which one is the word embedding?", names, 0, False)
-        return name if ok else None
-
     # --- opening ---------------------------------------------------------------------------------
     def open_dialog(self):
-        start = str(Path(self.state.embedding.source.path).parent) if (
-            self.state.embedding is not None and self.state.embedding.source.path) else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open an embedding", start, OPEN_FILTER)
+        path = self.questions.file_to_open("Open an embedding", folder_of(self.state.embedding))
         if path:
             self.open_file(path)
 
     def open_sample(self):
-        import embedscope
-
-        self.open_file(str(embedscope.sample_path()))
+        self.open_file(str(sample_path()))
 
     def _fill_recent(self):
         self.recent_menu.clear()
@@ -313,35 +295,9 @@ class MainWindow(QMainWindow):
         if urls:
             self.open_file(urls[0])
 
-    def _questions(self, path, vocab, tensor):
-        """Ask what the file cannot tell: returns (vocab, tensor), or None to give up."""
-        from ..io.registry import detect_format
-
-        try:
-            rd = detect_format(path)
-        except (EmbedscopeError, OSError):
-            return vocab, tensor  # the load reports the problem with its own words
-        if rd.name in ("npy", "safetensors", "torch") and vocab is None:
-            from ..io.numpy_files import vocab_beside
-
-            if vocab_beside(Path(path)) is None:
-                vocab = self.ask_words_file(path)
-                if vocab is None:
-                    return None
-        return vocab, tensor
-
     def open_file(self, path, vocab=None, tensor=None, trust_pickle=False, ask=True):
         """Start loading `path` in the background; the current embedding stays until it is done."""
-        path = str(path)
-        if ask:
-            answers = self._questions(path, vocab, tensor)
-            if answers is None:
-                return
-            vocab, tensor = answers
-        self._pending = dict(path=path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle)
-        self.statusBar().showMessage(f"loading {Path(path).name}…")
-        self.loader.start(load_embedding, path, vocab=vocab, tensor=tensor,
-                          trust_pickle=trust_pickle, label=f"loading {Path(path).name}")
+        self.opener.open(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle, ask=ask)
 
     def _load_progress(self, done, total, message):
         if total:
@@ -349,7 +305,6 @@ class MainWindow(QMainWindow):
             self.load_bar.setValue(done)
 
     def _loaded(self, emb):
-        self._pending = None
         self.state.set_embedding(emb)
         if emb.source.path:
             app_settings.add_recent_file(emb.source.path)
@@ -358,47 +313,6 @@ class MainWindow(QMainWindow):
             + (" (from cache)" if emb.source.from_cache else ""), 8000)
         for w in emb.source.warnings[:1]:
             self.statusBar().showMessage(f"warning: {w}", 8000)
-
-    def _load_failed(self, exc):
-        pending, self._pending = self._pending, None
-        if isinstance(exc, PickleRefusedError) and pending and not pending["trust_pickle"]:
-            if self.ask_trust_pickle(pending["path"]):
-                pending["trust_pickle"] = True
-                self.open_file(**pending, ask=False)
-            return
-        if isinstance(exc, EmbeddingFormatError) and pending and pending["tensor"] is None:
-            names = self._tensor_choices(pending["path"])
-            if len(names) > 1:  # the reader could not tell which matrix holds the words
-                tensor = self.ask_tensor(pending["path"], names)
-                if tensor:
-                    pending["tensor"] = tensor
-                    self.open_file(**pending, ask=False)
-                return
-        name = Path(pending["path"]).name if pending else "the file"
-        if isinstance(exc, EmbeddingFormatError):
-            text = f"{name} could not be opened:\n\n{exc}"
-        elif isinstance(exc, (EmbedscopeError, OSError)):
-            text = f"{name} could not be opened:\n\n{exc}"
-        else:  # a bug, not the user's doing: say so plainly, keep the details at hand
-            text = (f"{name} could not be opened because of an internal error:\n\n"
-                    f"{type(exc).__name__}: {exc}")
-        self.statusBar().showMessage(f"could not open {name}", 8000)
-        self.show_error("Could not open the file", text)
-
-    @staticmethod
-    def _tensor_choices(path) -> list[str]:
-        """Names of the 2-D floating-point tensors of a safetensors file (else none)."""
-        try:
-            from ..io.checkpoint import read_safetensors_header
-
-            tensors = read_safetensors_header(path)[0]
-        except Exception:  # not a safetensors file, or unreadable: nothing to choose from
-            return []
-        return [t.name for t in tensors if len(t.shape) == 2 and t.is_float]
-
-    def _load_cancelled(self):
-        self._pending = None
-        self.statusBar().showMessage("loading cancelled", 5000)
 
     # --- status --------------------------------------------------------------------------------
     def _on_embedding(self, emb):
@@ -501,10 +415,9 @@ class MainWindow(QMainWindow):
     def about_text(self) -> str:
         import sys
 
-        import PySide6
-        import pyqtgraph
-
         import numpy
+        import pyqtgraph
+        import PySide6
         import scipy
 
         return (f"<h3>Embedscope {__version__}</h3>"

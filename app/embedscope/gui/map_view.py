@@ -2,9 +2,10 @@
 
 One `DotsItem` holds every point, filled once per projection with colours from a small
 palette (pyqtgraph's ScatterPlotItem keeps Python objects per point: ~1 s per 100,000 points
-on the UI thread, see gui/dots.py); the word under the mouse comes from a k-d tree (core.spatial), never a scan; picked,
-highlighted and selected words are small overlay items drawn on top, so changing them never
-restyles 400,000 points. Labels are capped so the map stays readable.
+on the UI thread, see gui/dots.py); the word under the mouse comes from a k-d tree
+(core.spatial), never a scan; picked, highlighted and selected words are small overlay items
+drawn on top, so changing them never restyles 400,000 points. Labels are capped so the map
+stays readable. The colours come from the registered colour modes (gui/colour_modes).
 """
 from __future__ import annotations
 
@@ -13,22 +14,30 @@ import os
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-import pyqtgraph as pg
-
+from ..core.clustering import cluster_rows
 from ..core.selection import polygon_mask, rect_mask
 from ..core.spatial import PointIndex
+from . import colour_modes
 from . import palette as pal
+from .colour_modes import MapPoints
 from .dots import DotsItem
+from .workers import JobRunner
 
 pg.setConfigOptions(useOpenGL=False, antialias=False)
 
-COLOUR_MODES = ["frequency rank", "vector norm", "cluster", "check finding", "search match",
-                "selection", "change (cosine to B)"]
 INLINE_INDEX = 50000   # maps up to this many points get their hover index at once
 LABEL_CAP = 150        # labels for picked/searched/neighbour words
 LANDMARKS = 30         # frequent words labelled in the current view, to orient the eye
@@ -94,9 +103,9 @@ class MapView(QWidget):
         self.index: PointIndex | None = None
         self.hover_row = -1
         self._cluster_labels = None   # (projection id, labels) once k-means has run
-        self._cluster_runner = None
-        from .workers import JobRunner
-
+        self._clustering = None       # projection id of the clustering in flight
+        self._cluster_runner = JobRunner("clusters", self)
+        self._cluster_runner.finished.connect(self._clusters_done)
         self._index_runner = JobRunner("hover index", self)
         self._index_runner.finished.connect(self._index_built)
         self._legend_entries: list[tuple[str, str]] = []
@@ -119,7 +128,7 @@ class MapView(QWidget):
         bar.addSpacing(12)
         bar.addWidget(QLabel("Colour by"))
         self.colour_box = QComboBox()
-        self.colour_box.addItems(COLOUR_MODES)
+        self.colour_box.addItems(colour_modes.labels())
         self.colour_box.currentTextChanged.connect(state.set_colour_mode)
         bar.addWidget(self.colour_box)
         fit = QToolButton(text="Fit", toolTip="Show the whole map (Home)")
@@ -156,7 +165,7 @@ class MapView(QWidget):
         self._labels: list[pg.TextItem] = []
         self._spare_labels: list[pg.TextItem] = []
         # The landmark labels' items are made ahead, a few per turn of the event loop once the
-        # window is up: making 30 of them when the first map arrived took ~50 ms at once.
+        # window is up: making all 30 when the first map arrives would stall the window ~50 ms.
         self._label_maker = QTimer(self, singleShot=True, interval=0)  # dies with the view
         self._label_maker.timeout.connect(self._make_label_items)
         self._label_maker.start()
@@ -185,11 +194,10 @@ class MapView(QWidget):
         state.picked_changed.connect(self._on_picked)
         state.centre_requested.connect(self.centre_on)
         state.colour_mode_changed.connect(self._on_colour_mode)
-        state.check_changed.connect(lambda _r: self.state.colour_mode == "check finding"
-                                    and self._recolour())
         state.embedding_changed.connect(self._on_embedding)
-        state.comparison_changed.connect(lambda _c: self.state.colour_mode.startswith("change")
-                                         and self._recolour())
+        followed = {s for label in colour_modes.labels() for s in colour_modes.get(label).follows}
+        for signal in sorted(followed):
+            getattr(state, signal).connect(lambda *_a, s=signal: self._state_changed(s))
         self.apply_theme()
         self._on_projection(None)
 
@@ -311,64 +319,15 @@ class MapView(QWidget):
 
     def colour_indices(self, mode):
         """(palette colours, index per point, legend [(colour, text)]) for a colour mode."""
-        emb, rows, n = self.state.embedding, self.rows, len(self.rows)
-        other = pal.OTHER_DARK if self._dark() else pal.OTHER_LIGHT
-        if mode == "frequency rank":
-            edges = [100, 1000, 10000, 100000]
-            idx = np.searchsorted(edges, rows, side="right")
-            names = ["top 100", "100 – 1k", "1k – 10k", "10k – 100k", "100k +"]
-            cols = pal.FREQUENCY
-            used = sorted(set(idx.tolist()))
-            return cols, idx, [(cols[i], names[i]) for i in used]
-        if mode == "vector norm":
-            norms = np.asarray(emb.norms)[rows]
-            qs = np.quantile(norms, [1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6]) if n else []
-            idx = np.searchsorted(qs, norms, side="right")
-            bounds = [float(norms.min()) if n else 0.0, *map(float, qs),
-                      float(norms.max()) if n else 0.0]
-            leg = [(pal.SEQUENTIAL[i], f"{bounds[i]:.2f} – {bounds[i + 1]:.2f}")
-                   for i in range(6)]
-            return pal.SEQUENTIAL, idx, leg
-        if mode == "cluster":
-            labels = self._clusters()
-            if labels is None:
-                return [other], np.zeros(n, dtype=np.int64), [(other, "computing clusters…")]
-            k = int(labels.max()) + 1 if n else 0
-            cols = pal.CATEGORICAL[:k]
-            return cols, labels, [(cols[i], f"cluster {i + 1}") for i in range(k)]
-        cols, legend = [other], []
-        idx = np.zeros(n, dtype=np.int64)
-        if mode == "check finding":
-            report = self.state.check_report
-            if report is None:
-                return cols, idx, [(other, "run the check to colour by finding")]
-            k = 0
-            for f in report.findings:
-                pos = self._positions(getattr(f, "rows", []) or [])
-                if len(pos) == 0 or k >= len(pal.CATEGORICAL) - 1:
-                    continue
-                k += 1
-                cols.append(pal.CATEGORICAL[(k + 1) % len(pal.CATEGORICAL)])
-                idx[pos] = k
-                legend.append((cols[-1], f"{f.code} ({len(pos):,} on map)"))
-            legend.append((other, "no finding" if k else "no finding on the map"))
-            return cols, idx, legend
-        if mode == "search match":
-            pos = self._positions(self.state.highlight_rows)
-            cols.append(pal.HIGHLIGHT)
-            idx[pos] = 1
-            what = self.state.highlight_kind or "search"
-            return cols, idx, [(pal.HIGHLIGHT, f"{what} ({len(pos):,})"), (other, "others")]
-        if mode == "selection":
-            pos = self._positions(self.state.selection.rows)
-            cols.append(pal.SELECTION)
-            idx[pos] = 1
-            return cols, idx, [(pal.SELECTION, f"selected ({len(pos):,})"), (other, "others")]
-        if mode == "change (cosine to B)":
-            from .docks.compare import change_colours
+        points = MapPoints(self.state, self.rows, self._positions,
+                           pal.OTHER_DARK if self._dark() else pal.OTHER_LIGHT, self._clusters)
+        return colour_modes.get(mode).colours(points)
 
-            return change_colours(self.state.comparison, rows, emb.rows, other)
-        raise ValueError(mode)
+    def _state_changed(self, signal: str):
+        """A state change some colour mode follows: redraw if it is the current one's."""
+        mode = colour_modes.get(self.state.colour_mode)
+        if mode is not None and signal in mode.follows:
+            self._recolour()
 
     def _recolour(self):
         if not len(self.rows) or self.state.embedding is None:
@@ -388,17 +347,15 @@ class MapView(QWidget):
         self.legend.show()
 
     def _clusters(self):
-        """k-means labels (k = 8) of the mapped words' unit vectors, computed off the UI thread."""
+        """Cluster of each point (core.clustering), computed off the UI thread: None until the
+        map's clusters are ready, then the map is coloured again."""
         key = id(self.state.projection)
         if self._cluster_labels is not None and self._cluster_labels[0] == key:
             return self._cluster_labels[1]
-        from .workers import JobRunner
-
-        if self._cluster_runner is None:
-            self._cluster_runner = JobRunner("clusters", self)
-            self._cluster_runner.finished.connect(self._clusters_done)
-        emb, rows = self.state.embedding, self.rows.copy()
-        self._cluster_runner.start(_kmeans, emb, rows, key=key, label="clustering")
+        if not (self._cluster_runner.busy and self._clustering == key):  # once per map
+            self._clustering = key
+            self._cluster_runner.start(_cluster_map, self.state.embedding, self.rows.copy(), key,
+                                       label="clustering")
         return None
 
     def _clusters_done(self, result):
@@ -421,13 +378,9 @@ class MapView(QWidget):
 
     def _on_selection(self):
         self._overlay(self.selection_item, self.state.selection.rows)
-        if self.state.colour_mode == "selection":
-            self._recolour()
 
     def _on_highlight(self):
         self._overlay(self.highlight_item, self.state.highlight_rows, cap=5000)
-        if self.state.colour_mode == "search match":
-            self._recolour()
         self._update_labels()
 
     def _on_picked(self, row):
@@ -529,7 +482,8 @@ class MapView(QWidget):
             if r in taken:
                 continue
             px, py = self.coords[pos]
-            cell = (int((px - x0) / (x1 - x0) * w / cell_w), int((py - y0) / (y1 - y0) * h / cell_h))
+            cell = (int((px - x0) / (x1 - x0) * w / cell_w),
+                    int((py - y0) / (y1 - y0) * h / cell_h))
             if cell in used:
                 continue
             used.add(cell)
@@ -572,7 +526,7 @@ class MapView(QWidget):
         row = self.row_at(p.x(), p.y())
         self.state.pick(row)
 
-    # --- selection shapes ----------------------------------------------------------------------------
+    # --- selection shapes ------------------------------------------------------------------------
     def show_shape(self, shape):
         if shape is None:
             self.shape_item.setData([], [])
@@ -599,7 +553,7 @@ class MapView(QWidget):
             return 0
         return self._apply_mask(rect_mask(self.coords, rect), how, "box")
 
-    # --- navigation ------------------------------------------------------------------------------------
+    # --- navigation ------------------------------------------------------------------------------
     def centre_on(self, row: int):
         pos = self._positions([row])
         if not len(pos):
@@ -660,18 +614,5 @@ def _build_index(coords, key, progress=None, should_stop=None):
     return key, PointIndex(coords)
 
 
-def _kmeans(emb, rows, key, progress=None, should_stop=None, k=8):
-    """k-means of the unit vectors of `rows` (a 20,000-row sample fits the centres)."""
-    from scipy.cluster.vq import kmeans2, vq
-
-    x = np.asarray(emb.unit_vectors[rows], dtype=np.float64)
-    rng = np.random.default_rng(0)
-    fit = x if len(x) <= 20000 else x[rng.choice(len(x), 20000, replace=False)]
-    if should_stop and should_stop():
-        from ..core.jobs import Cancelled
-
-        raise Cancelled()
-    k = max(1, min(k, len(fit)))
-    centres, _ = kmeans2(fit, k, minit="++", seed=0)
-    labels, _ = vq(x, centres)
-    return key, labels.astype(np.int64)
+def _cluster_map(emb, rows, key, progress=None, should_stop=None):
+    return key, cluster_rows(emb, rows, k=8, progress=progress, should_stop=should_stop)

@@ -24,6 +24,7 @@ from . import (
     word2vec_text,
 )
 from .formats import READERS, WRITERS, Reader, Writer, read_head
+from .model_folder import read_model_folder
 
 # In this order the tables list their formats: the CLI's choices, the export dialog's list, and,
 # when two sniffers are equally sure of a file, the reader that wins.
@@ -121,7 +122,16 @@ def load(
     if not path.exists():
         raise EmbeddingFormatError(path, None, "no such file")
     if path.is_dir():
-        raise EmbeddingFormatError(path, None, "is a folder, not a file", "an embedding file")
+        # A model folder (config.json, weights, tokenizer) is one source; its reader records
+        # path, format and size itself, since they are the folder's, not one file's.
+        if format is not None:
+            raise EmbeddingFormatError(path, None, "is a folder, not a file",
+                                       f"a file for --format {format}")
+        start = time.perf_counter()
+        emb = read_model_folder(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
+                                job=job, allow_mismatch=allow_mismatch)
+        emb.source.load_seconds = time.perf_counter() - start
+        return emb
     if vocab is not None and not Path(vocab).is_file():
         raise EmbeddingFormatError(vocab, None, "words file not found")
     if format is not None:

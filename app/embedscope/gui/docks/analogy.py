@@ -3,54 +3,46 @@
 from __future__ import annotations
 
 import re
-import sys
 
 from PySide6.QtCore import QStringListModel, Qt
-from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ...core.errors import EmbedscopeError
+from ...core.analogy import ExpressionError, analogy, parse_expression
+from ...core.evaluate import evaluate_analogies, evaluate_pairs, gensim_test_file
+from ...core.jobs import Job
 from ..workers import JobRunner
-from .common import ProgressRow, core_module, fill_table, make_table, note
+from .common import ProgressRow, fill_table, make_table, note
 
 TOKEN_AT_END = re.compile(r"[^\s+\-*]*$")
 
 
-def _analogy_module():
-    mod = core_module("analogy")
-    if mod is None:
-        raise EmbedscopeError("analogies need embedscope.core.analogy, "
-                              "which this build does not include")
-    return mod
-
-
 def solve(emb, expression, k, method, progress=None, should_stop=None):
-    return _analogy_module().analogy(emb, expression, k=k, method=method)
+    return analogy(emb, expression, k=k, method=method)
 
 
 def run_benchmarks(emb, progress=None, should_stop=None):
     """The analogy set (with per-section accuracy) and the word-pair similarity sets."""
-    mod = core_module("evaluate")
-    if mod is None:
-        raise EmbedscopeError("evaluation needs embedscope.core.evaluate, "
-                              "which this build does not include")
-    from ...core.jobs import Job
-
     job = Job(progress, should_stop)
-    analogies = mod.evaluate_analogies(emb, progress=job.sub(0.0, 0.9).progress,
-                                       should_stop=should_stop)
+    analogies = evaluate_analogies(emb, progress=job.sub(0.0, 0.9).progress,
+                                   should_stop=should_stop)
     job.step(900, 1000, "word-pair similarity")
     pairs = {}
     try:
         for name in ("wordsim353.tsv", "simlex999.txt"):  # the sets ship inside gensim
-            pairs[name] = mod.evaluate_pairs(emb, mod.gensim_test_file(name))
-    except Exception as exc:  # the analogy result still stands
+            pairs[name] = evaluate_pairs(emb, gensim_test_file(name))
+    except Exception as exc:  # noqa: BLE001 - the analogy result still stands
         pairs["error"] = str(exc)
     return analogies, pairs
-
-
-def _import_analogy(progress=None, should_stop=None):
-    return core_module("analogy")
 
 
 class ExpressionField(QLineEdit):
@@ -100,8 +92,6 @@ class AnalogyDock(QWidget):
         self.runner = JobRunner("analogy", self)
         self.runner.finished.connect(self._done)
         self.runner.failed.connect(lambda exc: self.status.setText(str(exc)))
-        self.warm_runner = JobRunner("import", self)
-        self.warm_runner.finished.connect(lambda _m: self._flag_unknown(self.field.text()))
         self.eval_runner = JobRunner("evaluate", self)
         self.eval_runner.finished.connect(self._evaluated)
         self.eval_runner.failed.connect(lambda exc: self.eval_status.setText(f"failed: {exc}"))
@@ -160,23 +150,14 @@ class AnalogyDock(QWidget):
             self.field.set_words(emb.words)
             self._flag_unknown(self.field.text())
 
-    def _warm(self):
-        """Import the analogy module on a worker: an import on the UI thread would wait for
-        any import a background job is doing (the import lock), freezing the window."""
-        if "embedscope.core.analogy" not in sys.modules and not self.warm_runner.busy:
-            self.warm_runner.start(_import_analogy, label="", background=True, priority=-2)
-
     def unknown_words(self, text) -> list[str] | None:
         """Words of the expression not in the vocabulary; None when it does not parse."""
         emb = self.state.embedding
-        mod = sys.modules.get("embedscope.core.analogy")
-        if mod is None:
-            self._warm()
-        if emb is None or mod is None or not text.strip():
+        if emb is None or not text.strip():
             return []
         try:
-            terms = mod.parse_expression(text)
-        except Exception:
+            terms = parse_expression(text)
+        except ExpressionError:
             return None
         return [w for _, w in terms if w not in emb.word_to_row]
 

@@ -7,30 +7,26 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QHBoxLayout, QPushButton, QTableWidgetItem, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPushButton,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ...core.errors import EmbedscopeError
+from ...core.check import check
+from ...core.shift import apply_shift
 from ..workers import JobRunner
-from .common import ProgressRow, core_module, make_table, note
+from .common import ProgressRow, make_table, note
 
 SEVERITY_COLOUR = {"error": "#c92a2a", "warning": "#e67700", "info": "#1971c2"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def run_check(emb, progress=None, should_stop=None):
-    mod = core_module("check")
-    if mod is None:
-        raise EmbedscopeError("the check needs embedscope.core.check, "
-                              "which this build does not include")
-    return mod.check(emb, progress=progress, should_stop=should_stop)
-
-
 def fix_shift(emb, offset, progress=None, should_stop=None):
-    mod = core_module("shift")
-    if mod is None:
-        raise EmbedscopeError("fixing a shift needs embedscope.core.shift")
-    return mod.apply_shift(emb, offset)
+    return apply_shift(emb, offset)
 
 
 class CheckDock(QWidget):
@@ -84,7 +80,7 @@ class CheckDock(QWidget):
         if emb is None:
             return
         self.summary.setText("Checking…")
-        self.runner.start(run_check, emb, label="checking", background=background)
+        self.runner.start(check, emb, label="checking", background=background)
 
     def findings(self):
         if self.report is None:

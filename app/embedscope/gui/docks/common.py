@@ -1,22 +1,18 @@
-"""Small pieces the docks share: a progress row with Cancel, a read-only table, core lookups."""
+"""Small pieces the docks share: a progress row with Cancel, a read-only table, a note."""
 from __future__ import annotations
 
-import importlib
-
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel,
-                               QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
-                               QWidget)
-
-
-def core_module(name: str):
-    """A core module by name, or None while it is not part of this build."""
-    try:
-        return importlib.import_module(f"embedscope.core.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"embedscope.core.{name}":
-            raise
-        return None
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 
 class ProgressRow(QWidget):

@@ -13,14 +13,26 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSpinBox, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ...core.errors import EmbedscopeError, EmbeddingFormatError, PickleRefusedError
+from ...core.compare import compare, side_by_side
+from ...io.registry import load
+from ..colour_modes import ColourMode, MapPoints, register
+from ..opening import FileOpener, folder_of
 from ..workers import JobRunner
 from .common import ProgressRow, make_table, note
 
-CHANGE_MODE = "change (cosine to B)"
 MOVERS_SHOWN = 200
 MOVERS_LABELLED = 25
 # Cosine bins for the map, from kept to moved most. Fixed edges, so a colour means the same
@@ -32,25 +44,27 @@ CHANGE_NAMES = ["cosine ≥ 0.95 (kept)", "0.8 – 0.95", "0.5 – 0.8", "0.2 �
                 "under 0.2 (moved most)"]
 
 
-def change_colours(comparison, rows, n_rows: int, other: str):
-    """Colour indices of the map's points by the per-word cosine between A and B:
-    (palette, index per point, legend). Index 0, grey `other`, is for rows not shared with B;
-    1 for kept words … 5 for those that moved most."""
-    rows = np.asarray(rows, dtype=np.int64)
+def change_colours(points: MapPoints):
+    """The map's points coloured by the per-word cosine between A and B: index 0, grey, for
+    rows not shared with B; 1 for kept words … 5 for those that moved most."""
+    comparison, other = points.state.comparison, points.other
     if comparison is None:
-        return [other], np.zeros(len(rows), dtype=np.int64), [
-            (other, "compare with a second embedding first (File > Compare with…)")]
-    cosine_of_row = np.full(n_rows, np.nan, dtype=np.float32)
+        return points.only_other("compare with a second embedding first (File > Compare with…)")
+    cosine_of_row = np.full(points.state.embedding.rows, np.nan, dtype=np.float32)
     cosine_of_row[comparison.rows_a] = comparison.cosine
-    cos = cosine_of_row[rows]
+    cos = cosine_of_row[points.rows]
     shared = ~np.isnan(cos)
-    idx = np.zeros(len(rows), dtype=np.int64)
+    idx = np.zeros(len(points.rows), dtype=np.int64)
     idx[shared] = len(CHANGE_COLOURS) - np.searchsorted(CHANGE_EDGES, cos[shared], side="right")
     counts = np.bincount(idx, minlength=len(CHANGE_COLOURS) + 1)
     legend = [(CHANGE_COLOURS[i - 1], f"{CHANGE_NAMES[i - 1]} ({counts[i]:,})")
               for i in range(len(CHANGE_COLOURS), 0, -1)]
     legend.append((other, f"not in B ({counts[0]:,})"))
     return [other] + CHANGE_COLOURS, idx, legend
+
+
+CHANGE_MODE = register(ColourMode("change (cosine to B)", change_colours,
+                                  follows=("comparison_changed",)))
 
 
 class ComparisonView:
@@ -60,19 +74,13 @@ class ComparisonView:
         self.comparison = comparison
         self.a, self.b = a, b
         self.seconds = seconds
-        self.index_of_word = {w: i for i, w in enumerate(comparison.shared)}
+        self.index_of_word = comparison.index_of_word
         self.shared_of_row = np.full(a.rows, -1, dtype=np.int64)
         self.shared_of_row[comparison.rows_a] = np.arange(len(comparison.shared))
-        # every row shared, in order (the usual case after fine-tuning): neighbour lookups can
-        # use the matrices as they are instead of copying 400,000 rows for each word
-        self.whole = tuple(len(r) == e.rows and np.array_equal(r, np.arange(e.rows))
-                           for r, e in ((comparison.rows_a, a), (comparison.rows_b, b)))
 
 
 def run_compare(a, b, align, k, sample, progress=None, should_stop=None):
     import time
-
-    from ...core.compare import compare
 
     t0 = time.perf_counter()
     c = compare(a, b, align=align, k=k, sample=sample or None, progress=progress,
@@ -81,24 +89,8 @@ def run_compare(a, b, align, k, sample, progress=None, should_stop=None):
 
 
 def neighbours_side_by_side(view, word, k, progress=None, should_stop=None):
-    """A word's k nearest shared words in A and in B, and which are in both."""
-    c, a, b = view.comparison, view.a, view.b
-    i = view.index_of_word[word]
-    lists = []
-    for emb, rows, whole in ((a, c.rows_a, view.whole[0]), (b, c.rows_b, view.whole[1])):
-        u = emb.unit_vectors
-        # only among shared words, as the overlap is
-        scores = u @ u[rows[i]] if whole else u[rows] @ u[rows[i]]
-        scores[i] = -np.inf
-        k_ = min(k, len(scores) - 1)
-        if k_ <= 0:
-            lists.append([])
-            continue
-        top = np.argpartition(-scores, k_ - 1)[:k_]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        lists.append([(c.shared[j], float(scores[j])) for j in top])
-    common = {w for w, _ in lists[0]} & {w for w, _ in lists[1]}
-    return word, lists[0], lists[1], common
+    """(word, its neighbours in A, in B, the words in both), as core.compare.side_by_side."""
+    return (word, *side_by_side(view.comparison, view.a, view.b, word, k))
 
 
 class _NumberItem(QTableWidgetItem):
@@ -118,10 +110,8 @@ class _NumberItem(QTableWidgetItem):
 
 def _load_other(path, vocab=None, tensor=None, trust_pickle=False, progress=None,
                 should_stop=None):
-    import embedscope
-
-    emb = embedscope.load(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
-                          progress=progress, should_stop=should_stop)
+    emb = load(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle, progress=progress,
+               should_stop=should_stop)
     emb.unit_vectors  # noqa: B018 - the comparison needs them; normalise off the UI thread
     return emb
 
@@ -129,24 +119,27 @@ def _load_other(path, vocab=None, tensor=None, trust_pickle=False, progress=None
 class CompareDock(QWidget):
     """Options, Run/Cancel, summary, movers, side-by-side neighbours.
 
-    `asker` (the main window) answers the questions an open can raise — the words file of a bare
-    matrix, which tensor, whether to trust a pickle — and shows errors; without one, errors go
-    to the dock's own note (tests and embedding the dock elsewhere)."""
+    `questions` (the window's) are asked when B is opened, as File > Open asks them: the words
+    file of a bare matrix, which tensor, whether to trust a pickle; errors are shown there too."""
 
     other_changed = Signal(object)  # the embedding B, or None
 
-    def __init__(self, state, parent=None, asker=None):
+    def __init__(self, state, questions, parent=None):
         super().__init__(parent)
         self.state = state
-        self.asker = asker
+        self.questions = questions
         self.other = None         # embedding B
         self.view = None          # ComparisonView of the current comparison
         self.movers = []
         self.neighbours = None    # (word, list_a, list_b, common) shown side by side
-        self._pending = None
         self.loader = JobRunner("load B", self)
-        self.loader.finished.connect(self._other_loaded)
-        self.loader.failed.connect(self._other_failed)
+        self.opener = FileOpener(self.loader, questions, _load_other, as_what="B",
+                                 error_title="Could not open the file to compare with")
+        self.opener.loading.connect(
+            lambda path: self.status.setText(f"opening {Path(path).name} as B…"))
+        self.opener.opened.connect(self._other_loaded)
+        self.opener.failed.connect(lambda _name, text: self.status.setText(text))
+        self.opener.declined.connect(lambda: self.status.setText("Opening B cancelled."))
         self.loader.cancelled.connect(lambda: self.status.setText("Opening B cancelled."))
         self.runner = JobRunner("compare", self)
         self.runner.finished.connect(self._compared)
@@ -190,7 +183,7 @@ class CompareDock(QWidget):
         self.run_button = QPushButton("Compare")
         self.run_button.clicked.connect(self.run)
         colour = QPushButton("Colour map by change")
-        colour.clicked.connect(lambda: self.state.set_colour_mode(CHANGE_MODE))
+        colour.clicked.connect(lambda: self.state.set_colour_mode(CHANGE_MODE.label))
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(colour)
@@ -258,62 +251,16 @@ class CompareDock(QWidget):
         self._update_enabled()
 
     # --- opening B ---------------------------------------------------------------------------
-    def _tell(self, title, text):
-        self.status.setText(text)
-        if self.asker is not None:
-            self.asker.show_error(title, text)
-
     def open_dialog(self):
-        from PySide6.QtWidgets import QFileDialog
-
-        from ..main_window import OPEN_FILTER
-
-        emb = self.state.embedding
-        start = str(Path(emb.source.path).parent) if emb is not None and emb.source.path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Compare with…", start, OPEN_FILTER)
+        path = self.questions.file_to_open("Compare with…", folder_of(self.state.embedding))
         if path:
             self.open_other(path)
 
     def open_other(self, path, vocab=None, tensor=None, trust_pickle=False, ask=True):
         """Load B in the background; A, and any comparison shown, stay until it is done."""
-        path = str(path)
-        if ask and self.asker is not None:
-            answers = self.asker._questions(path, vocab, tensor)
-            if answers is None:
-                return
-            vocab, tensor = answers
-        self._pending = dict(path=path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle)
-        self.status.setText(f"opening {Path(path).name} as B…")
-        self.loader.start(_load_other, path, vocab=vocab, tensor=tensor,
-                          trust_pickle=trust_pickle, label=f"opening {Path(path).name}")
-
-    def _other_failed(self, exc):
-        pending, self._pending = self._pending, None
-        asker = self.asker
-        if asker is not None and pending is not None:
-            if isinstance(exc, PickleRefusedError) and not pending["trust_pickle"]:
-                if asker.ask_trust_pickle(pending["path"]):
-                    self.open_other(**{**pending, "trust_pickle": True}, ask=False)
-                else:
-                    self.status.setText("Opening B cancelled.")
-                return
-            if isinstance(exc, EmbeddingFormatError) and pending["tensor"] is None:
-                names = asker._tensor_choices(pending["path"])
-                if len(names) > 1:
-                    tensor = asker.ask_tensor(pending["path"], names)
-                    if tensor:
-                        self.open_other(**{**pending, "tensor": tensor}, ask=False)
-                    return
-        name = Path(pending["path"]).name if pending else "the file"
-        if isinstance(exc, (EmbedscopeError, OSError)):
-            text = f"{name} could not be opened as B:\n\n{exc}"
-        else:  # a bug, not the user's doing
-            text = (f"{name} could not be opened as B because of an internal error:\n\n"
-                    f"{type(exc).__name__}: {exc}")
-        self._tell("Could not open the file to compare with", text)
+        self.opener.open(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle, ask=ask)
 
     def _other_loaded(self, emb):
-        self._pending = None
         self.other = emb
         name = Path(emb.source.path).name if emb.source.path else "in memory"
         self.b_label.setText(f"B: <b>{name}</b> ({emb.source.format}), "
@@ -406,7 +353,7 @@ class CompareDock(QWidget):
         """Words of the movers table, top to bottom as shown."""
         return [self.table.item(i, 1).text() for i in range(self.table.rowCount())]
 
-    # --- one word, side by side ---------------------------------------------------------------------
+    # --- one word, side by side -----------------------------------------------------------------
     def _table_word(self, r):
         item = self.table.item(r, 1) if r >= 0 else None
         if item is not None:

@@ -7,20 +7,23 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ...core.errors import EmbedscopeError
+from ...core.neighbours import nearest
 from ..workers import JobRunner
-from .common import core_module, fill_table, make_table, note
+from .common import fill_table, make_table, note
 
 
 def find_neighbours(emb, word, k, metric, progress=None, should_stop=None):
-    mod = core_module("neighbours")
-    if mod is None:
-        raise EmbedscopeError("neighbours need embedscope.core.neighbours, "
-                              "which this build does not include")
-    return word, mod.nearest(emb, word, k=k, metric=metric)
+    return word, nearest(emb, word, k=k, metric=metric)
 
 
 class NeighboursDock(QWidget):

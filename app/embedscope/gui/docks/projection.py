@@ -5,10 +5,6 @@ word axes run on request, off the UI thread (cached maps come back at once).
 """
 from __future__ import annotations
 
-import time
-from types import SimpleNamespace
-
-import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,57 +20,30 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.errors import EmbedscopeError
-from ...core.jobs import Job
+from ...core.projection import last_projection, project
 from ...core.projection_worker import umap_prepared
 from ..workers import JobRunner
-from .common import ProgressRow, core_module, note
+from .common import ProgressRow, note
 
 METHODS = [("PCA", "pca"), ("UMAP", "umap"), ("t-SNE", "tsne"), ("Word axes", "axes")]
 POINTS = ["most frequent words", "the selection", "all words"]
 
 
-def plain_pca(emb, rows, progress=None, should_stop=None):
-    """PCA to 2-D by an SVD of the centred rows; the stand-in when core.projection is absent."""
-    job = Job(progress, should_stop)
-    start = time.perf_counter()
-    x = np.asarray(emb.vectors[rows], dtype=np.float64)
-    job.step(1, 3, "centring")
-    x -= x.mean(axis=0)
-    _, s, vt = np.linalg.svd(x, full_matrices=False)
-    job.step(2, 3, "projecting")
-    coords = (x @ vt[:2].T).astype(np.float32)
-    var = s ** 2 / max((s ** 2).sum(), 1e-12)
-    return SimpleNamespace(coords=coords, rows=np.asarray(rows, dtype=np.int64), method="pca",
-                           params={}, quality=None, explained_variance=var[:2].tolist(),
-                           seconds=time.perf_counter() - start, from_cache=False)
-
-
 def compute_map(emb, method="pca", rows=None, limit=10000, params=None, seed=0, axes=None,
                 progress=None, should_stop=None):
-    """A 2-D map through core.projection.project, or a plain PCA when that is not built in."""
-    mod = core_module("projection")
-    if mod is not None:
-        return mod.project(emb, method=method, rows=rows, limit=limit, params=params or {},
-                           seed=seed, axes=axes, progress=progress, should_stop=should_stop)
-    if method != "pca":
-        raise EmbedscopeError(f"{method} maps need embedscope.core.projection, "
-                              "which this build does not include")
-    if rows is None:
-        rows = np.arange(min(emb.rows, limit or emb.rows))
-    return plain_pca(emb, np.asarray(rows), progress, should_stop)
+    return project(emb, method=method, rows=rows, limit=limit, params=params or {}, seed=seed,
+                   axes=axes, progress=progress, should_stop=should_stop)
 
 
 def first_map(emb, progress=None, should_stop=None):
     """The map a newly opened file shows: its last map from the cache, else a PCA of its
     10,000 most frequent words."""
-    mod = core_module("projection")
-    if mod is not None:
-        try:
-            last = mod.last_projection(emb)
-        except Exception:  # noqa: BLE001 - a damaged cache entry never stops the file opening
-            last = None
-        if last is not None:
-            return last
+    try:
+        last = last_projection(emb)
+    except Exception:  # noqa: BLE001 - a damaged cache entry never stops the file from opening
+        last = None
+    if last is not None:
+        return last
     return compute_map(emb, "pca", limit=10000, progress=progress, should_stop=should_stop)
 
 

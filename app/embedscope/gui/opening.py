@@ -1,0 +1,164 @@
+"""Opening an embedding file from the window: the questions a file may raise (its words file,
+which tensor, whether to trust a pickle), the load in the background, the retry after an answer.
+
+File > Open and the compare dock's "Open B…" both go through a `FileOpener`, with the same
+`Questions`, so a file opens the same way wherever it is asked for.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from ..core.errors import EmbeddingFormatError, EmbedscopeError, PickleRefusedError
+from ..io.checkpoint import read_safetensors_header
+from ..io.numpy_files import vocab_beside
+from ..io.registry import detect_format, open_file_filter
+
+# Formats that hold only the matrix: without a words file beside them, the user is asked.
+MATRIX_ONLY = ("npy", "safetensors", "torch")
+
+
+def folder_of(emb) -> str:
+    """Where an Open dialog starts: the folder of the open embedding's file, if it has one."""
+    return str(Path(emb.source.path).parent) if emb is not None and emb.source.path else ""
+
+
+def tensor_choices(path) -> list[str]:
+    """Names of the 2-D floating-point tensors of a safetensors file (else none)."""
+    try:
+        tensors = read_safetensors_header(path)[0]
+    except Exception:  # noqa: BLE001 - not a safetensors file, or unreadable: no choice
+        return []
+    return [t.name for t in tensors if len(t.shape) == 2 and t.is_float]
+
+
+class Questions:
+    """What opening a file may ask the user, as dialogs over `parent` (tests replace these
+    methods so nothing blocks)."""
+
+    def __init__(self, parent):
+        self.parent = parent
+
+    def file_to_open(self, title: str, start: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self.parent, title, start, open_file_filter())
+        return path or None
+
+    def show_error(self, title: str, text: str):
+        QMessageBox.warning(self.parent, title, text)
+
+    def ask_trust_pickle(self, path: str) -> bool:
+        answer = QMessageBox.question(
+            self.parent, "Load a Python pickle?",
+            f"{Path(path).name} is a gensim file saved with Python's pickle.\n\n"
+            "Loading a pickle runs code stored in the file. Only go on if you trust where "
+            "it came from.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def ask_words_file(self, path: str) -> str | None:
+        QMessageBox.information(
+            self.parent, "Which words?",
+            f"{Path(path).name} holds only the matrix. Choose the file with its words "
+            "(one per line, in row order).")
+        name, _ = QFileDialog.getOpenFileName(self.parent, "Words file", str(Path(path).parent),
+                                              "Words (*.txt *.tsv *.json *.vocab);;All (*)")
+        return name or None
+
+    def ask_tensor(self, path: str, names: list[str]) -> str | None:
+        name, ok = QInputDialog.getItem(self.parent, "Which tensor?",
+                                        f"{Path(path).name} holds several matrices. "
+                                        "Which one is the word embedding?", names, 0, False)
+        return name if ok else None
+
+
+class FileOpener(QObject):
+    """Opens embedding files through one JobRunner: asks first what the file cannot tell, loads
+    it with `load` off the UI thread, and after a refused pickle or an ambiguous checkpoint asks
+    and tries again. Nothing the caller shows changes until `opened`.
+
+    `as_what` names the role of the file in messages ("B": "x.npy could not be opened as B")."""
+
+    loading = Signal(str)       # the path, each time a load starts (a retry included)
+    opened = Signal(object)     # the Embedding
+    failed = Signal(str, str)   # the file's name, and the message the user was shown
+    declined = Signal()         # the user answered a question with no: nothing is opened
+
+    def __init__(self, runner, questions: Questions, load, as_what: str = "",
+                 error_title: str = "Could not open the file"):
+        super().__init__(runner)
+        self.runner = runner
+        self.questions = questions
+        self.load = load  # load(path, vocab=, tensor=, trust_pickle=, progress=, should_stop=)
+        self.as_what = as_what
+        self.error_title = error_title
+        self._pending = None  # the arguments of the load in flight, to retry after a question
+        runner.finished.connect(self._loaded)
+        runner.failed.connect(self._failed)
+        runner.cancelled.connect(self._cancelled)
+
+    def open(self, path, vocab=None, tensor=None, trust_pickle=False, ask=True):
+        """Start loading `path` in the background; `ask=False` skips the questions asked before
+        loading (the words file of a bare matrix)."""
+        path = str(path)
+        if ask and vocab is None:
+            vocab = self._words_file_if_needed(path)
+            if vocab is False:
+                self.declined.emit()
+                return
+        self._pending = dict(path=path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle)
+        self.loading.emit(path)
+        name = Path(path).name
+        self.runner.start(self.load, path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
+                          label=f"opening {name}" + (f" as {self.as_what}" if self.as_what else ""))
+
+    def _words_file_if_needed(self, path: str):
+        """The words file to load a bare matrix with: None when the file needs none or has one
+        beside it, the user's choice otherwise, False when the user chose none."""
+        try:
+            rd = detect_format(path)
+        except (EmbedscopeError, OSError):
+            return None  # the load reports the problem with its own words
+        if rd.name in MATRIX_ONLY and vocab_beside(Path(path)) is None:
+            return self.questions.ask_words_file(path) or False
+        return None
+
+    def _loaded(self, emb):
+        self._pending = None
+        self.opened.emit(emb)
+
+    def _cancelled(self):
+        self._pending = None
+
+    def _retry(self, pending, **changes):
+        self.open(**{**pending, **changes}, ask=False)
+
+    def _failed(self, exc):
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            path = pending["path"]
+            if isinstance(exc, PickleRefusedError) and not pending["trust_pickle"]:
+                if self.questions.ask_trust_pickle(path):
+                    self._retry(pending, trust_pickle=True)
+                else:
+                    self.declined.emit()
+                return
+            if isinstance(exc, EmbeddingFormatError) and pending["tensor"] is None:
+                names = tensor_choices(path)
+                if len(names) > 1:  # the reader could not tell which matrix holds the words
+                    tensor = self.questions.ask_tensor(path, names)
+                    if tensor:
+                        self._retry(pending, tensor=tensor)
+                    else:
+                        self.declined.emit()
+                    return
+        name = Path(pending["path"]).name if pending else "the file"
+        role = f" as {self.as_what}" if self.as_what else ""
+        if isinstance(exc, (EmbedscopeError, OSError)):
+            text = f"{name} could not be opened{role}:\n\n{exc}"
+        else:  # a bug, not the user's doing: say so plainly, keep the details at hand
+            text = (f"{name} could not be opened{role} because of an internal error:\n\n"
+                    f"{type(exc).__name__}: {exc}")
+        self.failed.emit(name, text)
+        self.questions.show_error(self.error_title, text)

@@ -1,0 +1,44 @@
+"""Clusters for the map's colours: k-means of the words' directions."""
+import numpy as np
+import pytest
+
+from embedscope.core.clustering import cluster_rows
+from embedscope.core.embedding import Embedding
+from embedscope.core.jobs import Cancelled
+
+pytest.importorskip("sklearn")
+
+
+def test_words_in_separate_directions_fall_into_separate_clusters():
+    rng = np.random.default_rng(0)
+    centres = np.eye(6, dtype=np.float32)[:3] * 5
+    vectors = np.repeat(centres, 40, axis=0) + rng.normal(0, 0.3, (120, 6)).astype(np.float32)
+    # scale does not matter, direction does: a long and a short copy of a vector group together
+    vectors[::2] *= 7
+    emb = Embedding([f"w{i}" for i in range(120)], vectors)
+    labels = cluster_rows(emb, np.arange(120), k=3)
+    assert labels.shape == (120,) and labels.dtype == np.int64
+    groups = [set(labels[g * 40:(g + 1) * 40].tolist()) for g in range(3)]
+    assert all(len(g) == 1 for g in groups) and len(set().union(*groups)) == 3
+
+
+def test_the_sample_gets_k_clusters_the_same_each_time(sample):
+    rows = np.arange(0, 20000, 2)
+    seen = []
+    a = cluster_rows(sample, rows, k=8, fit_sample=4000,
+                     progress=lambda d, t, m="": seen.append((d, t)))
+    b = cluster_rows(sample, rows, k=8, fit_sample=4000)
+    assert len(a) == len(rows) and set(a.tolist()) == set(range(8))
+    assert np.array_equal(a, b)
+    assert seen[-1] == (1000, 1000)
+
+
+def test_more_clusters_than_words_and_no_words():
+    emb = Embedding(["a", "b", "c"], np.eye(3, dtype=np.float32))
+    assert sorted(cluster_rows(emb, [0, 1, 2], k=8).tolist()) == [0, 1, 2]
+    assert cluster_rows(emb, [], k=8).shape == (0,)
+
+
+def test_clustering_stops_when_asked(sample):
+    with pytest.raises(Cancelled):
+        cluster_rows(sample, np.arange(5000), should_stop=lambda: True)
