@@ -141,19 +141,24 @@ def default_pairs_path() -> str:
     return gensim_test_file("wordsim353.tsv")
 
 
-def _vocabulary(emb: Embedding, restrict: int | None, case_insensitive: bool):
-    """Key → first row among the first `restrict` rows (gensim's ok_vocab), and for keys that
-    several rows share (case variants), the later rows."""
+def _vocabulary(emb: Embedding, restrict: int | None, case_insensitive: bool, needed):
+    """For the keys in `needed` (the words a benchmark file uses, upper-cased unless
+    case-sensitive): key → first row among the first `restrict` rows (gensim's ok_vocab), and
+    for keys that several rows share (case variants), the later rows. Keys outside the
+    vocabulary are absent. Only the file's keys are kept: one pass over the rows, no
+    dictionary of the whole vocabulary."""
     n = emb.rows if not restrict else min(int(restrict), emb.rows)
     words = emb.words[:n]
-    keys = _upper_keys(words) if case_insensitive else list(words)
-    # first row wins: built backwards so earlier rows overwrite later ones (C-level, fast)
-    ok: dict[str, int] = dict(zip(reversed(keys), range(n - 1, -1, -1)))
+    keys = _upper_keys(words) if case_insensitive else words
+    needed = set(needed)
+    ok: dict[str, int] = {}
     extra: dict[str, list[int]] = {}
-    if len(ok) < n:  # some keys have several rows (case variants, duplicates)
-        for i, key in enumerate(keys):
-            if ok[key] != i:
+    for i, key in enumerate(keys):
+        if key in needed:
+            if key in ok:
                 extra.setdefault(key, []).append(i)
+            else:
+                ok[key] = i
     return n, ok, extra
 
 
@@ -263,7 +268,10 @@ def evaluate_analogies(
     start = time.perf_counter()
     job = Job(progress, should_stop)
     path = str(path) if path is not None else default_analogies_path()
-    n, ok, extra = _vocabulary(emb, restrict, case_insensitive)
+    lines = _read_lines(path)
+    needed = {p.upper() if case_insensitive else p
+              for line in lines if not line.startswith(": ") for p in line.split()}
+    n, ok, extra = _vocabulary(emb, restrict, case_insensitive, needed)
 
     section_names: list[str] = []
     q_section: list[int] = []
@@ -271,7 +279,7 @@ def evaluate_analogies(
     q_words: list[tuple[str, str, str, str]] = []
     q_keys: list[tuple[str, str, str, str]] = []
     questions = skipped = 0
-    for line_no, line in enumerate(_read_lines(path)):
+    for line_no, line in enumerate(lines):
         if line.startswith(": "):
             section_names.append(line.lstrip(": ").strip())
             continue
@@ -492,7 +500,11 @@ def evaluate_pairs(
     from scipy.linalg.blas import dnrm2
 
     path = str(path) if path is not None else default_pairs_path()
-    _, ok, _ = _vocabulary(emb, restrict, case_insensitive)
+    lines = _read_lines(path)
+    needed = {w.upper() if case_insensitive else w
+              for line in lines if line and not line.startswith("#")
+              for w in line.split(delimiter)[:2]}
+    _, ok, _ = _vocabulary(emb, restrict, case_insensitive, needed)
 
     def unitvec(v):  # gensim's matutils.unitvec on a float32 row
         length = dnrm2(v)
@@ -501,7 +513,7 @@ def evaluate_pairs(
     gold: list[float] = []
     model: list[float] = []
     oov = 0
-    for line in _read_lines(path):
+    for line in lines:
         if not line or line.startswith("#"):
             continue
         try:
