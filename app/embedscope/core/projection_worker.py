@@ -8,7 +8,7 @@ cores); the worker has numba cache all of them (`_cache_umap_code`) in NUMBA_CAC
 user's cache folder), so only the first UMAP ever on a machine pays it — announced as
 "preparing" (`umap_prepared`) — and later processes load the compiled code in seconds.
 pynndescent's neighbour search is the part numba cannot keep ("dynamic globals"), so for
-maps up to a few tens of thousands of points UMAP is handed the exact neighbours instead
+maps of up to 20,000 points UMAP is handed the exact neighbours instead
 (`exact_neighbours`, one blocked product, umap-learn's `precomputed_knn`): the same graph
 it approximates, without that compile.
 
@@ -418,9 +418,10 @@ def _cache_umap_code() -> None:
     numba.jit = caching(numba.jit)
 
 
-# Exact neighbours cost points² × dimensions multiply-adds: up to this many (5,000 × 50d is a
-# thousandth of it, 50,000 × 50d about a second) they are quicker than pynndescent's compile.
-_EXACT_KNN_WORK = 2.5e11
+# Exact neighbours cost a product and a partial sort of points² scores: up to this many
+# points (a few seconds) they are quicker than compiling pynndescent's search; beyond, its
+# approximate search is the quicker even with the compile.
+_EXACT_KNN_MAX_POINTS = 20_000
 _EXACT_KNN_METRICS = ("cosine", "euclidean")
 
 
@@ -471,8 +472,7 @@ def _fit_umap(data, params, seed, report, marker):
     report.send(50, 1000, "UMAP: finding nearest neighbours", force=True)
     k = int(params["n_neighbors"])
     knn = (None, None, None)
-    n, dim = data.shape
-    if params["metric"] in _EXACT_KNN_METRICS and float(n) * n * dim <= _EXACT_KNN_WORK:
+    if params["metric"] in _EXACT_KNN_METRICS and len(data) <= _EXACT_KNN_MAX_POINTS:
         indices, distances = exact_neighbours(data, k, params["metric"])
         knn = (indices, distances, None)  # no search index: the map is not extended later
     model = umap.UMAP(
