@@ -4,9 +4,10 @@ umap-learn and openTSNE run long calls that cannot be interrupted from inside. T
 worker process started with the "spawn" method (forking after Qt has started threads is
 unsafe); cancel terminates that process. umap-learn marks few of its numba functions for
 numba's on-disk cache, so every new process compiled them afresh (about a minute on two
-cores); the worker has numba cache all of them (`_cache_umap_code`) in NUMBA_CACHE_DIR (the
-user's cache folder), so only the first UMAP ever on a machine pays it — announced as
-"preparing" (`umap_prepared`) — and later processes load the compiled code in seconds.
+cores); the worker has numba cache all of them (core/compiled.py's `cache_library_code`) in
+NUMBA_CACHE_DIR (the user's cache folder), so only the first UMAP ever on a machine pays it —
+announced as "preparing" (`umap_prepared`) — and later processes load the compiled code in
+seconds.
 pynndescent's neighbour search is the part numba cannot keep ("dynamic globals"), so for
 maps of up to 20,000 points UMAP is handed the exact neighbours instead
 (`exact_neighbours`, one blocked product, umap-learn's `precomputed_knn`): the same graph
@@ -38,6 +39,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from .compiled import cache_library_code
 from .jobs import Job
 from .projection_result import ProjectionError
 
@@ -384,38 +386,8 @@ def _fit(method: str, data: np.ndarray, params: dict, seed, report: _Report,
     raise ValueError(f"unknown method {method}")
 
 
+# Packages whose numba functions the worker has numba cache on disk (core/compiled.py).
 _CACHED_LIBRARIES = ("umap", "pynndescent")
-
-
-def _cache_umap_code() -> None:
-    """Have numba keep on disk every function umap-learn and pynndescent compile, not only the
-    few they mark `cache=True`. Their decorators run at import, so this comes first; it wraps
-    `numba.njit` and `numba.jit` (which both libraries call as attributes of `numba`) in
-    this worker process only."""
-    import inspect
-
-    import numba
-
-    if getattr(numba.njit, "caches_libraries", False):
-        return
-
-    def with_cache(func, options):
-        module = getattr(func, "__module__", "") or ""
-        if "cache" not in options and module.split(".")[0] in _CACHED_LIBRARIES:
-            return {**options, "cache": True}
-        return options
-
-    def caching(decorator):
-        def decorate(*args, **options):
-            if args and inspect.isfunction(args[0]):  # @numba.njit without arguments
-                return decorator(*args, **with_cache(args[0], options))
-            return lambda func: decorator(*args, **with_cache(func, options))(func)
-
-        decorate.caches_libraries = True
-        return decorate
-
-    numba.njit = caching(numba.njit)
-    numba.jit = caching(numba.jit)
 
 
 # Exact neighbours cost a product and a partial sort of points² scores: up to this many
@@ -461,7 +433,7 @@ def _fit_umap(data, params, seed, report, marker):
     report.send(0, 1000, "UMAP: loading umap-learn", force=True)
     import threading
 
-    _cache_umap_code()
+    cache_library_code(_CACHED_LIBRARIES)
     import tqdm
     import umap
 
