@@ -221,7 +221,7 @@ def bench_umap(env, runs: int) -> None:
         if done.returncode != 0:
             raise SystemExit(done.stderr)
         summary = json.loads(done.stdout)
-        note = "preparing" in done.stderr
+        note = "prepares umap-learn" in done.stderr
         figures.append((wall - base, summary["quality"]))
         print(f"  UMAP run {i + 1}: {wall - base:6.1f} s beyond the load, quality "
               f"{summary['quality']:.3f}{'  (said it was preparing)' if note else ''}",
