@@ -141,7 +141,8 @@ def mb(n: float) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--big", action="store_true", help="also the 2,000,000 × 300 binary (~5 GB disk)")
+    ap.add_argument("--big", action="store_true",
+                    help="also the 2,000,000 × 300 binary (~5 GB disk)")
     ap.add_argument("--no-big-gensim", action="store_true",
                     help="with --big, skip gensim on the big file (it takes minutes)")
     args = ap.parse_args()
@@ -183,7 +184,8 @@ def main() -> int:
     if args.big:
         build_big_binary()
         matrix = 2_000_000 * 300 * 4
-        print(f"\n2,000,000 × 300 word2vec binary ({mb(BIG_BIN.stat().st_size)}; matrix {mb(matrix)})")
+        size = mb(BIG_BIN.stat().st_size)
+        print(f"\n2,000,000 × 300 word2vec binary ({size}; matrix {mb(matrix)})")
         ours = run_child("embedscope", BIG_BIN, True, cache, digest=False)
         ratio = ours["maxrss"] / matrix
         print(f"embedscope  {ours['load']:.1f} s wall, {ours['cpu']:.1f} s CPU, peak RSS "

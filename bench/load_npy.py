@@ -6,8 +6,8 @@ with peak memory far below the matrix's 2.4 GB. The peers, run in the same invoc
 - gensim opening the same data from its own memory-mapped save format
   (`KeyedVectors.load(path, mmap="r")`: the words unpickled, the matrix mapped).
 Each side runs in a fresh Python process (imports done before the clock starts) so its peak
-memory is its own; the best of three runs per side is shown. The data is generated once into bench/data/npy2m/ (gitignored, ~4.9 GB with
-gensim's copy) and reused.
+memory is its own; the best of three runs per side is shown. The data is generated once into
+bench/data/npy2m/ (gitignored, ~4.9 GB with gensim's copy) and reused.
 
     .venv/bin/python bench/load_npy.py
 """

@@ -142,7 +142,7 @@ def main() -> int:
     print("\n" + "=" * 100)
     print(f"{'method':<6} {'points':>8} {'×Projector':>10} {'ours s':>8} {'s/10k':>7} "
           f"{'plain s':>8} {'ours/plain':>10} {'quality':>8} {'plain q':>8} {'target':>14}")
-    for method, n, t, timings, q, t_peer, q_peer in rows_out:
+    for method, n, t, _timings, q, t_peer, q_peer in rows_out:
         limit = PROJECTOR_LIMITS[method]
         tn, tt = TARGETS[method]
         target = ""
@@ -153,7 +153,7 @@ def main() -> int:
               f"{(f'{t / t_peer:.2f}' if t_peer else '-'):>10} {q:>8.3f} "
               f"{(f'{q_peer:.3f}' if q_peer is not None else '-'):>8} {target:>14}")
     print("\nwarm-up (first projection in a new worker: imports + numba compile):")
-    for label, (w, t) in warm.items():
+    for label, (w, _t) in warm.items():
         print(f"  {label:<13} UMAP {w['umap']:6.1f} s   t-SNE {w['tsne']:6.1f} s")
     for method, t in peer_warm.items():
         print(f"  plain {method} in this process, first call on 4,200 points: {t:.1f} s")

@@ -5,9 +5,10 @@
 Each run is a fresh process (`python -m embedscope`, which opens the bundled sample) with
 EMBEDSCOPE_STARTUP_PROBE=1: once the event loop has shown the window, the app prints the
 clock time and which heavy libraries were imported, then quits; the time to the window is
-that minus the moment this script launched the process (interpreter start included). The peer is the floor any PySide6 + pyqtgraph app pays: a process that imports
-both, shows an empty PlotWidget and quits the same way. Target (issue 7): ≤ 1.5 s, and none
-of umap, numba, sklearn, openTSNE, gensim, torch imported at startup.
+that minus the moment this script launched the process (interpreter start included). The
+peer is the floor any PySide6 + pyqtgraph app pays: a process that imports both, shows an
+empty PlotWidget and quits the same way. Target (issue 7): ≤ 1.5 s, and none of umap, numba,
+sklearn, openTSNE, gensim, torch imported at startup.
 """
 from __future__ import annotations
 

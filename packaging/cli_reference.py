@@ -186,7 +186,8 @@ def generate(parser: argparse.ArgumentParser | None = None, heading: str = "###"
                     "`embedscope` alone opens the window on the bundled sample; "
                     "`embedscope FILE` opens FILE.", "", "```text", window, "```"]
         for name, sub, help_ in subs:
-            out += ["", f"{heading} embedscope {name}", "", _text(f"{help_[:1].upper()}{help_[1:]}."), "",
+            sentence = _text(f"{help_[:1].upper()}{help_[1:]}.")
+            out += ["", f"{heading} embedscope {name}", "", sentence, "",
                     "```text", sub.format_usage().strip(), "```", ""]
             table = _arguments_table(sub)
             if table:

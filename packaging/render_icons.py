@@ -86,7 +86,8 @@ def main(argv=None) -> int:
     (args.out / "embedscope.png").write_bytes(pngs[256])  # what the window sets by default
     (args.out / "embedscope.ico").write_bytes(ico_bytes({s: pngs[s] for s in ICO_SIZES}))
     (args.out / "embedscope.icns").write_bytes(icns_bytes(pngs))
-    print(f"wrote {len(pngs)} PNGs, embedscope.png, embedscope.ico and embedscope.icns to {args.out}")
+    print(f"wrote {len(pngs)} PNGs, embedscope.png, embedscope.ico and embedscope.icns "
+          f"to {args.out}")
     return 0
 
 

@@ -2,10 +2,12 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/screenshots.py docs/screenshots
 
-States: the map, neighbours, an analogy with the benchmark evaluation, a check report (of a
+States: the map, neighbours, a word brought onto the map with its neighbourhood, named
+clusters, the density view, an analogy with the benchmark evaluation, a check report (of a
 copy of the sample whose words file was deliberately shifted by one line), a lasso selection,
-the export dialog, and a comparison with a "fine-tuned" copy. Settings and caches go to a
-temporary folder.
+the export dialog, a comparison with a "fine-tuned" copy, and a words file three lines short:
+the banner over the map, the Check panel with its fix, and the map after the fix. Settings and
+caches go to a temporary folder.
 """
 from __future__ import annotations
 
@@ -71,6 +73,30 @@ def main(argv=None) -> int:
     wait(app, lambda: len(nb.results) > 0 and not nb.runner.busy, settle=0.6)
     save(w, out, "neighbours")
 
+    # 2b. a word that is not on the map (frog is word 12,260 of a 10,000-word map), brought
+    # onto it with its neighbourhood; its neighbours labelled around it
+    mv = w.map_view
+    w.search.field.setText("frog")
+    w.search.search()
+    save(w, out, "map-around-offer")
+    w.search.around.click()
+    frog = st.embedding.row("frog")
+    wait(app, lambda: st.picked == frog and mv.pos_of_row[frog] >= 0 and not nb.runner.busy
+         and st.highlight_kind == "neighbours", timeout=120, settle=0.6)
+    save(w, out, "map-around")
+
+    # 2c. named clusters over the whole map, then the density view
+    mv.fit()
+    mv.clusters_button.setChecked(True)
+    wait(app, lambda: len(mv._cluster_names) > 0, timeout=120, settle=0.6)
+    save(w, out, "clusters")
+    mv.density_button.setChecked(True)
+    wait(app, lambda: True, settle=0.5)
+    save(w, out, "density")
+    mv.density_button.setChecked(False)
+    mv.clusters_button.setChecked(False)
+    w.search.field.clear()
+
     # 3. an analogy, and the benchmark evaluation
     an = w.panels["analogy"]
     w.docks["analogy"].raise_()
@@ -82,7 +108,6 @@ def main(argv=None) -> int:
     save(w, out, "analogy")
 
     # 4. a lasso selection, coloured on the map
-    mv = w.map_view
     mv.fit()
     lo, hi = np.percentile(mv.coords, [55, 80], axis=0)
     c, r = (lo + hi) / 2, (hi - lo) / 2
@@ -167,6 +192,29 @@ def main(argv=None) -> int:
     st.pick(st.embedding.row("paris"))
     wait(app, lambda: not nb.runner.busy and nb.field.text() == "paris", settle=0.6)
     save(w, out, "check")
+
+    # 8. a words file three lines short: the banner, the check panel with its fix, the map
+    # after the fix
+    short = Path(_tmp) / "glove-short"
+    short.mkdir()
+    np.save(short / "vectors.npy", np.asarray(src.vectors[:20000]))
+    (short / "vocab.txt").write_text("".join(w_ + "\n" for w_ in src.words[:20000 - 3]),
+                                     encoding="utf-8")
+    st.set_colour_mode("frequency rank")
+    w.open_file(str(short / "vectors.npy"))
+    wait(app, lambda: st.embedding is not None and st.embedding.source.path is not None
+         and "glove-short" in st.embedding.source.path and st.check_report is not None
+         and st.projection is not None, timeout=120)
+    w.docks["check"].raise_()
+    w.resizeDocks([w.docks["neighbours"], w.docks["check"]], [330, 520], Qt.Orientation.Vertical)
+    wait(app, lambda: True, settle=0.6)
+    save(w, out, "pairing-banner")
+    save(w.docks["check"], out, "pairing-check-fixes")
+    unfixed = st.embedding
+    check.fix_buttons[0].click()
+    wait(app, lambda: st.embedding is not unfixed and st.check_report is not None
+         and st.projection is not None, timeout=120, settle=0.8)
+    save(w, out, "pairing-fixed")
     w.close()
     return 0
 

@@ -72,7 +72,8 @@ def fresh_venv(wheel, tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps",
                     "--no-index", "-q", str(wheel)], check=True, env=_build_env(venv.parent),
                    timeout=120)
-    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([str(py), "-c", purelib],
                           check=True, capture_output=True, text=True).stdout.strip()
     deps = sysconfig.get_paths()["purelib"]  # this (the project's) environment's packages
     Path(site, "zz_embedscope_test_dependencies.pth").write_text(deps + "\n", encoding="utf-8")
@@ -119,7 +120,8 @@ def test_installed_command_runs_on_the_bundled_sample_from_elsewhere(fresh_venv,
                              cwd=tmp_path, env=env)
     import embedscope
 
-    assert version.returncode == 0 and version.stdout.strip() == f"embedscope {embedscope.__version__}"
+    assert version.returncode == 0
+    assert version.stdout.strip() == f"embedscope {embedscope.__version__}"
 
     info = subprocess.run([str(exe), "info", str(sample), "--json"], capture_output=True,
                           text=True, cwd=tmp_path, env=env, timeout=60)
@@ -151,6 +153,7 @@ def test_installed_package_opens_no_file_of_the_clone(fresh_venv, tmp_path):
     clone = str(ROOT) + os.sep
     venv = str(ROOT / ".venv") + os.sep
     from_clone = [p for p in report["opened"]
-                  if os.path.abspath(p).startswith(clone) and not os.path.abspath(p).startswith(venv)]
+                  if os.path.abspath(p).startswith(clone)
+                  and not os.path.abspath(p).startswith(venv)]
     assert not from_clone, from_clone
     assert any(p.endswith(f"{SAMPLE}.npy") for p in report["opened"])

@@ -3,7 +3,8 @@
 Each subcommand is a module in `embedscope.commands` with `NAME`, `HELP`, `EXAMPLES`,
 `add_arguments(parser)` and `run(args) -> exit code`. Exit codes: 0 success, 1 the command ran
 but found a problem (errors in a check, unknown word, export refused), 2 the file could not be
-loaded or the arguments were wrong. Errors go to stderr.
+loaded (not enough memory included) or the arguments were wrong, 3 an internal error (a bug:
+the message says so and names the version). Errors go to stderr.
 """
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ COMMANDS = ["info", "check", "neighbours", "analogy", "eval", "project", "export
 EXIT_CODES = """exit codes:
   0  success
   1  the command ran and found a problem (check errors, unknown word, export refused)
-  2  the file could not be loaded, or the arguments were wrong"""
+  2  the file could not be loaded (not enough memory included), or the arguments were wrong
+  3  internal error: a bug in Embedscope (please report it with the message)"""
+
+EXIT_INTERNAL = 3
 
 
 def _command_module(name):
@@ -55,6 +59,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the command line; every failure ends in a message on stderr and an exit code
+    (see EXIT_CODES), never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("embedscope: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError as exc:
+        print(f"embedscope: not enough memory to finish ({exc or 'an allocation failed'}); "
+              "close other programs, or work on a smaller file", file=sys.stderr)
+        return 2
+    except RecursionError:
+        return _internal_error("RecursionError", "nesting too deep to follow")
+    except Exception as exc:  # noqa: BLE001 — a bug: one paragraph instead of a traceback
+        return _internal_error(type(exc).__name__, str(exc))
+
+
+def _internal_error(kind: str, detail: str) -> int:
+    import traceback
+
+    where = traceback.extract_tb(sys.exc_info()[2])[-1] if sys.exc_info()[2] else None
+    at = f" at {os.path.basename(where.filename)}:{where.lineno}" if where else ""
+    print(f"embedscope {__version__}: internal error ({kind}{at}: {detail[:300]}). This is a "
+          "bug in Embedscope, not a problem with your file or command; please report it with "
+          "this message and the command you ran.", file=sys.stderr)
+    if os.environ.get("EMBEDSCOPE_DEBUG"):
+        traceback.print_exc()
+    return EXIT_INTERNAL
+
+
+def _main(argv) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # `embedscope` or `embedscope FILE [--vocab F]`: the window.
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
@@ -80,11 +115,7 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    try:
-        return int(args._run(args) or 0)
-    except KeyboardInterrupt:
-        print("embedscope: interrupted", file=sys.stderr)
-        return 130
+    return int(args._run(args) or 0)
 
 
 if __name__ == "__main__":

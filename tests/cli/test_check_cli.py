@@ -1,4 +1,5 @@
-"""`embedscope check`: a readable report or one JSON object; exit 0 clean, 1 errors, 2 unloadable."""
+"""`embedscope check`: a readable report or one JSON object; exit 0 clean, 1 errors, 2 when the
+file cannot be loaded."""
 from __future__ import annotations
 
 import json

@@ -69,7 +69,7 @@ def test_stdout_output(sample_path, capsys):
     (["--method", "axes"], 2, "needs --axes"),
     (["--method", "axes", "--axes", "man-woman"], 2, "one ':'"),
     (["--method", "pca", "--perplexity", "5"], 2, "--perplexity"),
-    (["--seed", "abc"], 2, "--seed abc"),
+    (["--seed", "abc"], 2, "--seed: expected a whole number, not 'abc'"),
     (["--words", "/nonexistent/words.txt"], 2, "words.txt"),
     (["--method", "umap", "--limit", "5"], 2, "at least 10"),
 ])

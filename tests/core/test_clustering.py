@@ -42,3 +42,28 @@ def test_more_clusters_than_words_and_no_words():
 def test_clustering_stops_when_asked(sample):
     with pytest.raises(Cancelled):
         cluster_rows(sample, np.arange(5000), should_stop=lambda: True)
+
+
+def test_a_cluster_is_named_by_its_most_central_words():
+    from embedscope.core.clustering import central_rows
+
+    # two groups of directions; in each, the word nearest the group's mean direction names it
+    vectors = np.array([[1, 0.02, 0], [1, 0.3, 0], [1, -0.3, 0],
+                        [0, 0, 1], [0, 0.25, 1], [0.01, -0.3, 1]], dtype=np.float32)
+    emb = Embedding(["cat", "cats", "kitten", "car", "cars", "truck"], vectors)
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    names = central_rows(emb, np.arange(6), labels, n=2)
+    assert [emb.words[r] for r in names[0]][0] == "cat"
+    assert [emb.words[r] for r in names[1]][0] == "car"
+    assert all(len(n) == 2 for n in names)
+
+
+def test_cluster_names_come_from_its_frequent_words():
+    from embedscope.core.clustering import central_rows
+
+    # the rare last row is the most central, but names come from the `pool` most frequent
+    vectors = np.array([[1, 0.2], [1, -0.25], [1, 0.3], [1, 0.0]], dtype=np.float32)
+    emb = Embedding(["the", "of", "and", "zq9"], vectors)
+    labels = np.zeros(4, dtype=np.int64)
+    assert emb.words[central_rows(emb, np.arange(4), labels, n=1, pool=None)[0][0]] == "zq9"
+    assert emb.words[central_rows(emb, np.arange(4), labels, n=1, pool=3)[0][0]] == "the"

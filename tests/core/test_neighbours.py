@@ -145,25 +145,6 @@ def test_results_are_named_tuples(sample):
     assert res[0].word == "france" or res[0].score > 0.8
 
 
-def test_approximate_index_recall_measured_and_cancellable(sample):
-    from embedscope.core.ann import build_index
-    from embedscope.core.jobs import Cancelled
-
-    seen = []
-    index = build_index(sample, target_recall=0.9, recall_queries=60,
-                        progress=lambda d, t, m="": seen.append(d / t if t else 0))
-    assert 0.85 <= index.recall_at_10 <= 1.0
-    assert index.n_probe < index.n_lists and seen[-1] == 1.0
-    exact = [n.word for n in nearest(sample, "france", k=10)]
-    approx = [n.word for n in index.nearest("france", k=10)]
-    assert len(set(exact) & set(approx)) >= 7 and "france" not in approx
-    # reading every list is exact search
-    assert [n.row for n in index.nearest("france", k=10, n_probe=index.n_lists)] == \
-        [n.row for n in nearest(sample, "france", k=10)]
-    with pytest.raises(Cancelled):
-        build_index(sample, should_stop=lambda: True)
-
-
 def _simd_width():
     from embedscope.core.compiled import kernels
 

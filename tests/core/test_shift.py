@@ -147,7 +147,7 @@ def _gensim_file(gensim_data: Path, name: str) -> Embedding:
         import embedscope
 
         return embedscope.load(path)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a format only gensim reads
         from gensim.models import KeyedVectors
 
         kv = KeyedVectors.load_word2vec_format(str(path), binary=name.endswith(".bin"),

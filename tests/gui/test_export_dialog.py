@@ -35,3 +35,30 @@ def test_the_hint_says_what_a_format_cannot_hold(qtbot):
     hint = dlg.format_hint.text()
     assert "vectors.tsv + metadata.tsv" in hint
     assert "white space" in hint and "float16 values are stored as float32" in hint
+
+
+def test_fasttext_subwords_are_offered_only_for_a_native_fasttext_source(qtbot, gensim_data):
+    import embedscope
+    from embedscope.gui.export_dialog import ExportDialog
+    from embedscope.gui.state import AppState
+
+    dlg = _dialog(qtbot)
+    item = dlg.oov.model().item(dlg.oov.findData("subwords"))
+    assert not item.isEnabled()
+    state = AppState()
+    state.set_embedding(embedscope.load(gensim_data / "lee_fasttext_new.bin"))
+    native = ExportDialog(state)
+    qtbot.addWidget(native)
+    assert native.oov.model().item(native.oov.findData("subwords")).isEnabled()
+    native.oov.setCurrentIndex(native.oov.findData("subwords"))
+    assert native.plan().oov == "subwords"
+
+
+def test_the_alias_option_reaches_the_plan(qtbot):
+    dlg = _dialog(qtbot)
+    assert not dlg.plan().alias and not dlg.alias_min.isEnabled()
+    dlg.alias.setChecked(True)
+    assert dlg.plan().alias and dlg.plan().alias_min_similarity is None
+    assert dlg.alias_min.isEnabled() and dlg.alias_min.text() == "any similarity"
+    dlg.alias_min.setValue(0.55)
+    assert dlg.plan().alias_min_similarity == 0.55

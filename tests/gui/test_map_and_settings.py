@@ -242,3 +242,24 @@ def test_the_map_draws_400000_points(qtbot):
     from embedscope.gui.workers import wait_for_jobs
 
     wait_for_jobs(10000)
+
+
+def test_a_visible_mask_hides_points_from_drawing_labels_hover_and_selection(window):
+    """The map's filter hook: hidden points are not drawn, labelled, hovered nor selected."""
+    mv, st = window.map_view, window.state
+    n = len(mv.rows)
+    mask = np.zeros(n, dtype=bool)
+    mask[::2] = True
+    st.pick(int(mv.rows[1]))
+    mv.set_visible_mask(mask)
+    assert mv.scatter.count() == mask.sum()
+    assert int(mv.rows[1]) not in mv.label_rows()
+    x, y = mv.coords[1]
+    assert mv.row_at(float(x), float(y), pixels=0.01) == -1
+    st.select_clear()
+    everything = (mv.coords.min(0) - 1, mv.coords.max(0) + 1)
+    mv.select_rect((*everything[0], *everything[1]))
+    assert len(st.selection.rows) == mask.sum()
+    mv.set_visible_mask(None)
+    assert mv.scatter.count() == n
+    assert int(mv.rows[1]) in mv.label_rows()

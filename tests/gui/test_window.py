@@ -248,13 +248,14 @@ def test_check_finds_a_shift_and_fixes_it(window, qtbot):
         window.state.set_embedding(shifted)
     codes = [f.code for f in dock.findings()]
     assert "vocab-shift" in codes and not dock.report.ok
-    assert dock.fix_button.isVisibleTo(dock) and "+1" in dock.fix_button.text()
+    # The fix is a button saying what it does, and the headline says what is wrong.
+    assert [b.text() for b in dock.fix_buttons] == ["Move the words down 1 line"]
     assert dock.table.rowCount() == len(codes)
-    assert "✖" in dock.summary.text()
+    assert "✖" in dock.summary.text() and "one line behind the rows" in dock.summary.text()
     dock._show(codes.index("vocab-shift"))
     assert window.state.highlight_kind == "finding"
     with qtbot.waitSignal(dock.runner.finished, timeout=30000):
-        dock.fix()
+        dock.fix_buttons[0].click()
     assert dock.report.ok
     fixed = window.state.embedding
     assert fixed.words[0] == "," and np.array_equal(fixed.vector(","), s.vector(","))

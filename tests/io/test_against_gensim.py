@@ -151,3 +151,25 @@ def test_files_gensim_writes_read_identically(tmp_path, tricky_embedding, binary
     back = _gensim(path, binary, False)
     assert emb.words == list(back.index_to_key) == words
     assert _same_bits(emb.vectors, back.vectors)
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_fasttext_words_outside_the_vocabulary_get_gensims_vector(gensim_data, monkeypatch,
+                                                                  plain):
+    """Words the model never saw get the vector fastText builds from their character n-grams,
+    bit for bit as gensim's load_facebook_vectors(path)[word], compiled or plain."""
+    from gensim.models.fasttext import load_facebook_vectors
+
+    from embedscope.io.fasttext_bin import read_subwords
+
+    if plain:
+        monkeypatch.setenv("EMBEDSCOPE_PLAIN", "1")
+    path = gensim_data / "lee_fasttext_new.bin"
+    emb = embedscope.load(path, use_cache=False)
+    kv = load_facebook_vectors(str(path))
+    unseen = ["qzxwvj", "unsquashable", "Zürichsee", "ä", "naïveté", "東京", "x y"]
+    assert not any(w in kv.key_to_index for w in unseen)
+    got = emb.source.subwords.vectors(unseen)
+    assert _same_bits(got, np.stack([kv[w] for w in unseen]))
+    again = read_subwords(path).vectors(unseen)   # as for an embedding from the parse cache
+    assert _same_bits(again, got)

@@ -19,7 +19,8 @@ from embedscope.io.word2vec_binary import write_word2vec_binary
 def data():
     rng = np.random.default_rng(5)
     # words of varied byte lengths, so vectors start at every offset modulo 4
-    words = ["the", "of", "naïve", "日本語", "a", "</s>", "x" * 13, "ß"] + [f"w{i}" for i in range(392)]
+    words = ["the", "of", "naïve", "日本語", "a", "</s>", "x" * 13, "ß"]
+    words += [f"w{i}" for i in range(392)]
     return words, rng.standard_normal((400, 7)).astype(np.float32)
 
 

@@ -35,7 +35,8 @@ def text_file(tmp_path):
 
 def _same(a, b):
     assert a.words == b.words
-    assert np.array_equal(np.asarray(a.vectors).view(np.uint32), np.asarray(b.vectors).view(np.uint32))
+    assert np.array_equal(np.asarray(a.vectors).view(np.uint32),
+                          np.asarray(b.vectors).view(np.uint32))
 
 
 def test_second_open_is_a_memory_map_with_the_same_content(cache_root, text_file):
@@ -155,3 +156,38 @@ def test_an_unwritable_cache_never_fails_a_load(tmp_path, monkeypatch, text_file
     except OSError:
         pytest.fail("a cache that cannot be created must not stop the load")
     assert emb.words == words
+
+
+def test_the_words_read_back_a_block_at_a_time_are_the_words_written():
+    """The cache's words file is split a block of lines at a time (so reopening a large file
+    never holds up the window); any block size gives exactly the lines of one split."""
+    rng = np.random.default_rng(0)
+    pieces = ["a", "\n", "é", "日本", "xyz", " "]
+    for _ in range(200):
+        blob = "".join(rng.choice(pieces, rng.integers(0, 40))).encode("utf-8")
+        for block in (1, 2, 5, 64):
+            assert cache._lines(blob, block) == blob.decode("utf-8").split("\n")
+    words = [f"w{i}" for i in range(100_000)]
+    assert cache._lines("\n".join(words).encode()) == words
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_a_file_replaced_by_other_content_of_the_same_size_and_time_is_parsed_again(
+        cache_root, tmp_path, size):
+    """`cp -p`, `rsync -t` or an archive extraction can put other content under the same
+    name, size and modification time: the cache must still serve the new vectors."""
+    rows = 300 if size == "small" else 120_000      # the large one is digested from samples
+    rng = np.random.default_rng(9)
+    words = [f"w{i}" for i in range(rows)]
+    p = tmp_path / "v.bin"
+    write_word2vec_binary(p, words, rng.standard_normal((rows, 10)).astype(np.float32))
+    first = embedscope.load(p)
+    st = os.stat(p)
+    new = rng.standard_normal((rows, 10)).astype(np.float32)
+    write_word2vec_binary(p, words, new)
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(p).st_size == st.st_size and os.stat(p).st_mtime_ns == st.st_mtime_ns
+    second = embedscope.load(p)
+    assert not second.source.from_cache
+    assert np.array_equal(second.vectors, new) and not np.array_equal(first.vectors, new)
+    assert embedscope.load(p).source.from_cache      # and the new content is cached in turn

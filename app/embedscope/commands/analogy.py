@@ -1,8 +1,17 @@
 """`embedscope analogy`: complete an analogy written as arithmetic, `king - man + woman`."""
 from __future__ import annotations
 
-from .common import (EXIT_OK, EXIT_UNLOADABLE, CommandFailed, add_source_arguments, load_source,
-                     print_json, run_guarded)
+from .common import (
+    COUNT,
+    EXIT_OK,
+    EXIT_UNLOADABLE,
+    CommandFailed,
+    add_source_arguments,
+    expression,
+    load_source,
+    print_json,
+    run_guarded,
+)
 
 NAME = "analogy"
 HELP = "complete an analogy such as \"king - man + woman\" (3CosAdd or 3CosMul, as gensim)"
@@ -15,28 +24,22 @@ EXAMPLES = [
 
 def add_arguments(p) -> None:
     add_source_arguments(p)
-    p.add_argument("expression", metavar="EXPRESSION",
+    p.add_argument("expression", metavar="EXPRESSION", type=expression,
                    help="words joined by + and -, optionally weighted (0.5*good); a hyphenated "
                    "word that is in the vocabulary (e-mail) is read as one word")
-    p.add_argument("-k", type=int, default=10, metavar="K", help="how many answers (default 10)")
+    p.add_argument("-k", type=COUNT, default=10, metavar="K", help="how many answers (default 10)")
     p.add_argument("--method", choices=["add", "mul"], default="add",
                    help="add: 3CosAdd (gensim most_similar, default); mul: 3CosMul "
                    "(gensim most_similar_cosmul)")
-    p.add_argument("--restrict", type=int, metavar="N",
+    p.add_argument("--restrict", type=COUNT, metavar="N",
                    help="answer only from the first N rows (the most frequent words)")
     p.add_argument("--json", action="store_true", help="print a JSON list of {word, score}")
 
 
 @run_guarded
 def run(args) -> int:
-    from ..core.analogy import ExpressionError, analogy, parse_expression
+    from ..core.analogy import ExpressionError, analogy
 
-    if args.k < 1:
-        raise CommandFailed("-k must be at least 1", EXIT_UNLOADABLE)
-    try:
-        parse_expression(args.expression)  # a malformed expression is a bad argument: exit 2
-    except ExpressionError as exc:
-        raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None
     emb = load_source(args)
     try:
         res = analogy(emb, args.expression, k=args.k, method=args.method, restrict=args.restrict)

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import os
 
-from .common import (EXIT_OK, EXIT_PROBLEM, TerminalProgress, add_source_arguments,
-                     load_source, print_json, run_guarded)
+from ..core.pairing import FIXES
+from .common import (
+    EXIT_OK,
+    EXIT_PROBLEM,
+    TerminalProgress,
+    add_source_arguments,
+    load_source,
+    print_json,
+    run_guarded,
+)
 
 NAME = "check"
 HELP = ("check that row i of the matrix really is the vector of word i, and list everything "
@@ -68,6 +76,9 @@ def print_report(emb, report) -> None:
             print(f"           e.g. {e}")
         if f.count > 5 and len(f.examples) >= 5:
             print(f"           … {f.count:,} in all")
+        if f.fix is not None:
+            what = FIXES[f.fix].button_text(f.offset or 0).lower()
+            print(f"         fix for one run: --{f.fix}  ({what})")
     m = report.measures
     print()
     bits = []

@@ -1,12 +1,22 @@
 """`embedscope compare`: what fine-tuning changed, or where two pretrained sets disagree."""
 from __future__ import annotations
 
-from .common import CommandFailed, EXIT_PROBLEM, TerminalProgress, load_source, print_json, run_guarded
+from .common import (
+    COUNT,
+    COUNT_OR_ZERO,
+    EXIT_PROBLEM,
+    CommandFailed,
+    TerminalProgress,
+    load_source,
+    print_json,
+    run_guarded,
+)
 
 NAME = "compare"
 HELP = "compare two embeddings word by word: cosine and neighbourhood overlap, top movers"
 EXAMPLES = [
-    "embedscope compare pretrained/embeddings.npy finetuned.safetensors --vocab-b pretrained/vocab.txt",
+    "embedscope compare pretrained/embeddings.npy finetuned.safetensors "
+    "--vocab-b pretrained/vocab.txt",
     "embedscope compare glove.6B.50d.txt other.vec --align procrustes -k 10 --json",
 ]
 
@@ -24,11 +34,12 @@ def add_arguments(p) -> None:
     p.add_argument("--align", choices=["none", "procrustes"], default="none",
                    help="none: same space (before/after fine-tuning, the default); procrustes: "
                    "rotate A onto B first (independently trained spaces)")
-    p.add_argument("-k", type=int, default=10, help="neighbourhood size (default 10)")
-    p.add_argument("--sample", type=int, default=10_000, metavar="N",
+    p.add_argument("-k", type=COUNT, default=10, help="neighbourhood size (default 10)")
+    p.add_argument("--sample", type=COUNT_OR_ZERO, default=10_000, metavar="N",
                    help="neighbourhoods among the N most frequent shared words (default 10000; "
                    "0 = all shared words, slow for large vocabularies)")
-    p.add_argument("--top", type=int, default=20, metavar="N", help="movers to list (default 20)")
+    p.add_argument("--top", type=COUNT_OR_ZERO, default=20, metavar="N",
+                   help="movers to list (default 20)")
     p.add_argument("--by", choices=["cosine", "overlap"], default="cosine",
                    help="rank movers by lowest cosine (default) or lowest neighbourhood overlap")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -49,8 +60,6 @@ class _Side:
 def run(args) -> int:
     from ..core.compare import CompareError, compare
 
-    if args.k < 1:
-        raise CommandFailed("-k must be at least 1", 2)
     a = load_source(_Side(args, "a"))
     b = load_source(_Side(args, "b"))
     bar = TerminalProgress("comparing")
@@ -69,7 +78,8 @@ def run(args) -> int:
     if args.json:
         print_json(d)
         return 0
-    print(f"shared words   {d['shared']:,}  (only in A: {d['only_a']:,}, only in B: {d['only_b']:,})")
+    print(f"shared words   {d['shared']:,}  "
+          f"(only in A: {d['only_a']:,}, only in B: {d['only_b']:,})")
     print(f"alignment      {d['align']}"
           + (f" (residual {d['residual']:.4f})" if d["residual"] is not None else ""))
     print(f"median cosine  {d['median_cosine']:.4f}")

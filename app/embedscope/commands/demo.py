@@ -5,7 +5,7 @@ neighbours of a word and an analogy.
 """
 from __future__ import annotations
 
-from .common import load_source, run_guarded
+from .common import expression, load_source, run_guarded
 
 NAME = "demo"
 HELP = "print a short tour of an embedding (the bundled sample by default) without a window"
@@ -16,16 +16,16 @@ def add_arguments(p) -> None:
     p.add_argument("path", metavar="PATH", nargs="?", help="embedding file (default: the sample)")
     p.add_argument("--vocab", metavar="FILE", help="words file for a bare matrix")
     p.add_argument("--word", default="frog", help="word whose neighbours to show (default: frog)")
-    p.add_argument("--analogy", default="king - man + woman",
+    p.add_argument("--analogy", default="king - man + woman", type=expression,
                    help="analogy expression (default: 'king - man + woman')")
 
 
 @run_guarded
 def run(args) -> int:
-    from ..resources import sample_path
     from ..core.analogy import analogy
     from ..core.check import check
     from ..core.neighbours import nearest
+    from ..resources import sample_path
 
     if args.path is None:
         args.path = str(sample_path())

@@ -2,8 +2,17 @@
 gensim's `evaluate_word_analogies` and `evaluate_word_pairs`."""
 from __future__ import annotations
 
-from .common import (EXIT_OK, EXIT_UNLOADABLE, CommandFailed, TerminalProgress,
-                     add_source_arguments, load_source, print_json, run_guarded)
+from .common import (
+    COUNT,
+    EXIT_OK,
+    EXIT_UNLOADABLE,
+    CommandFailed,
+    TerminalProgress,
+    add_source_arguments,
+    load_source,
+    print_json,
+    run_guarded,
+)
 
 NAME = "eval"
 HELP = ("score an embedding on analogy questions and word-pair similarities "
@@ -22,7 +31,7 @@ def add_arguments(p) -> None:
                    help="analogy questions (': section' lines, then 'a b c d' lines)")
     p.add_argument("--pairs", metavar="FILE",
                    help="word pairs with a human score, tab-separated (wordsim353/simlex999)")
-    p.add_argument("--restrict", type=int, default=300000, metavar="N",
+    p.add_argument("--restrict", type=COUNT, default=300000, metavar="N",
                    help="use only the first N rows, as gensim's restrict_vocab (default 300000)")
     p.add_argument("--case-sensitive", action="store_true",
                    help="match words exactly (gensim's case_insensitive=False)")
@@ -35,8 +44,6 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from ..core.evaluate import BenchmarkFileError, evaluate_analogies, evaluate_pairs
 
-    if args.restrict is not None and args.restrict < 1:
-        raise CommandFailed("--restrict must be at least 1", EXIT_UNLOADABLE)
     run_analogies = args.analogies is not None or args.pairs is None
     run_pairs = args.pairs is not None or args.analogies is None
     emb = load_source(args)

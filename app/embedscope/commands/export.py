@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..core.export import COMPANION_FILES, ExportPlan
+from ..core.export import COMPANION_FILES, OOV_POLICIES, ExportPlan
 from ..io.registry import WRITERS
 from .common import (
+    COUNT,
+    COUNT_OR_ZERO,
     EXIT_PROBLEM,
     EXIT_UNLOADABLE,
     CommandFailed,
@@ -16,6 +18,7 @@ from .common import (
     load_source,
     print_json,
     run_guarded,
+    seed,
 )
 
 NAME = "export"
@@ -63,7 +66,7 @@ def add_arguments(p) -> None:
     g = p.add_argument_group(
         "choosing the words (sources combine in the order given: each adds its words, "
         "unless preceded by --intersect or --exclude)")
-    g.add_argument("--top", metavar="N", type=int, action=_SourceAction,
+    g.add_argument("--top", metavar="N", type=COUNT_OR_ZERO, action=_SourceAction,
                    help="the first N rows (the embedding's frequency order)")
     g.add_argument("--words", metavar="FILE", action=_SourceAction,
                    help="a words file: one word per line (word<TAB>count allowed), a BERT-style "
@@ -73,9 +76,9 @@ def add_arguments(p) -> None:
                    "own specials such as [PAD]/[UNK] are used for --pad/--unk)")
     g.add_argument("--corpus", metavar="FILE", action=_SourceAction,
                    help="a UTF-8 text corpus: tokenised, counted, words kept by descending count")
-    g.add_argument("--min-count", metavar="N", type=int, default=1,
+    g.add_argument("--min-count", metavar="N", type=COUNT, default=1,
                    help="with --corpus: keep words seen at least N times (default 1)")
-    g.add_argument("--max-words", metavar="N", type=int, default=None,
+    g.add_argument("--max-words", metavar="N", type=COUNT, default=None,
                    help="with --corpus: keep at most the N most frequent words")
     g.add_argument("--lowercase", action="store_true",
                    help="with --corpus: lowercase the text before counting")
@@ -90,7 +93,7 @@ def add_arguments(p) -> None:
                    help="one explicit word (repeat the option for more)")
     g.add_argument("--neighbours", metavar="W", action=_SourceAction,
                    help="the word W and its --k nearest neighbours (cosine)")
-    g.add_argument("--k", type=int, default=10, help="neighbours per --neighbours word (10)")
+    g.add_argument("--k", type=COUNT, default=10, help="neighbours per --neighbours word (10)")
     g.add_argument("--intersect", nargs=0, action=_CombineAction, const="intersect",
                    help="the next source keeps only words the sources before it also chose")
     g.add_argument("--exclude", nargs=0, action=_CombineAction, const="exclude",
@@ -116,12 +119,19 @@ def add_arguments(p) -> None:
                    help="another special token (<s>, </s>, [CLS]...), repeat for more")
     b.add_argument("--special-init", choices=["random", "zeros", "mean"], default="random",
                    help="how --special rows start (default random)")
-    b.add_argument("--oov", choices=["random", "zeros", "drop"], default="random",
+    b.add_argument("--oov", choices=list(OOV_POLICIES), default="random",
                    help="chosen words the embedding lacks: random normal with the matrix's "
-                   "per-dimension mean/std (default), zeros, or drop them; reported either way")
+                   "per-dimension mean/std (default), zeros, drop them, or (a native fastText "
+                   ".bin source) 'subwords': the vector fastText builds from the word's "
+                   "character n-grams; reported either way")
+    b.add_argument("--alias", action="store_true",
+                   help="map every word of the source that the export leaves out to its nearest "
+                   "kept row (cosine) in word_index.json, as spaCy's prune_vectors does")
+    b.add_argument("--alias-min-similarity", metavar="COS", type=float, default=None,
+                   help="with --alias: leave out aliases whose cosine similarity is below COS")
     b.add_argument("--dtype", choices=["float32", "float16"], default="float32")
     b.add_argument("--normalize", action="store_true", help="scale every row to unit length")
-    b.add_argument("--seed", type=int, default=0, help="seed of the random rows (0)")
+    b.add_argument("--seed", type=seed, default=0, help="seed of the random rows (0)")
 
     w = p.add_argument_group("writing")
     w.add_argument("--format", dest="out_format", default=ExportPlan.format,
@@ -184,13 +194,16 @@ def plan_from_args(args):
                 sources.append(Neighbours([value], k=args.k, combine=combine))
     if args.keep_indices and not any(isinstance(s, WordsFile) for s in sources):
         raise CommandFailed("--keep-indices needs --words FILE", EXIT_UNLOADABLE)
+    if args.alias_min_similarity is not None and not args.alias:
+        raise CommandFailed("--alias-min-similarity needs --alias", EXIT_UNLOADABLE)
     return ExportPlan(
         sources=sources, order=args.order, case_fallback=not args.no_case_fallback,
         pad=args.pad_token if args.pad else None,
         unk=args.unk_token if args.unk else None, unk_init=args.unk_init,
         specials=list(args.special),
         special_init=args.special_init, oov=args.oov, format=args.out_format, dtype=args.dtype,
-        normalize=args.normalize, seed=args.seed)
+        normalize=args.normalize, seed=args.seed, alias=args.alias,
+        alias_min_similarity=args.alias_min_similarity)
 
 
 @run_guarded
@@ -232,6 +245,20 @@ def _print_summary(m: dict) -> None:
           f"({c['by_case_fallback']:,} of them by case fallback), {c['missing_initialised']:,} "
           f"missing and initialised {m['initialisation']['missing_words']}; "
           f"{c['dropped']:,} missing and dropped", file=out)
+    if c.get("by_subwords"):
+        shown = m["subword_words"][:10]
+        print(f"  subwords    {c['by_subwords']:,} missing word(s) built from fastText's character "
+              f"n-grams: {', '.join(shown)}" + (" …" if c["by_subwords"] > len(shown) else ""),
+              file=out)
+    al = m.get("aliases")
+    if al and al.get("count") is not None:
+        line = (f"  aliases     {al['count']:,} left-out word(s) map to their nearest kept row "
+                f"in word_index.json")
+        if al["count"]:
+            line += f", the weakest with cosine {al['weakest_similarity']:.3f}"
+        if al["dropped_below_min"]:
+            line += (f"; {al['dropped_below_min']:,} below {al['min_similarity']} left out")
+        print(line, file=out)
     for s in m["special_tokens"]:
         print(f"  special     {s['token']} = row {s['row']} ({s['init']})", file=out)
     for cov in m["coverage"]:

@@ -1,7 +1,7 @@
 """`embedscope neighbours`: the nearest words to one or more words (exact search)."""
 from __future__ import annotations
 
-from .common import EXIT_OK, add_source_arguments, load_source, print_json, run_guarded
+from .common import COUNT, EXIT_OK, add_source_arguments, load_source, print_json, run_guarded
 
 NAME = "neighbours"
 HELP = "list the nearest words to each given word (cosine, dot product or Euclidean)"
@@ -16,10 +16,11 @@ EXAMPLES = [
 def add_arguments(p) -> None:
     add_source_arguments(p)
     p.add_argument("words", metavar="WORD", nargs="+", help="word(s) to look up (each on its own)")
-    p.add_argument("-k", type=int, default=10, metavar="K", help="how many neighbours (default 10)")
+    p.add_argument("-k", type=COUNT, default=10, metavar="K",
+                   help="how many neighbours (default 10)")
     p.add_argument("--metric", choices=["cosine", "dot", "euclidean"], default="cosine",
                    help="similarity: cosine (default, as gensim), dot product, Euclidean distance")
-    p.add_argument("--restrict", type=int, metavar="N",
+    p.add_argument("--restrict", type=COUNT, metavar="N",
                    help="search only the first N rows (the most frequent words)")
     p.add_argument("--mean", action="store_true",
                    help="one query: the mean of all the words (as gensim's most_similar)")
@@ -30,21 +31,11 @@ def add_arguments(p) -> None:
                    "several words are given")
 
 
-def _check_args(args):
-    from .common import CommandFailed
-
-    if args.k < 1:
-        raise CommandFailed("-k must be at least 1", 2)
-    if args.restrict is not None and args.restrict < 1:
-        raise CommandFailed("--restrict must be at least 1", 2)
-
-
 @run_guarded
 def run(args) -> int:
     from ..core.errors import UnknownWordError
     from ..core.neighbours import nearest, nearest_many
 
-    _check_args(args)
     emb = load_source(args)
     unknown = [w for w in dict.fromkeys(args.words) if w not in emb.word_to_row]
     if unknown:

@@ -5,13 +5,18 @@ from __future__ import annotations
 import sys
 
 from .common import (
+    COUNT,
+    COUNT_OR_ZERO,
     EXIT_UNLOADABLE,
     CommandFailed,
     TerminalProgress,
     add_source_arguments,
     load_source,
     print_json,
+    real_number,
     run_guarded,
+    seed_or_none,
+    whole_number,
 )
 
 NAME = "project"
@@ -31,31 +36,34 @@ def add_arguments(p) -> None:
     add_source_arguments(p)
     p.add_argument("--method", choices=["pca", "umap", "tsne", "axes"], default="pca",
                    help="how to lay the words out (default: pca)")
-    p.add_argument("--limit", type=int, metavar="N", default=None,
+    p.add_argument("--limit", type=COUNT_OR_ZERO, metavar="N", default=None,
                    help="the first N rows (default 10,000; with --words or --around, at most N "
                    "of theirs); 0 means all rows")
     p.add_argument("--words", metavar="FILE",
                    help="project only these words (one per line; unknown words are skipped)")
     p.add_argument("--around", metavar="WORD",
                    help="project WORD and its nearest neighbours (cosine)")
-    p.add_argument("--n-around", type=int, default=500, metavar="N",
+    p.add_argument("--n-around", type=COUNT, default=500, metavar="N",
                    help="how many neighbours --around takes (default 500)")
     p.add_argument("--axes", metavar="A:B[,C:D]",
                    help='for --method axes: x from A to B, y from C to D; an end may average '
                    'words, like "he+him:she+her,bad:good"')
-    p.add_argument("--seed", default="0", metavar="S",
+    p.add_argument("--seed", type=seed_or_none, default=0, metavar="S",
                    help="random seed for a repeatable map (default 0); 'none' lets UMAP use "
                    "every core, faster but not repeatable")
-    p.add_argument("--n-neighbors", type=int, metavar="K", help="UMAP n_neighbors (default 15)")
-    p.add_argument("--min-dist", type=float, metavar="D", help="UMAP min_dist (default 0.1)")
+    p.add_argument("--n-neighbors", type=whole_number(2), metavar="K",
+                   help="UMAP n_neighbors (default 15)")
+    p.add_argument("--min-dist", type=real_number(at_least=0), metavar="D",
+                   help="UMAP min_dist (default 0.1)")
     p.add_argument("--metric", metavar="NAME",
                    help="UMAP/t-SNE distance in the original space (default cosine)")
-    p.add_argument("--perplexity", type=float, metavar="P", help="t-SNE perplexity (default 30)")
-    p.add_argument("--iterations", type=int, metavar="N",
+    p.add_argument("--perplexity", type=real_number(above=0), metavar="P",
+                   help="t-SNE perplexity (default 30)")
+    p.add_argument("--iterations", type=COUNT, metavar="N",
                    help="UMAP epochs or t-SNE iterations after early exaggeration")
-    p.add_argument("--early-iterations", type=int, metavar="N",
+    p.add_argument("--early-iterations", type=COUNT_OR_ZERO, metavar="N",
                    help="t-SNE early exaggeration iterations (default 250)")
-    p.add_argument("--ints-in-interval", type=float, metavar="X",
+    p.add_argument("--ints-in-interval", type=real_number(above=0), metavar="X",
                    help="t-SNE FFT grid: map units per grid cell (default 1.5; openTSNE's 1 is "
                         "finer and slower)")
     p.add_argument("--recompute", action="store_true",
@@ -84,16 +92,6 @@ def _params(args) -> dict:
     return {}
 
 
-def _seed(text: str):
-    if text.lower() in ("none", "random"):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise CommandFailed(f"--seed {text}: expected a whole number or 'none'",
-                            EXIT_UNLOADABLE) from None
-
-
 def _read_words(path) -> tuple[list[str], list[str]]:
     """(words, reader warnings) of --words, read as every words list is."""
     from ..core.errors import EmbedscopeError
@@ -112,7 +110,6 @@ def run(args) -> int:
     from ..core.projection import ProjectionError, parse_axes, project, rows_for, write_coords_tsv
     from ..core.words import lookup
 
-    seed = _seed(args.seed)
     params = _params(args)
     if args.method == "axes" and not args.axes:
         raise CommandFailed('--method axes needs --axes, like --axes "man:woman,bad:good"',
@@ -123,8 +120,6 @@ def run(args) -> int:
         axes = parse_axes(args.axes) if args.axes else None
     except ProjectionError as exc:
         raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None
-    if args.limit is not None and args.limit < 0:
-        raise CommandFailed("--limit must be 0 (all rows) or more", EXIT_UNLOADABLE)
     words, notes = _read_words(args.words) if args.words else (None, [])
 
     emb = load_source(args)
@@ -152,7 +147,7 @@ def run(args) -> int:
                   "(about a minute, once; later maps skip it)", file=sys.stderr)
     bar = TerminalProgress(f"{args.method} of {len(rows):,} words")
     try:
-        proj = project(emb, args.method, rows=rows, params=params, seed=seed, axes=axes,
+        proj = project(emb, args.method, rows=rows, params=params, seed=args.seed, axes=axes,
                        use_cache=not args.recompute, progress=bar)
     except ProjectionError as exc:
         raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None

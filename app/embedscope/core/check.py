@@ -18,9 +18,15 @@ import time
 
 from .check_model import model_findings
 from .check_report import MAX_ROWS, AlignmentReport, Finding
-from .check_source import count_finding, header_findings, matrix_rows, warning_findings
+from .check_source import (
+    count_finding,
+    header_findings,
+    matrix_rows,
+    shift_title,
+    warning_findings,
+)
 from .check_vectors import scan_rows, space_findings, space_measures, vector_findings
-from .check_words import frequency_order_finding, token_findings
+from .check_words import frequency_order_finding, looks_like_header, token_findings
 from .embedding import Embedding
 from .jobs import Job
 from .shift import candidate_offsets, detect_shift
@@ -69,7 +75,7 @@ def check(emb: Embedding, progress=None, should_stop=None) -> AlignmentReport:
         if count is None or brk["after"] - brk["before"] != rows - vocab_size:
             findings.append(_partial_finding(brk, rows))  # else the count finding says it
     elif shift.found and (count is None or count.offset != shift.offset):
-        findings.append(_shift_finding(shift))
+        findings.append(_shift_finding(shift, src.words_in_file or emb.words))
     findings.extend(header_findings(emb))
     findings.extend(model_findings(emb))
     findings.extend(warning_findings(emb, {f.code for f in findings}))
@@ -89,7 +95,7 @@ def _has(findings, f) -> bool:
     return any(g.code == f.code for g in findings)
 
 
-def _shift_finding(shift) -> Finding:
+def _shift_finding(shift, words) -> Finding:
     k = shift.offset
     ev = shift.evidence
     if k > 0:
@@ -101,9 +107,11 @@ def _shift_finding(shift) -> Finding:
     msg = (f"the words are offset from the rows by {k:+d}: {what}. Related words score "
            f"{shift.scores[k]:.2f} mean cosine at {k:+d} but {shift.scores[0]:.2f} as loaded "
            f"(random pairs {ev.get('random pairs', 0):.2f}; z = {ev['z over 0'][k]:.0f}); "
-           f"--fix-shift reloads with the corrected pairing")
+           "moving the words by that many lines pairs each with its own vector")
+    fix = "skip-header-line" if k == -1 and looks_like_header(words[0]) else "fix-shift"
     return Finding("vocab-shift", "error", msg, abs(k), list(ev.get("examples", []))[:5],
-                   list(range(min(abs(k), MAX_ROWS))), offset=k)
+                   list(range(min(abs(k), MAX_ROWS))), offset=k, fix=fix,
+                   title=shift_title(words, k))
 
 
 def _partial_finding(brk, rows) -> Finding:
@@ -117,4 +125,5 @@ def _partial_finding(brk, rows) -> Finding:
     return Finding("partial-shift", "error", msg, max(0, rows - at),
                    [f"fits {brk['before']:+d} up to row {brk['last_row_fitting']:,}",
                     f"fits {brk['after']:+d} from row {brk['from_row']:,}"],
-                   list(range(at, min(rows, at + MAX_ROWS))))
+                   list(range(at, min(rows, at + MAX_ROWS))),
+                   title=f"The words go out of step with the rows around row {at:,}")

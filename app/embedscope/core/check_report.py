@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MAX_ROWS = 1000
+# Findings that say the words may not sit on their own rows (vs. problems of the rows alone).
+PAIRING_CODES = ("count-mismatch", "vocab-shift", "partial-shift")
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -28,7 +30,9 @@ def quoted(word) -> str:
 @dataclass
 class Finding:
     """One thing the check found. `rows` is capped at MAX_ROWS; `count` is the true total.
-    `offset` is set for `vocab-shift` (word i's vector is at row i + offset)."""
+    `offset` is set when the words fit the rows moved by some lines (word i's vector is at row
+    i + offset). `fix` names the repair that would pair them right (a key of core.pairing.FIXES,
+    applied with `offset`), and `title` is the headline a user reads first, in plain words."""
 
     code: str
     severity: str
@@ -37,12 +41,24 @@ class Finding:
     examples: list[str] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     offset: int | None = None
+    fix: str | None = None
+    title: str = ""
+
+    @property
+    def headline(self) -> str:
+        """The title, or the message's first clause when there is none."""
+        if self.title:
+            return self.title
+        head = self.message.split(": ", 1)[0]
+        return head[:1].upper() + head[1:]
 
     def to_dict(self) -> dict:
         d = {"code": self.code, "severity": self.severity, "message": self.message,
              "count": int(self.count), "examples": list(self.examples)}
         if self.offset is not None:
             d["offset"] = int(self.offset)
+        if self.fix is not None:
+            d["fix"] = self.fix
         return d
 
 
@@ -72,6 +88,21 @@ class AlignmentReport:
     @property
     def codes(self) -> list[str]:
         return [f.code for f in self.findings]
+
+    @property
+    def pairing_problem(self) -> Finding | None:
+        """The error saying the words may not match the rows, or None."""
+        return next((f for f in self.findings
+                     if f.severity == "error" and f.code in PAIRING_CODES), None)
+
+    @property
+    def fixes(self) -> list[tuple[str, int]]:
+        """The repairs the findings propose, as (fix name, offset), each once, errors first."""
+        out: list[tuple[str, int]] = []
+        for f in self.findings:
+            if f.fix is not None and (f.fix, f.offset or 0) not in out:
+                out.append((f.fix, f.offset or 0))
+        return out
 
     def get(self, code: str) -> Finding | None:
         for f in self.findings:

@@ -145,6 +145,32 @@ def is_special(word: str) -> bool:
     return bool(SPECIAL_TOKENS.match(word.strip()))
 
 
+PIECE_MARKERS = ("##", "\u2581", "\u0120")  # BERT "##ing", SentencePiece "▁the", GPT-2 "Ġthe"
+SPECIAL_SCAN = 5000       # rows where a model's special and unused tokens sit
+PIECE_SCAN = 50_000       # words read to judge how many are word pieces
+
+
+def token_vocabulary(words) -> bool:
+    """Whether the words are a model's token vocabulary (BERT's vocab.txt: [PAD], ~1,000
+    [unused*], ##pieces) rather than a frequency-ordered word list: a dozen special tokens in
+    the first rows, or one word in fifty a word piece. Its row order is the tokenizer's, so
+    low rows are not the frequent words."""
+    head = words[:SPECIAL_SCAN]
+    if sum(1 for w in head if is_special(w)) >= 12:
+        return True
+    sample = words[:PIECE_SCAN]
+    pieces = sum(1 for w in sample if w.startswith(PIECE_MARKERS))
+    return len(sample) > 0 and pieces * 50 >= len(sample)
+
+
+def ordinary_rows(words, limit: int | None) -> np.ndarray:
+    """The first `limit` rows whose words are not special or unused tokens ([PAD], [unused7],
+    <s>…), in row order: what a first map of a token vocabulary shows."""
+    keep = np.fromiter((not is_special(w) for w in words), dtype=bool, count=len(words))
+    rows = np.flatnonzero(keep).astype(np.int64)
+    return rows if limit is None else rows[:limit]
+
+
 def frequency_order_finding(words: list[str], attributes: dict) -> Finding | None:
     """not-frequency-ordered: a counts column out of order, an alphabetical list, or a list
     whose first words are not the short ones (frequent words are short in every language)."""

@@ -12,6 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .subwords import Subwords
+
 
 @dataclass
 class ModelFolder:
@@ -50,15 +52,25 @@ class Source:
     mtime: float = 0.0
     vocab_path: str | None = None
     tensor: str | None = None   # checkpoint tensor name, when read from one
+    # Whether the user named the words file / the tensor; else they were found by the reader
+    # (the words file beside the matrix by name, the one tensor with a row per word).
+    vocab_given: bool = False
+    tensor_given: bool = False
     header: tuple[int, int] | None = None  # (rows, dim) a header claimed, when the file had one
     warnings: list[str] = field(default_factory=list)
     # The whole words file when its length differed from the matrix's rows and the load was
     # allowed to go on (load(..., allow_mismatch=True)); the check reports which end is off.
     words_in_file: list[str] | None = None
     body_rows: int | None = None  # rows actually found in a text body (vs. header's claim)
+    # Which words sit on which rows when a fix re-paired them (core.pairing.Pairing); None
+    # when word i sits on row i, as read.
+    pairing: object | None = None
     load_seconds: float = 0.0
     from_cache: bool = False
     model: ModelFolder | None = None  # set when the source is a model folder
+    # A native fastText model's character n-gram rows, which give words outside its
+    # vocabulary a vector (None for every other format, and for a model opened from the cache).
+    subwords: Subwords | None = None
 
     @cached_property
     def fingerprint(self) -> str:

@@ -45,6 +45,23 @@ class PickleRefusedError(EmbeddingFormatError):
         )
 
 
+class NotEnoughMemoryError(EmbeddingFormatError):
+    """Reading a file needs more memory than the machine has free: refused before allocating
+    when a header declares the size, or reported when an allocation failed."""
+
+    def __init__(self, path, where: str | None, problem: str, needed: int | None = None):
+        self.needed = needed
+        super().__init__(path, where, problem,
+                         "a machine with more free memory, or a smaller file")
+
+
+def gib(nbytes: float) -> str:
+    """'37.5 GiB' — a byte count as a user reads it in a memory message."""
+    if nbytes >= 1 << 28:
+        return f"{nbytes / (1 << 30):,.1f} GiB"
+    return f"{nbytes / (1 << 20):,.1f} MiB"
+
+
 class UnknownWordError(EmbedscopeError, KeyError):
     """Words asked for are not in the vocabulary; `suggestions` maps each to close spellings."""
 

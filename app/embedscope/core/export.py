@@ -29,7 +29,8 @@ from .vocabulary import Corpus, SelectionError, WordsFile, select_words
 COMPANION_FILES = {"vocab.txt": "words, one per row", "word_index.json": "word → row",
                    "USAGE.md": "how to load these files"}
 INITS = ("zeros", "mean", "random")
-OOV_POLICIES = ("random", "zeros", "drop")
+# "subwords": fastText's vector from the word's character n-grams (a native fastText source)
+OOV_POLICIES = ("random", "zeros", "drop", "subwords")
 DTYPES = ("float32", "float16")
 # Names tokenizer vocabularies use for padding and unknown words, tried when the default
 # "<pad>"/"<unk>" is not in a vocabulary whose indices are kept.
@@ -38,8 +39,9 @@ UNK_ALIASES = ("<unk>", "[UNK]", "<UNK>", "[unk]", "UNK", "<oov>", "<OOV>")
 
 SPECIAL_INIT_HELP = {
     "zeros": "all zeros",
-    "mean": "the mean vector of the source matrix",
-    "random": "random normal with the source matrix's per-dimension mean and std (seeded)",
+    "mean": "the mean vector of the source matrix's finite rows",
+    "random": "random normal with the per-dimension mean and std of the source matrix's finite "
+              "rows (seeded)",
 }
 
 
@@ -56,11 +58,14 @@ class ExportPlan:
     unk_init      how the unknown-word row starts: "mean", "random" or "zeros"
     specials      more tokens ("<s>", "</s>", "[CLS]"...), rows after pad/unk
     special_init  how those start: "random", "zeros" or "mean"
-    oov           chosen words the embedding lacks: "random", "zeros" or "drop"
+    oov           chosen words the embedding lacks: "random", "zeros", "drop", or "subwords"
+                  (composed from character n-grams, as fastText does; a fastText .bin source)
     format        the output format's name (io.registry.WRITERS), checked when writing
     dtype         "float32" or "float16"
     normalize     scale every row to unit L2 length (zero rows stay zero)
     seed          seed of every random row
+    alias         map every source word left out to its nearest kept row in word_index.json
+    alias_min_similarity  leave out aliases whose cosine is below this (None: keep all)
     """
 
     sources: list = field(default_factory=list)
@@ -76,6 +81,8 @@ class ExportPlan:
     dtype: str = "float32"
     normalize: bool = False
     seed: int = 0
+    alias: bool = False
+    alias_min_similarity: float | None = None
 
     def validate(self) -> None:
         """Raise SelectionError for an option value that does not exist (but the format, which
@@ -87,6 +94,13 @@ class ExportPlan:
             if value not in allowed:
                 raise SelectionError(f"unknown {name} '{value}' "
                                      f"(expected one of {', '.join(allowed)})")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) \
+                or self.seed < 0:
+            raise SelectionError(f"the seed must be a whole number ≥ 0, not {self.seed!r}")
+        m = self.alias_min_similarity
+        if m is not None and not -1.0 <= m <= 1.0:
+            raise SelectionError(f"alias minimum similarity {m} is not a cosine "
+                                 "(expected a number from -1 to 1)")
         tokens = [t for t in (self.pad, self.unk) if t is not None] + list(self.specials)
         for t in tokens:
             if not t or t != t.strip() or len(t.split()) != 1:
@@ -99,6 +113,7 @@ class ExportPlan:
             "unk": self.unk, "unk_init": self.unk_init, "specials": list(self.specials),
             "special_init": self.special_init, "oov": self.oov, "format": self.format,
             "dtype": self.dtype, "normalize": self.normalize, "seed": self.seed,
+            "alias": self.alias, "alias_min_similarity": self.alias_min_similarity,
         }
 
 
@@ -111,6 +126,7 @@ class RowOrigin(enum.IntEnum):
     PADDING = 3, "padding"
     UNKNOWN = 4, "unknown words"
     SPECIAL = 5, "special token"
+    SUBWORDS = 6, "not in the vocabulary: fastText subwords"
 
     def __new__(cls, value: int, label: str):
         member = int.__new__(cls, value)
@@ -120,6 +136,8 @@ class RowOrigin(enum.IntEnum):
 
 
 FROM_EMBEDDING = (RowOrigin.SOURCE, RowOrigin.CASE_FALLBACK)
+# Chosen words the embedding lacks, each initialised by the plan's oov policy.
+MISSING_ROWS = (RowOrigin.MISSING, RowOrigin.SUBWORDS)
 
 
 @dataclass
@@ -135,6 +153,7 @@ class Layout:
     dropped: list[str]
     selection: object
     warnings: list[str]
+    aliases: object = None        # core.export_aliases.Aliases once found (when writing)
 
     @property
     def rows(self) -> int:
@@ -150,7 +169,7 @@ class Layout:
             return plan.unk_init
         if o == RowOrigin.SPECIAL:
             return plan.special_init
-        return plan.oov
+        return plan.oov  # "subwords" for RowOrigin.SUBWORDS
 
     def head(self, emb, plan: ExportPlan, n: int) -> list[dict]:
         """The first n rows as the preview shows them: row, word, origin, init, from."""
@@ -178,6 +197,18 @@ class ExportPreview:
     seconds: float
 
 
+def _check_subwords(emb) -> None:
+    """SelectionError unless the source can give a missing word fastText's n-gram vector."""
+    sub = emb.source.subwords
+    name = Path(emb.source.path).name if emb.source.path else "this embedding"
+    if sub is None:
+        raise SelectionError(f"oov subwords needs a native fastText model (.bin) as the source; "
+                             f"{name} is {emb.source.format}, which holds no character n-grams")
+    if not sub.usable:
+        raise SelectionError(f"oov subwords: {name} was trained without character n-grams "
+                             f"(minn {sub.minn}, maxn {sub.maxn}, {sub.buckets.shape[0]} buckets)")
+
+
 def _alias(token: str | None, aliases, present: set[str]) -> str | None:
     if token is None or token in present or token != aliases[0]:
         return token
@@ -190,6 +221,8 @@ def _alias(token: str | None, aliases, present: set[str]) -> str | None:
 def plan_layout(emb, plan: ExportPlan, progress=None, should_stop=None) -> Layout:
     """Choose the words and place them in rows (no vectors yet)."""
     plan.validate()
+    if plan.oov == "subwords":
+        _check_subwords(emb)
     job = Job(progress, should_stop)
     sel = select_words(emb, plan.sources, case_fallback=plan.case_fallback, order=plan.order,
                        progress=job.progress, should_stop=job.should_stop)
@@ -223,7 +256,8 @@ def plan_layout(emb, plan: ExportPlan, progress=None, should_stop=None) -> Layou
 
     words_in = list(sel.words)
     rows_in = np.asarray(sel.rows, dtype=np.int64)
-    origin_in = np.where(rows_in >= 0, RowOrigin.SOURCE, RowOrigin.MISSING).astype(np.int8)
+    unseen = RowOrigin.SUBWORDS if plan.oov == "subwords" else RowOrigin.MISSING
+    origin_in = np.where(rows_in >= 0, RowOrigin.SOURCE, unseen).astype(np.int8)
     if sel.case_fallback:
         fb = sel.case_fallback
         for i, w in enumerate(words_in):
@@ -284,23 +318,41 @@ def plan_layout(emb, plan: ExportPlan, progress=None, should_stop=None) -> Layou
 _STATS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def matrix_stats(emb) -> tuple[np.ndarray, np.ndarray]:
-    """Per-dimension mean and standard deviation of the whole source matrix (float64, cached)."""
+def _stats(emb) -> tuple[np.ndarray, np.ndarray, int]:
+    """(mean, std, rows left out): a row holding a NaN or an infinity is left out, or one bad
+    row would make every mean and random row NaN/inf."""
     hit = _STATS.get(emb)
     if hit is not None:
         return hit
     total = np.zeros(emb.dim, np.float64)
     total_sq = np.zeros(emb.dim, np.float64)
+    used = 0
     step = 1 << 16
     for s in range(0, emb.rows, step):
         block = np.asarray(emb.vectors[s: s + step])
+        finite = np.isfinite(block).all(axis=1)
+        if not finite.all():
+            block = block[finite]
+        used += len(block)
         total += block.sum(axis=0, dtype=np.float64)
         total_sq += np.einsum("ij,ij->j", block, block, dtype=np.float64)
-    n = max(emb.rows, 1)
+    n = max(used, 1)
     mean = total / n
     std = np.sqrt(np.maximum(total_sq / n - mean * mean, 0.0))
-    _STATS[emb] = (mean, std)
+    _STATS[emb] = (mean, std, emb.rows - used)
+    return _STATS[emb]
+
+
+def matrix_stats(emb) -> tuple[np.ndarray, np.ndarray]:
+    """Per-dimension mean and standard deviation of the source matrix's finite rows (float64,
+    cached); `rows_left_out_of_stats` says how many rows were not finite."""
+    mean, std, _ = _stats(emb)
     return mean, std
+
+
+def rows_left_out_of_stats(emb) -> int:
+    """How many source rows hold a NaN or an infinity and so count in no mean or spread."""
+    return _stats(emb)[2]
 
 
 def _rows_by_init(plan: ExportPlan, origin: np.ndarray) -> dict[str, np.ndarray]:
@@ -326,6 +378,9 @@ def build_matrix(emb, plan: ExportPlan, layout: Layout) -> np.ndarray:
         block = np.asarray(emb.vectors[src[order]], dtype=np.float32)
         dest = np.flatnonzero(have)[order]
         out[dest] = block
+    subword_rows = np.flatnonzero(layout.origin == RowOrigin.SUBWORDS)
+    if len(subword_rows):
+        out[subword_rows] = emb.source.subwords.vectors([layout.words[r] for r in subword_rows])
     init_rows = _rows_by_init(plan, layout.origin)
     if len(init_rows["mean"]) or len(init_rows["random"]):
         mean, std = matrix_stats(emb)
@@ -343,10 +398,17 @@ def build_matrix(emb, plan: ExportPlan, layout: Layout) -> np.ndarray:
     if layout.pad_row is not None:
         out[layout.pad_row] = 0.0  # guaranteed: from_pretrained(padding_idx=...) does not zero it
     if plan.dtype == "float16":
-        out16 = out.astype(np.float16)
-        if not np.isfinite(out16).all() and np.isfinite(out).all():
-            raise ExportRefusedError("some values are too large for float16 (beyond ±65504); "
-                                     "export as float32")
+        with np.errstate(over="ignore"):
+            out16 = out.astype(np.float16)
+        overflow = np.flatnonzero((~np.isfinite(out16) & np.isfinite(out)).any(axis=1))
+        if len(overflow):
+            shown = ", ".join(f"{r} ('{layout.words[r]}')" for r in overflow[:10])
+            more = f" and {len(overflow) - 10:,} more" if len(overflow) > 10 else ""
+            several = len(overflow) > 1
+            raise ExportRefusedError(
+                f"float16 cannot hold values beyond ±65504, and row{'s' if several else ''} "
+                f"{shown}{more} hold{'' if several else 's'} such values: export as float32, "
+                "or with rows scaled to unit length (normalize)")
         return out16
     return out
 
@@ -396,11 +458,20 @@ def manifest_for(emb, plan: ExportPlan, layout: Layout, matrix_files, holds_floa
     """
     sel = layout.selection
     origin = layout.origin
-    n_words = int(np.isin(origin, FROM_EMBEDDING + (RowOrigin.MISSING,)).sum())
+    n_words = int(np.isin(origin, FROM_EMBEDDING + MISSING_ROWS).sum())
     special_tokens = {sp["token"] for sp in layout.specials}
     # Words that became special tokens have their own rows: not "missing".
     missing = [w for w, r in zip(sel.words, sel.rows) if r < 0 and w not in special_tokens]
     mean_std = SPECIAL_INIT_HELP["random"]
+    warnings = list(layout.warnings)
+    by_init = _rows_by_init(plan, origin)
+    left_out = None
+    if len(by_init["mean"]) or len(by_init["random"]):
+        left_out = rows_left_out_of_stats(emb)
+        if left_out:
+            warnings.append(f"{left_out:,} source row{'s' if left_out > 1 else ''} holding NaN "
+                            "or infinite values were left out of the mean and spread that the "
+                            "made-up rows are drawn from")
     return {
         "embedscope_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -413,12 +484,16 @@ def manifest_for(emb, plan: ExportPlan, layout: Layout, matrix_files, holds_floa
             "from_embedding": int(np.isin(origin, FROM_EMBEDDING).sum()),
             "by_case_fallback": int((origin == RowOrigin.CASE_FALLBACK).sum()),
             "missing": len(missing),
-            "missing_initialised": int((origin == RowOrigin.MISSING).sum()),
+            "missing_initialised": int(np.isin(origin, MISSING_ROWS).sum()),
+            "by_subwords": int((origin == RowOrigin.SUBWORDS).sum()),
             "dropped": len(layout.dropped),
             "special_tokens": len(layout.specials),
+            "aliases": len(layout.aliases) if layout.aliases is not None else 0,
         },
         "missing_words": missing[:100],
         "dropped_words": layout.dropped[:100],
+        "subword_words": [w for w, o in zip(layout.words, origin)
+                          if o == RowOrigin.SUBWORDS][:100],
         "case_fallback": [[a, b] for a, b in list(sel.case_fallback.items())[:100]],
         "coverage": [c.to_dict() for c in sel.coverage],
         "special_tokens": layout.specials,
@@ -428,13 +503,21 @@ def manifest_for(emb, plan: ExportPlan, layout: Layout, matrix_files, holds_floa
             "missing_words": plan.oov, "unk": plan.unk_init, "specials": plan.special_init,
             "seed": plan.seed, "random": mean_std, "mean": SPECIAL_INIT_HELP["mean"],
             "padding": "zeros (exactly)",
+            "source_rows_left_out": left_out,
+            "subwords": (dict(emb.source.subwords.describe(),
+                              rule="the mean of the word's character n-gram rows, as fastText "
+                              "gives a word outside its vocabulary")
+                         if plan.oov == "subwords" else None),
         },
+        "aliases": (layout.aliases.to_dict() if layout.aliases is not None
+                    else {"count": None, "found": "when the export is written"} if plan.alias
+                    else None),
         "dtype": plan.dtype,
         "stored_as": plan.dtype if holds_float16 else "float32",
         "normalized": plan.normalize,
         "format": plan.format,
         "sentence_mapping": _mapping_rule(plan),
-        "warnings": list(layout.warnings),
+        "warnings": warnings,
         "files": [{"name": f} for f in list(matrix_files) + list(COMPANION_FILES)],
     }
 
@@ -476,6 +559,18 @@ def usage_text(plan: ExportPlan, layout: Layout, manifest: dict, load_code) -> s
            else " There is no unknown-word row: words not in `word_index.json` are skipped."),
         "",
     ]
+    by_subwords = manifest["counts"].get("by_subwords")
+    if by_subwords:
+        lines += [f"{by_subwords:,} of the words are not in the fastText model's vocabulary: "
+                  "their rows hold the vector fastText builds from their character n-grams "
+                  "(manifest.json's `subword_words` lists the first 100).", ""]
+    aliases = manifest.get("aliases") or {}
+    if aliases.get("count"):
+        lines += [f"`word_index.json` also maps {aliases['count']:,} words of the source that "
+                  "this export left out, each to the row of the kept word nearest to it by "
+                  f"cosine (the weakest of these has similarity {aliases['weakest_similarity']})"
+                  ", as spaCy's `prune_vectors` does: those words share a row, so "
+                  "`word_index.json` has more entries than `vocab.txt` has lines.", ""]
     kept = next((src for src in plan.sources if isinstance(src, WordsFile) and src.keep_indices),
                 None)
     if kept is not None:

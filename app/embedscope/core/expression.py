@@ -3,7 +3,8 @@ into weighted terms. Used by analogies and by neighbour queries written as an ex
 
 How an expression is read:
 - Terms are words joined by `+` and `-`; a term may carry a weight, `0.5*good` or `0.5 * good`.
-  A leading sign is allowed (`- x + y`).
+  A leading sign is allowed (`- x + y`). A weight is a finite number other than 0 (a zero
+  term would silently drop out of the sum).
 - Operators standing alone between spaces are always operators.
 - A `-` or `+` inside a run of non-space characters (`e-mail`, `king-man+woman`) is part of a
   word when the whole run is a word of the vocabulary (GloVe has `e-mail`), and is read as
@@ -13,6 +14,7 @@ How an expression is read:
 """
 from __future__ import annotations
 
+import math
 import re
 
 from .errors import EmbedscopeError
@@ -134,10 +136,17 @@ def parse_expression(text: str, vocabulary=None) -> list[tuple[float, str]]:
             weight = -1.0 if op == "-" else 1.0
             m = _WEIGHTED.match(term)
             if m:
-                weight *= float(m.group(1))
+                factor = float(m.group(1))
                 word = m.group(2)
                 if word.startswith("*") or not word:
                     raise ExpressionError(text, here, "expected a word after the weight's '*'")
+                if not math.isfinite(factor):
+                    raise ExpressionError(text, here, f"the weight {m.group(1)} is too large")
+                if factor == 0:
+                    # A zero term would vanish from the sum without a word of warning.
+                    raise ExpressionError(text, here, f"a weight of 0 leaves '{word}' out; "
+                                          "remove the term or give it another weight")
+                weight *= factor
             else:
                 if re.fullmatch(_NUMBER, term):
                     raise ExpressionError(text, here,

@@ -6,8 +6,8 @@ progress, cancel and an on-disk cache.
 
 PCA and axes run here in numpy. UMAP and t-SNE run in a separate worker process
 (`projection_worker`) because their library calls cannot be interrupted from inside: cancel
-terminates that process. Results are cached (`projection_cache`) by the source's fingerprint,
-the rows and the parameters.
+terminates that process. Results are cached (`projection_cache`) by the embedding's pairing
+key (its file and how the words were paired with the rows), the rows and the parameters.
 """
 from __future__ import annotations
 

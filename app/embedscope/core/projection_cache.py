@@ -1,7 +1,9 @@
 """Projections kept on disk, so reopening a file shows its last map at once.
 
-One `.npz` per projection under `cache_dir("projections")`, named by the source's
-fingerprint and a hash of (rows, method, parameters, seed, axes). Files are written to a
+One `.npz` per projection under `cache_dir("projections")`, named by the embedding's pairing
+key (the file's fingerprint and how its words were paired with its rows, core.pairing) and a
+hash of (rows, method, parameters, seed, axes): a map made before a fix that re-paired the
+words is never shown after it. Files are written to a
 temporary name and renamed, so a crash never leaves half a cache entry. An embedding built in
 memory has no file fingerprint, so its key uses a hash of the projected vectors instead.
 """
@@ -15,6 +17,7 @@ import tempfile
 import numpy as np
 
 from .cache_dir import cache_dir
+from .pairing import pairing_key
 from .projection_result import Projection
 
 VERSION = 1  # bump when the meaning of a stored projection changes
@@ -22,7 +25,7 @@ VERSION = 1  # bump when the meaning of a stored projection changes
 
 def _source_id(emb, rows: np.ndarray) -> str:
     if emb.source.path:
-        return emb.source.fingerprint
+        return pairing_key(emb)
     h = hashlib.sha256(b"memory")
     h.update(np.ascontiguousarray(emb.vectors[rows], dtype=np.float32).tobytes())
     return "mem" + h.hexdigest()[:13]
@@ -57,7 +60,7 @@ def last(emb):
     """The projection last computed or opened for this embedding's file, or None."""
     if not emb.source.path:
         return None
-    pointer = cache_dir("projections") / f"{emb.source.fingerprint}.last.json"
+    pointer = cache_dir("projections") / f"{pairing_key(emb)}.last.json"
     try:
         key = json.loads(pointer.read_text(encoding="utf-8"))["key"]
     except (OSError, ValueError, KeyError, TypeError):
@@ -92,7 +95,7 @@ def _remember_last(emb, key: str) -> None:
     if not emb.source.path:
         return
     folder = cache_dir("projections")
-    pointer = folder / f"{emb.source.fingerprint}.last.json"
+    pointer = folder / f"{pairing_key(emb)}.last.json"
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -15,7 +15,6 @@ extra line at its top (a header line "400000 50" read as a word). `apply_shift(e
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
@@ -23,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .check_words import all_lower
+from .check_words import PIECE_MARKERS, all_lower
 from .embedding import Embedding
 from .jobs import Job
+from .pairing import move_words
 
 OFFSETS = tuple(range(-3, 4))
 # A shift is reported only when the best offset beats the loaded pairing by this many
@@ -43,7 +43,6 @@ MAX_USES_PER_WORD = 3
 SCAN_WORDS = 200_000
 PREFIX_LEN = 6
 
-_PIECE_MARKERS = ("##", "\u2581", "\u0120")  # BERT "##ing", SentencePiece "▁the", GPT-2 "Ġthe"
 
 
 @dataclass
@@ -153,9 +152,9 @@ def _prefix_pairs(words) -> list[tuple[int, int]]:
 def _piece_pairs(words, word_to_row) -> list[tuple[int, int]]:
     """A word-piece and the whole word spelled the same ("##play"/"play", "▁the"/"the")."""
     out = []
-    for i in [i for i, w in enumerate(words) if w.startswith(_PIECE_MARKERS)]:
+    for i in [i for i, w in enumerate(words) if w.startswith(PIECE_MARKERS)]:
         w = words[i]
-        m = next(m for m in _PIECE_MARKERS if w.startswith(m))
+        m = next(m for m in PIECE_MARKERS if w.startswith(m))
         if len(w) > len(m) + 1:
             j = word_to_row.get(w[len(m):])
             if j is not None:
@@ -462,25 +461,9 @@ def _examples(emb, signals: dict, cos_k, k, n=5) -> list[str]:
 def apply_shift(emb: Embedding, offset: int) -> Embedding:
     """The Embedding with `words[i]` paired with row `i + offset` (see the module docstring).
 
-    Uses the whole words file (`source.words_in_file`) when the load kept it, so a header
-    line at the top costs nothing at the bottom. Words and rows falling off the ends are
-    dropped; the vectors stay a view of the original (no copy of a memory-map).
+    Uses the whole words file (`source.words_in_file`) and the whole matrix when the load kept
+    them, so a header line at the top costs nothing at the bottom. Words and rows falling off
+    the ends are left out; the vectors stay a view of the original (no copy of a memory-map).
+    The result has its own pairing (core.pairing), so nothing cached for `emb` is reused.
     """
-    offset = int(offset)
-    src = emb.source
-    full = src.words_in_file if src.words_in_file is not None else emb.words
-    attrs_full = emb.attributes if src.words_in_file is None else {}
-    # Row r gets word r − offset: keep rows where that index exists.
-    r0 = max(0, offset)
-    r1 = min(emb.rows, len(full) + offset)
-    if r1 <= r0:
-        raise ValueError(f"offset {offset} leaves no row paired with a word")
-    words = list(full[r0 - offset : r1 - offset])
-    attrs = {k: list(v[r0 - offset : r1 - offset]) for k, v in attrs_full.items()}
-    dropped_rows = emb.rows - (r1 - r0)
-    dropped_words = len(full) - len(words)
-    note = (f"words moved by {offset:+d} row{'s' if abs(offset) != 1 else ''} to fit the matrix "
-            f"(word i now has row i{offset:+d}); {dropped_rows} row(s) and {dropped_words} "
-            f"word(s) without a partner were left out")
-    new_src = dataclasses.replace(src, warnings=list(src.warnings) + [note], words_in_file=None)
-    return Embedding(words, emb.vectors[r0:r1], attrs, new_src)
+    return move_words(emb, offset)

@@ -47,6 +47,10 @@ def pin_blas_to_one_thread() -> None:
     if _PINNED is None:
         from threadpoolctl import threadpool_limits
 
+        # threadpoolctl limits the BLAS libraries loaded now; one loaded later (scipy's own
+        # OpenBLAS, loaded by the first search or fit that needs it) reads these when it starts.
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+        os.environ["MKL_NUM_THREADS"] = "1"
         _PINNED = threadpool_limits(limits=1, user_api="blas")
 
 

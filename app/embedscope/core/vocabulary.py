@@ -23,6 +23,7 @@ from .corpus import TOKENIZER_HELP, count_corpus
 from .errors import EmbeddingFormatError, EmbedscopeError
 from .jobs import Job
 from .neighbours import nearest
+from .regex_search import RegexTimeoutError, matching_indices
 from .words import lookup
 
 COMBINE = ("union", "intersect", "exclude")
@@ -94,7 +95,9 @@ class Corpus:
 
 @dataclass
 class Regex:
-    """Embedding words that match `pattern` in full (`re.fullmatch`), in embedding order."""
+    """Embedding words that match `pattern` in full (`re.fullmatch`), in embedding order.
+    The matching runs under a time limit (core.regex_search): a pattern that backtracks without
+    end is given up on with a message naming the word it was stuck on."""
 
     pattern: str
     ignore_case: bool = False
@@ -283,9 +286,13 @@ def _resolve(emb, src, job: Job) -> _Resolved:
         key = (src.pattern, src.ignore_case)
         per_emb = _REGEX_CACHE.setdefault(emb, {})
         if key not in per_emb:  # previews repeat the same regex on every option change
-            match = rx.fullmatch
+            all_words = emb.words
+            try:
+                hits = matching_indices(rx.pattern, rx.flags, all_words, job)
+            except RegexTimeoutError as exc:
+                raise SelectionError(str(exc)) from None
             per_emb.clear()
-            words, _, dup = _dedupe([w for w in emb.words if match(w)])
+            words, _, dup = _dedupe([all_words[i] for i in hits])
             per_emb[key] = (words, dup, frozenset(words))
         words, dup, members = per_emb[key]
         return _Resolved(list(words), f"regex {src.pattern}", False, duplicates=dup,

@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..core.check_words import token_vocabulary
 from . import palette as pal
 
 Colours = tuple[list[str], np.ndarray, list[tuple[str, str]]]
@@ -56,10 +57,15 @@ def get(label: str) -> ColourMode | None:
 
 
 def _frequency_rank(points: MapPoints) -> Colours:
-    # Row order is frequency order in common embedding files.
+    # Row order is frequency order in common embedding files; a model's token vocabulary is in
+    # the tokenizer's order, so its legend speaks of rows, not of frequency.
     edges = [100, 1000, 10000, 100000]
     idx = np.searchsorted(edges, points.rows, side="right")
     names = ["top 100", "100 – 1k", "1k – 10k", "10k – 100k", "100k +"]
+    emb = points.state.embedding
+    if emb is not None and token_vocabulary(emb.words):
+        names = ["rows 0 – 99", "rows 100 – 999", "rows 1k – 10k", "rows 10k – 100k",
+                 "rows 100k +"]
     cols = pal.FREQUENCY
     return cols, idx, [(cols[i], names[i]) for i in sorted(set(idx.tolist()))]
 

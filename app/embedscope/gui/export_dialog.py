@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -41,6 +43,7 @@ from ..core.errors import EmbedscopeError
 from ..io.export_folder import preview, write_export
 from ..io.registry import WRITERS
 from ..io.words_file import words_source
+from .docks.check import PairingWarning
 from .docks.common import ProgressRow, fill_table, make_table, note
 from .workers import JobRunner
 
@@ -130,12 +133,28 @@ class ExportDialog(QDialog):
         self.case_fallback.setChecked(True)
         self.keep_indices = QCheckBox("a words file's indices decide the rows")
         self.oov = QComboBox()
-        for key, text in (("random", "random vector"), ("zeros", "zeros"), ("drop", "leave out")):
+        for key, text in (("random", "random vector"), ("zeros", "zeros"), ("drop", "leave out"),
+                          ("subwords", "fastText subwords")):
             self.oov.addItem(text, key)
+        self._offer_subwords(state.embedding)
+        self.alias = QCheckBox("give each left-out word the row of its nearest kept word")
+        self.alias.setToolTip("word_index.json then maps every word of the source to a row: "
+                              "the words the export leaves out to the kept row nearest by "
+                              "cosine, as spaCy's prune_vectors does")
+        self.alias_min = QDoubleSpinBox(minimum=-1.0, maximum=1.0, singleStep=0.05, decimals=2,
+                                        value=-1.0)
+        self.alias_min.setSpecialValueText("any similarity")   # shown at the minimum, -1
+        self.alias_min.setPrefix("cosine ≥ ")
+        self.alias_min.setEnabled(False)
+        self.alias.toggled.connect(self.alias_min.setEnabled)
+        alias_row = QHBoxLayout()
+        alias_row.addWidget(self.alias, 1)
+        alias_row.addWidget(self.alias_min)
         wf.addRow("Order", self.order)
         wf.addRow("", self.case_fallback)
         wf.addRow("", self.keep_indices)
         wf.addRow("Words without a vector", self.oov)
+        wf.addRow("Left-out words", alias_row)
         wl.addLayout(wf)
 
         # --- special rows -------------------------------------------------------------------
@@ -258,7 +277,10 @@ class ExportDialog(QDialog):
         bottom.addWidget(self.result_label, 1)
         bottom.addWidget(self.export_button)
         bottom.addWidget(close)
+        self.pairing_warning = PairingWarning(state, "the exported rows")
+        self.pairing_warning._update()
         lay = QVBoxLayout(self)
+        lay.addWidget(self.pairing_warning)
         lay.addWidget(split, 1)
         lay.addWidget(ProgressRow(self.write_runner))
         lay.addLayout(bottom)
@@ -269,17 +291,26 @@ class ExportDialog(QDialog):
                   self.dtype):
             w.currentIndexChanged.connect(self._changed)
         for w in (self.case_fallback, self.keep_indices, self.use_pad, self.use_unk,
-                  self.normalize):
+                  self.normalize, self.alias):
             w.toggled.connect(self._changed)
         for w in (self.pad, self.unk, self.specials):
             w.textChanged.connect(self._changed)
         self.seed.valueChanged.connect(self._changed)
+        self.alias_min.valueChanged.connect(self._changed)
         self.write_runner.busy_changed.connect(lambda b: self.export_button.setEnabled(not b))
 
         if len(state.selection):
             self._add_selection()
         else:
             self.add_source(voc.TopWords(min(50000, state.embedding.rows)))
+
+    def _offer_subwords(self, emb):
+        """The subwords choice only for a source with fastText's character n-grams."""
+        item = self.oov.model().item(self.oov.findData("subwords"))
+        native = emb.source.subwords is not None or emb.source.format == "fasttext-bin"
+        item.setEnabled(native)
+        item.setToolTip("the vector fastText builds from the word's character n-grams"
+                        if native else "only for a native fastText model (.bin) as the source")
 
     # --- sources ---------------------------------------------------------------------------
     def add_source(self, src):
@@ -363,7 +394,11 @@ class ExportDialog(QDialog):
             unk_init=self.unk_init.currentText(), specials=self.specials.text().split(),
             special_init=self.special_init.currentText(), oov=self.oov.currentData(),
             format=self.format.currentData(), dtype=self.dtype.currentText(),
-            normalize=self.normalize.isChecked(), seed=self.seed.value())
+            normalize=self.normalize.isChecked(), seed=self.seed.value(),
+            alias=self.alias.isChecked(),
+            alias_min_similarity=(self.alias_min.value() if self.alias.isChecked()
+                                  and self.alias_min.value() > self.alias_min.minimum()
+                                  else None))
 
     def _changed(self, *_):
         self._timer.start()
@@ -418,9 +453,24 @@ class ExportDialog(QDialog):
         if not folder:
             self.result_label.setText("Choose a folder to export into.")
             return
+        problem = self.state.pairing_problem
+        if problem is not None and not self.confirm_despite_mismatch(problem):
+            self.result_label.setText("Nothing was written: the words may not match the rows "
+                                      "(see the check).")
+            return
         self.result_label.setText("")
         self.write_runner.start(write_export, self.state.embedding, plan, folder,
                                 force=self.force.isChecked(), label="exporting")
+
+    def confirm_despite_mismatch(self, problem) -> bool:
+        """Ask before writing rows whose words the check doubts (tests replace this)."""
+        answer = QMessageBox.question(
+            self, "Export rows that may belong to other words?",
+            f"The check says: {problem.headline}.\n\nThe exported words may not match their "
+            "vectors. Fix the pairing in the Check panel first, or export anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _written(self, manifest):
         self.manifest = manifest

@@ -2,7 +2,10 @@
 
 Opening a file asks only what it must (a words file for a bare matrix with none beside it, a
 tensor for an ambiguous checkpoint, a confirmation before a pickle), loads off the UI thread
-with progress and Cancel, and leaves the previous embedding open when the file is bad.
+with progress and Cancel, and leaves the previous embedding open when the file is bad. A words
+file whose length differs from the matrix's rows opens too: a banner over the map says the
+words may not match the rows, and the Check panel says which end is off and offers the fixes.
+The status bar names the words file and tensor in use; File lets the user choose others.
 """
 from __future__ import annotations
 
@@ -15,14 +18,19 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from .._version import __version__
+from ..core.pairing import tensor_note, words_file_note
 from ..io.registry import load
 from ..resources import icon_path, sample_path
 from . import colour_modes
@@ -45,9 +53,11 @@ def load_embedding(path, vocab=None, tensor=None, trust_pickle=False, format=Non
     """Load on a worker thread; the norms are computed there too (the status bar and the
     colouring use them) so the UI thread never pays for them, and the word → row index (the
     check, search and every lookup use it): built here, while the window only shows progress,
-    its Python work does not compete with the first map being drawn."""
+    its Python work does not compete with the first map being drawn. A words file longer or
+    shorter than the matrix still opens (paired up to the shorter): the check says which end
+    is off and offers the fixes."""
     emb = load(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle, format=format,
-               progress=progress, should_stop=should_stop)
+               allow_mismatch=True, progress=progress, should_stop=should_stop)
     emb.norms  # noqa: B018 - warm the cached property off the UI thread
     emb.word_to_row  # noqa: B018 - the same
     return emb
@@ -79,13 +89,16 @@ class MainWindow(QMainWindow):
         self.state = state or AppState(self)
         self._set_up_window()
         self.map_view = MapView(self.state)
-        self.setCentralWidget(self.map_view)
+        self._add_centre()
         self._add_opener()
         self._add_docks()
         self._add_status_bar()
         self._add_menus()
         self.state.embedding_changed.connect(self._on_embedding)
         self.state.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.state.check_changed.connect(self._show_banner)
+        self.state.check_requested.connect(self.show_check)
+        self.state.pairing_change_requested.connect(self.choose_pairing)
         self.resize(1400, 900)
         self._layout_restored = False
         if restore:
@@ -100,6 +113,38 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
+
+    def _add_centre(self):
+        """The map, under a banner shown while the check says the words may not match the
+        rows."""
+        self.banner = QFrame()
+        self.banner.setObjectName("pairing_banner")
+        self.banner.setStyleSheet("#pairing_banner { background:#fff4e6; border-bottom:1px solid "
+                                  "#ffc078; } QLabel { color:#862e0e; }")
+        self.banner_text = QLabel("")
+        self.banner_text.setWordWrap(True)
+        self.banner_text.setTextFormat(Qt.TextFormat.RichText)
+        self.banner_button = QPushButton("Show the check and its fixes")
+        self.banner_button.clicked.connect(self.show_check)
+        row = QHBoxLayout(self.banner)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.addWidget(self.banner_text, 1)
+        row.addWidget(self.banner_button)
+        self.banner.hide()
+        centre = QWidget()
+        lay = QVBoxLayout(centre)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.map_view, 1)
+        self.setCentralWidget(centre)
+
+    def _show_banner(self, _report=None):
+        problem = self.state.pairing_problem
+        self.banner.setVisible(problem is not None)
+        if problem is not None:
+            self.banner_text.setText(f"<b>⚠ The words may not match the rows.</b> "
+                                     f"{problem.headline}.")
 
     def _add_opener(self):
         """Files open in the background with the questions they raise; the compare dock opens
@@ -170,6 +215,7 @@ class MainWindow(QMainWindow):
     def _add_status_bar(self):
         sb = self.statusBar()
         self.file_label = QLabel("no file")
+        self.pairing_label = QLabel("")
         self.shape_label = QLabel("")
         self.memory_label = QLabel("")
         self.load_bar = QProgressBar()
@@ -179,7 +225,7 @@ class MainWindow(QMainWindow):
         for w in (self.load_bar, self.load_cancel):
             w.hide()
             sb.addPermanentWidget(w)
-        for w in (self.file_label, self.shape_label, self.memory_label):
+        for w in (self.file_label, self.pairing_label, self.shape_label, self.memory_label):
             sb.addPermanentWidget(w)
         self.loader.busy_changed.connect(self.load_bar.setVisible)
         self.loader.busy_changed.connect(self.load_cancel.setVisible)
@@ -209,6 +255,14 @@ class MainWindow(QMainWindow):
                      "The 20,000 most frequent GloVe 6B 50d words")
         self.recent_menu = f.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.words_action = self._action(
+            f, "Choose the &words file…", lambda: self.choose_pairing("words file"), None,
+            "Open the matrix again with another words file")
+        self.tensor_action = self._action(
+            f, "Choose the &tensor…", lambda: self.choose_pairing("tensor"), None,
+            "Open the checkpoint again with another of its matrices")
+        for act in (self.words_action, self.tensor_action):
+            act.setEnabled(False)
         self._action(f, "Compare &with…", self.compare_with, "Ctrl+Shift+O",
                      "Open a second embedding and compare the open one with it")
         f.addSeparator()
@@ -304,6 +358,12 @@ class MainWindow(QMainWindow):
             self.load_bar.setRange(0, total)
             self.load_bar.setValue(done)
 
+    def choose_pairing(self, what: str):
+        """Open the current file again with another words file or tensor, as the user picks."""
+        emb = self.state.embedding
+        if emb is not None:
+            self.opener.reopen_with(emb, what)
+
     def _loaded(self, emb):
         self.state.set_embedding(emb)
         if emb.source.path:
@@ -311,13 +371,23 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"opened {Path(emb.source.path or '').name} in {emb.source.load_seconds:.2f} s"
             + (" (from cache)" if emb.source.from_cache else ""), 8000)
-        for w in emb.source.warnings[:1]:
-            self.statusBar().showMessage(f"warning: {w}", 8000)
+        if emb.source.words_in_file is not None:
+            self.statusBar().showMessage(
+                f"the words file has {len(emb.source.words_in_file):,} words for a matrix of a "
+                "different length: see the check", 8000)
+        else:
+            for w in emb.source.warnings[:1]:
+                self.statusBar().showMessage(f"warning: {w}", 8000)
 
     # --- status --------------------------------------------------------------------------------
     def _on_embedding(self, emb):
+        self._show_banner()
+        self.words_action.setEnabled(bool(emb is not None and emb.source.vocab_path
+                                          and emb.source.path))
+        self.tensor_action.setEnabled(bool(emb is not None and emb.source.tensor))
         if emb is None:
             self.file_label.setText("no file")
+            self.pairing_label.setText("")
             self.shape_label.setText("")
             self.setWindowTitle("Embedscope")
             return
@@ -325,6 +395,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name} — Embedscope")
         self.file_label.setText(f"{name} ({emb.source.format})")
         self.file_label.setToolTip(emb.source.path or "")
+        self.pairing_label.setText(" · ".join(b for b in (words_file_note(emb), tensor_note(emb))
+                                              if b))
+        self.pairing_label.setToolTip(emb.source.vocab_path or "")
         self.shape_label.setText(f"{emb.rows:,} × {emb.dim}  {emb.vectors.dtype}")
         self._update_memory()
 
@@ -359,9 +432,12 @@ class MainWindow(QMainWindow):
         self.docks["analogy"].raise_()
         self.panels["analogy"].field.setFocus()
 
-    def run_check(self):
+    def show_check(self):
         self.docks["check"].show()
         self.docks["check"].raise_()
+
+    def run_check(self):
+        self.show_check()
         self.panels["check"].run()
 
     def evaluate(self):

@@ -4,8 +4,11 @@ One `DotsItem` holds every point, filled once per projection with colours from a
 palette (pyqtgraph's ScatterPlotItem keeps Python objects per point: ~1 s per 100,000 points
 on the UI thread, see gui/dots.py); the word under the mouse comes from a k-d tree
 (core.spatial), never a scan; picked, highlighted and selected words are small overlay items
-drawn on top, so changing them never restyles 400,000 points. Labels are capped so the map
-stays readable. The colours come from the registered colour modes (gui/colour_modes).
+drawn on top, so changing them never restyles 400,000 points. Labels are laid out by priority
+on every zoom and pan (core.label_layout) and drawn by one item (gui/labels); the density view
+shades counts per pixel (core.density); named clusters come from core.clustering. The colours
+come from the registered colour modes (gui/colour_modes); `set_visible_mask` hides filtered
+points from all of it.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -27,20 +30,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.clustering import cluster_rows
+from ..core import density
+from ..core.clustering import central_rows, cluster_rows
+from ..core.label_layout import in_view, label_text, lay_out
 from ..core.selection import polygon_mask, rect_mask
 from ..core.spatial import PointIndex
 from . import colour_modes
 from . import palette as pal
 from .colour_modes import MapPoints
 from .dots import DotsItem
+from .labels import Label, LabelsItem
 from .workers import JobRunner
 
 pg.setConfigOptions(useOpenGL=False, antialias=False)
 
 INLINE_INDEX = 50000   # maps up to this many points get their hover index at once
 LABEL_CAP = 150        # labels for picked/searched/neighbour words
-LANDMARKS = 30         # frequent words labelled in the current view, to orient the eye
+LANDMARKS = 40         # frequent words labelled in the current view, to orient the eye
+LANDMARK_CANDIDATES = 600  # frequent words in view tried for those places, most frequent first
+DENSITY_FROM = 50_000  # maps of this many points open in the density view
+DENSITY_BIN = 2        # pixels per density bin
+CLUSTERS = 8
 HOVER_PIXELS = 8
 
 
@@ -103,12 +113,14 @@ class MapView(QWidget):
         self.index: PointIndex | None = None
         self.hover_row = -1
         self._cluster_labels = None   # (projection id, labels) once k-means has run
+        self._cluster_names: list[tuple[tuple[float, float], str]] = []  # anchor, name
         self._clustering = None       # projection id of the clustering in flight
         self._cluster_runner = JobRunner("clusters", self)
         self._cluster_runner.finished.connect(self._clusters_done)
         self._index_runner = JobRunner("hover index", self)
         self._index_runner.finished.connect(self._index_built)
         self._legend_entries: list[tuple[str, str]] = []
+        self.visible: np.ndarray | None = None  # per map point; None shows every point
 
         # --- toolbar --------------------------------------------------------------------
         bar = QHBoxLayout()
@@ -131,9 +143,21 @@ class MapView(QWidget):
         self.colour_box.addItems(colour_modes.labels())
         self.colour_box.currentTextChanged.connect(state.set_colour_mode)
         bar.addWidget(self.colour_box)
-        fit = QToolButton(text="Fit", toolTip="Show the whole map (Home)")
+        fit = QToolButton(text="Fit", toolTip="Show every point of the map (Home)")
         fit.clicked.connect(self.fit)
         bar.addWidget(fit)
+        self.density_button = QToolButton(
+            text="Density", checkable=True,
+            toolTip="Shade the map by how many points fall on each pixel, where dots pile up "
+                    f"(on by itself from {DENSITY_FROM:,} points)")
+        self.density_button.toggled.connect(self._density_toggled)
+        bar.addWidget(self.density_button)
+        self.clusters_button = QToolButton(
+            text="Clusters", checkable=True,
+            toolTip="Name the map's clusters (k-means in the full vector space) by their most "
+                    "central words; click a name to select its words")
+        self.clusters_button.toggled.connect(self._clusters_toggled)
+        bar.addWidget(self.clusters_button)
         bar.addStretch(1)
         self.info_label = QLabel("")
         bar.addWidget(self.info_label)
@@ -162,13 +186,14 @@ class MapView(QWidget):
         self.hover_text.setZValue(30)
         self.hover_text.hide()
         self.plot.addItem(self.hover_text)
-        self._labels: list[pg.TextItem] = []
-        self._spare_labels: list[pg.TextItem] = []
-        # The landmark labels' items are made ahead, a few per turn of the event loop once the
-        # window is up: making all 30 when the first map arrives would stall the window ~50 ms.
-        self._label_maker = QTimer(self, singleShot=True, interval=0)  # dies with the view
-        self._label_maker.timeout.connect(self._make_label_items)
-        self._label_maker.start()
+        self.labels_item = LabelsItem()
+        self.plot.addItem(self.labels_item)
+        self._labelled: list[int] = []     # rows labelled now, picked word first
+        self._cluster_boxes: list[tuple] = []  # (cluster, left, top, width, height) in pixels
+        self.density_item = pg.ImageItem(axisOrder="row-major")
+        self.density_item.setZValue(-5)
+        self.density_item.hide()
+        self.plot.addItem(self.density_item)
         self.legend = QLabel(self.plot)
         self.legend.setObjectName("legend")
         self.legend.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -184,9 +209,10 @@ class MapView(QWidget):
 
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
-        self._landmark_timer = QTimer(self, singleShot=True, interval=120)
-        self._landmark_timer.timeout.connect(self._update_labels)
-        self.viewbox.sigRangeChanged.connect(lambda *_: self._landmark_timer.start())
+        # labels and density follow every zoom and pan, once per burst of range changes
+        self._relayout = QTimer(self, singleShot=True, interval=15)
+        self._relayout.timeout.connect(self._view_changed)
+        self.viewbox.sigRangeChanged.connect(lambda *_: self._relayout.start())
 
         state.projection_changed.connect(self._on_projection)
         state.selection_changed.connect(self._on_selection)
@@ -217,15 +243,13 @@ class MapView(QWidget):
         self._text_colour = fg
         base = p.color(QPalette.ColorRole.Base)
         base.setAlpha(205)  # labels stay readable over dense points, which show faintly
-        self._label_fill = pg.mkBrush(base)
-        for t in getattr(self, "_labels", []) + getattr(self, "_spare_labels", []):
-            t.fill = self._label_fill
+        self.labels_item.fill = pg.mkBrush(base)
         self.legend.setStyleSheet(
             "QLabel#legend { background: %s; border: 1px solid %s; padding: 4px; }"
             % (p.color(QPalette.ColorRole.Base).name(), p.color(QPalette.ColorRole.Mid).name()))
         if len(self.rows):
             self._recolour()
-            self._update_labels()
+            self._view_changed()
 
     def changeEvent(self, ev):
         if ev.type() == QEvent.Type.PaletteChange:
@@ -246,6 +270,8 @@ class MapView(QWidget):
 
     def _on_projection(self, proj):
         self._cluster_labels = None
+        self._cluster_names = []
+        self.visible = None  # a filter was a mask of the old map's points
         emb = self.state.embedding
         if proj is None or emb is None:
             self.coords = np.empty((0, 2))
@@ -255,6 +281,7 @@ class MapView(QWidget):
             for it in (self.selection_item, self.highlight_item, self.pick_item):
                 it.clear()
             self._hide_labels()
+            self.density_item.hide()
             self.legend.hide()
             self.info_label.setText("")
             self.empty_note.setText("Open an embedding (Ctrl+O)" if emb is None
@@ -282,10 +309,20 @@ class MapView(QWidget):
         self.scatter.setSize(5 if n <= 20000 else 3 if n <= 150000 else 2)
         self._recolour()
         self.info_label.setText(f"{n:,} points · {proj.method}")
+        if self.density_button.isChecked() != (n >= DENSITY_FROM):
+            self.density_button.setChecked(n >= DENSITY_FROM)  # draws the dots or the density
+        if self.clusters_button.isChecked():
+            self._clusters()
         self.fit()
         self._on_selection()
-        self._on_highlight()
-        self._on_picked(self.state.picked)
+        self._overlays_and_labels()
+
+    def _overlays_and_labels(self):
+        """Highlight and pick drawn for the current map, then the labels laid out once."""
+        self._overlay(self.highlight_item, self.state.highlight_rows, cap=5000)
+        picked = self.state.picked
+        self._overlay(self.pick_item, [picked] if picked >= 0 else [])
+        self._update_labels()
 
     def _index_built(self, result):
         key, index = result
@@ -293,14 +330,32 @@ class MapView(QWidget):
             self.index = index
 
     def fit(self):
-        if len(self.coords):
-            # a strided sample of 50,000 points finds the same extent as all 400,000
-            sample = self.coords[:: max(1, len(self.coords) // 50000)]
-            ok = np.isfinite(sample).all(axis=1)
-            if ok.any():
-                lo = np.percentile(sample[ok], 0.5, axis=0)
-                hi = np.percentile(sample[ok], 99.5, axis=0)
-                self.viewbox.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.04)
+        """Frame every point shown (the outliers too: they are often the ones worth a look)."""
+        c = self.coords if self.visible is None else self.coords[self.visible]
+        c = c[np.isfinite(c).all(axis=1)]
+        if len(c):
+            lo, hi = c.min(axis=0), c.max(axis=0)
+            span = np.maximum(hi - lo, 1e-9)
+            self.viewbox.setRange(xRange=(lo[0], lo[0] + span[0]),
+                                  yRange=(lo[1], lo[1] + span[1]), padding=0.04)
+
+    def set_visible_mask(self, mask) -> None:
+        """Show only some of the map's points: `mask` is a boolean per map point (in the order
+        of `self.rows`), or None to show them all. Hidden points are not drawn, labelled,
+        hovered, picked or caught by a box or lasso; overlays (selection, highlight, pick) skip
+        them too. The mask lasts until the next map."""
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool).ravel()
+            if len(mask) != len(self.rows):
+                raise ValueError(f"visible mask has {len(mask):,} entries; the map has "
+                                 f"{len(self.rows):,} points")
+            if mask.all():
+                mask = None
+        self.visible = mask
+        self._recolour()
+        self._update_density()
+        self._on_selection()
+        self._overlays_and_labels()
 
     def _positions(self, rows):
         """Map positions of the given embedding rows that are on the map."""
@@ -309,12 +364,15 @@ class MapView(QWidget):
             return np.empty(0, dtype=np.int64)
         rows = rows[(rows >= 0) & (rows < len(self.pos_of_row))]
         pos = self.pos_of_row[rows]
-        return pos[pos >= 0]
+        pos = pos[pos >= 0]
+        return pos if self.visible is None else pos[self.visible[pos]]
 
     # --- colours ------------------------------------------------------------------------------
     def _on_colour_mode(self, mode):
         if self.colour_box.currentText() != mode:
             self.colour_box.setCurrentText(mode)
+        if self.density_button.isChecked():
+            self.density_button.setChecked(False)  # colours show on dots: choosing one shows them
         self._recolour()
 
     def colour_indices(self, mode):
@@ -338,11 +396,18 @@ class MapView(QWidget):
             q = QColor(c)
             q.setAlpha(215)
             qcols.append(q)
-        self.scatter.setData(self.coords, idx, qcols)
+        if self.visible is None:
+            self.scatter.setData(self.coords, idx, qcols)
+        else:
+            self.scatter.setData(self.coords[self.visible], idx[self.visible], qcols)
         self._legend_entries = legend
-        self.legend.setText("<br>".join(
+        if not self.density_button.isChecked():  # the density view has a legend of its own
+            self._show_legend(legend)
+
+    def _show_legend(self, entries, title: str = ""):
+        self.legend.setText(("<b>%s</b><br>" % title if title else "") + "<br>".join(
             f"<span style='color:{c}; font-size:14px'>&#9632;</span>&nbsp;{t}"
-            for c, t in legend))
+            for c, t in entries))
         self.legend.adjustSize()
         self.legend.show()
 
@@ -359,11 +424,96 @@ class MapView(QWidget):
         return None
 
     def _clusters_done(self, result):
-        key, labels = result
-        if key == id(self.state.projection):
-            self._cluster_labels = (key, labels)
-            if self.state.colour_mode == "cluster":
-                self._recolour()
+        key, labels, central = result
+        if key != id(self.state.projection):
+            return
+        self._cluster_labels = (key, labels)
+        emb = self.state.embedding
+        names = []
+        for c, rows in enumerate(central):
+            members = np.flatnonzero(labels == c)
+            if not len(members):
+                continue
+            # Clusters are found in the vector space, so a cluster may lie in pieces on the map:
+            # its name goes on the member nearest the middle of its members, over its points.
+            xy = self.coords[members]
+            ok = np.isfinite(xy).all(axis=1)
+            if not ok.any():
+                continue
+            mid = np.median(xy[ok], axis=0)
+            at = xy[ok][np.argmin(((xy[ok] - mid) ** 2).sum(axis=1))]
+            names.append(((float(at[0]), float(at[1])),
+                          " · ".join(label_text(emb.words[r]) for r in rows.tolist())))
+        self._cluster_names = names
+        if self.state.colour_mode == "cluster":
+            self._recolour()
+        self._update_labels()
+
+    def _clusters_toggled(self, on):
+        if on and len(self.rows):
+            self._clusters()
+        self._update_labels()
+
+    def _cluster_names_in_view(self) -> list[tuple[tuple[float, float], str, int]]:
+        """(anchor, name, cluster) of each named cluster, when cluster names are shown."""
+        if not self.clusters_button.isChecked() or self._cluster_labels is None:
+            return []
+        return [(at, name, c) for c, (at, name) in enumerate(self._cluster_names)]
+
+    def cluster_rows(self, cluster: int) -> np.ndarray:
+        """Rows of the words in one of the map's clusters (empty until clusters are known)."""
+        if self._cluster_labels is None:
+            return np.empty(0, dtype=np.int64)
+        mask = self._cluster_labels[1] == cluster
+        if self.visible is not None:
+            mask &= self.visible
+        return self.rows[mask]
+
+    def select_cluster(self, cluster: int, how: str = "add") -> int:
+        """Add (or remove) a whole cluster to the selection, as clicking its name does."""
+        rows = self.cluster_rows(cluster)
+        if how == "remove":
+            return -self.state.select_remove(rows)
+        return self.state.select_add(rows, "cluster")
+
+    def cluster_at(self, x: float, y: float) -> int:
+        """The cluster whose name is drawn over the data point (x, y), or -1."""
+        (x0, x1, y0, y1), (w, h) = self._view_pixels()
+        px, py = (x - x0) / (x1 - x0) * w, (y1 - y) / (y1 - y0) * h
+        for c, left, top, bw, bh in self._cluster_boxes:
+            if left <= px <= left + bw and top <= py <= top + bh:
+                return c
+        return -1
+
+    # --- density ------------------------------------------------------------------------------
+    def _density_toggled(self, on):
+        self.scatter.setVisible(not on)
+        self.density_item.setVisible(on)
+        if on:
+            self._update_density()
+        else:
+            self._recolour()  # the colour mode's legend again
+
+    def _view_changed(self):
+        self._update_density()
+        self._update_labels()
+
+    def _update_density(self):
+        """Shade the view by points per bin (core.density), afresh for every zoom and pan."""
+        if not self.density_button.isChecked() or not len(self.coords):
+            return
+        view, (w, h) = self._view_pixels()
+        x0, x1, y0, y1 = view
+        n = density.counts(self.coords, view, (w / DENSITY_BIN, h / DENSITY_BIN), self.visible)
+        shades = density.SHADES_DARK if self._dark() else density.SHADES
+        self.density_item.setImage(density.shade(n, shades), autoLevels=False)
+        self.density_item.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        top = int(n.max()) if n.size else 0
+        steps = sorted({1, *(int(round(np.expm1(f * np.log1p(top)))) for f in (0.5, 1.0))})
+        self._show_legend([(shades[min(len(shades) - 1, int(round(
+            np.log1p(v) / np.log1p(max(top, 1)) * (len(shades) - 1))))], f"{v:,}")
+            for v in steps if 0 < v <= max(top, 1)],
+            f"points per {DENSITY_BIN}×{DENSITY_BIN} pixels")
 
     # --- overlays -------------------------------------------------------------------------------
     def _overlay(self, item, rows, cap=None):
@@ -389,110 +539,82 @@ class MapView(QWidget):
 
     # --- labels ---------------------------------------------------------------------------------
     def _hide_labels(self):
-        for t in self._labels:
-            t.hide()
-
-    def _new_label_item(self):
-        """A label item on the plot: one made ahead if there is one, else a new one."""
-        t = self._spare_labels.pop() if self._spare_labels else self._make_label_item()
-        self.plot.addItem(t)
-        self._labels.append(t)
-
-    def _make_label_item(self):
-        t = pg.TextItem("", anchor=(-0.08, 0.5), fill=self._label_fill)
-        t.setZValue(20)
-        return t
-
-    def _make_label_items(self, per_turn: int = 6):
-        """Make the landmark labels' items ahead of need, `per_turn` at a time; they join the
-        plot when first used, as a new one would."""
-        for _ in range(per_turn):
-            if len(self._spare_labels) + len(self._labels) >= LANDMARKS + 4:
-                return
-            self._spare_labels.append(self._make_label_item())
-        self._label_maker.start()
-
-    def _label(self, i, text, pos, colour, bold=False):
-        while len(self._labels) <= i:
-            self._new_label_item()
-        t = self._labels[i]
-        f = t.textItem.font()
-        f.setBold(bold)
-        f.setPointSizeF(9.5 if bold else 8.5)
-        t.textItem.setFont(f)
-        t.setText(text, color=colour)
-        t.setPos(*pos)
-        t.show()
+        self.labels_item.set_labels([])
+        self._labelled = []
 
     def label_rows(self) -> list[int]:
-        """Rows that get a label now: picked, then highlighted, then frequent words in view."""
-        out = []
-        if self.state.picked >= 0 and len(self._positions([self.state.picked])):
-            out.append(self.state.picked)
-        for r in self.state.highlight_rows[:LABEL_CAP].tolist():
-            if r not in out and len(self._positions([r])):
-                out.append(r)
-        return out
+        """Rows of the words labelled now, in priority order (the picked word first)."""
+        return [r for r in self._labelled if r >= 0]
+
+    def _view_pixels(self):
+        """(x0, x1, y0, y1) of the view in data units and its size in pixels."""
+        (x0, x1), (y0, y1) = self.viewbox.viewRange()
+        return (x0, x1, y0, y1), (max(self.viewbox.width(), 1.0), max(self.viewbox.height(), 1.0))
 
     def _update_labels(self):
+        """Lay the labels out afresh for the current view (core.label_layout): the picked word,
+        then results, then search matches, then cluster names, then the most frequent words in
+        view; none overlaps another or covers a highlighted point."""
         emb = self.state.embedding
         if emb is None or not len(self.rows):
             self._hide_labels()
             return
-        strong = self.label_rows()
-        fg = self._text_colour
-        i = 0
-        for r in strong:
-            p = self.coords[self.pos_of_row[r]]
-            colour = pal.PICKED if r == self.state.picked else pal.HIGHLIGHT
-            self._label(i, emb.words[r], p, colour, bold=True)
-            i += 1
-        i = self._landmarks(i, set(strong), fg)
-        for t in self._labels[i:]:
-            t.hide()
+        view, (w, h) = self._view_pixels()
+        x0, x1, y0, y1 = view
+        sx, sy = w / max(x1 - x0, 1e-300), h / max(y1 - y0, 1e-300)
 
-    def _landmarks(self, i, taken, colour):
-        """Label a few of the most frequent words in view, spaced so they do not overlap."""
-        (x0, x1), (y0, y1) = self.viewbox.viewRange()
-        # Row order is frequency order in common embedding files: low rows are familiar words.
-        # Walk the map in row order, a block at a time, until 400 candidates in view are found.
-        found = []
-        for s in range(0, len(self._by_row), 20000):
-            pos = self._by_row[s: s + 20000]
-            c = self.coords[pos]
-            found.append(pos[(c[:, 0] >= x0) & (c[:, 0] <= x1) & (c[:, 1] >= y0)
-                             & (c[:, 1] <= y1)])
-            if sum(len(f) for f in found) >= 400:
-                break
-        inside = np.concatenate(found)[:400] if found else np.empty(0, dtype=np.int64)
-        if not len(inside):
-            return i
-        w, h = max(self.viewbox.width(), 1), max(self.viewbox.height(), 1)
-        cell_w, cell_h = 90.0, 18.0
-        used = set()
-        for r in taken:
-            p = self.coords[self.pos_of_row[r]]
-            used.add((int((p[0] - x0) / (x1 - x0) * w / cell_w),
-                      int((p[1] - y0) / (y1 - y0) * h / cell_h)))
-        c = QColor(colour)
-        shown = 0
-        emb = self.state.embedding
-        for pos in inside.tolist():
-            r = int(self.rows[pos])
-            if r in taken:
-                continue
-            px, py = self.coords[pos]
-            cell = (int((px - x0) / (x1 - x0) * w / cell_w),
-                    int((py - y0) / (y1 - y0) * h / cell_h))
-            if cell in used:
-                continue
-            used.add(cell)
-            self._label(i, emb.words[r], (px, py), c)
-            i += 1
-            shown += 1
-            if shown >= LANDMARKS:
-                break
-        return i
+        def pixels(xy):
+            return np.column_stack([(xy[:, 0] - x0) * sx, (y1 - xy[:, 1]) * sy])
+
+        picked = self.state.picked
+        picked_pos = self._positions([picked]) if picked >= 0 else np.empty(0, dtype=np.int64)
+        strong_pos = self._positions(self.state.highlight_rows[:LABEL_CAP])
+        strong_pos = strong_pos[~np.isin(strong_pos, picked_pos)]
+        # (position on the map or -1, data x, data y, text, style, colour, row or -1 - cluster)
+        cands: list[tuple] = []
+        for pos in picked_pos.tolist():
+            cands.append((pos, emb.words[self.rows[pos]], "strong", QColor(pal.PICKED)))
+        result = QColor(pal.HIGHLIGHT)
+        # results (neighbours, analogy, compare) before search matches: both drawn strong
+        for pos in strong_pos.tolist():
+            cands.append((pos, emb.words[self.rows[pos]], "strong", result))
+        n_strong = len(cands)
+        xy = [self.coords[[c[0] for c in cands]]] if cands else []
+        names = self._cluster_names_in_view()
+        for _at, text, cluster in names:
+            cands.append((-1 - cluster, text, "cluster", self._text_colour))
+        if names:
+            xy.append(np.array([a for a, _, _ in names], dtype=np.float64))
+        order = self._by_row if self.visible is None else \
+            self._by_row[self.visible[self._by_row]]
+        landmarks = in_view(self.coords, view, order, want=LANDMARK_CANDIDATES)
+        landmarks = landmarks[~np.isin(landmarks, np.concatenate([picked_pos, strong_pos]))]
+        for pos in landmarks.tolist():
+            cands.append((pos, emb.words[self.rows[pos]], "plain", self._text_colour))
+        if len(landmarks):
+            xy.append(self.coords[landmarks])
+        if not cands:
+            self._hide_labels()
+            return
+        xy = np.concatenate(xy)
+        texts = [label_text(c[1]) for c in cands]
+        sizes = np.array([self.labels_item.size(t, c[2]) for t, c in zip(texts, cands)])
+        marked = np.concatenate([picked_pos, self._positions(self.state.highlight_rows[:5000])])
+        plan = lay_out(pixels(xy), sizes[:, 0], sizes[:, 1], (w, h),
+                       obstacles=pixels(self.coords[marked]), required=len(picked_pos),
+                       cap=n_strong + LANDMARKS + len(names))
+        labels, labelled, self._cluster_boxes = [], [], []
+        pix = pixels(xy)
+        for i, left, top in zip(plan.chosen.tolist(), plan.left.tolist(), plan.top.tolist()):
+            pos, _, style, colour = cands[i]
+            labels.append(Label(float(xy[i, 0]), float(xy[i, 1]), left - pix[i, 0],
+                                top - pix[i, 1], texts[i], colour, style))
+            if pos >= 0:
+                labelled.append(int(self.rows[pos]))
+            else:
+                self._cluster_boxes.append((-1 - pos, left, top, *sizes[i]))
+        self._labelled = labelled
+        self.labels_item.set_labels(labels)
 
     # --- mouse ------------------------------------------------------------------------------------
     def row_at(self, x: float, y: float, pixels: float = HOVER_PIXELS) -> int:
@@ -501,7 +623,9 @@ class MapView(QWidget):
             return -1
         pw, ph = self.viewbox.viewPixelSize()
         pos = self.index.nearest(x, y, (pixels * pw, pixels * ph))
-        return -1 if pos is None else int(self.rows[pos])
+        if pos is None or (self.visible is not None and not self.visible[pos]):
+            return -1
+        return int(self.rows[pos])
 
     def _mouse_moved(self, scene_pos):
         if self.index is None or not self.viewbox.sceneBoundingRect().contains(scene_pos):
@@ -520,9 +644,19 @@ class MapView(QWidget):
             self.hovered.emit(row)
 
     def _mouse_clicked(self, ev):
-        if ev.button() != Qt.MouseButton.LeftButton or self.index is None:
+        if ev.button() != Qt.MouseButton.LeftButton:
             return
         p = self.viewbox.mapSceneToView(ev.scenePos())
+        cluster = self.cluster_at(p.x(), p.y())
+        if cluster >= 0:
+            remove = ev.modifiers() & (Qt.KeyboardModifier.AltModifier
+                                       | Qt.KeyboardModifier.ControlModifier)
+            n = self.select_cluster(cluster, "remove" if remove else "add")
+            self.state.message.emit(f"{abs(n):,} words of the cluster "
+                                    f"{'removed from' if n < 0 else 'added to'} the selection")
+            return
+        if self.index is None:
+            return
         row = self.row_at(p.x(), p.y())
         self.state.pick(row)
 
@@ -535,6 +669,8 @@ class MapView(QWidget):
             self.shape_item.setData(a[:, 0], a[:, 1])
 
     def _apply_mask(self, mask, how, origin):
+        if self.visible is not None:
+            mask = mask & self.visible
         rows = self.rows[mask]
         if how == "remove":
             return -self.state.select_remove(rows)
@@ -557,8 +693,9 @@ class MapView(QWidget):
     def centre_on(self, row: int):
         pos = self._positions([row])
         if not len(pos):
-            self.state.message.emit(f"'{self.state.embedding.words[row]}' is not on the map "
-                                    "(it is outside the projected rows)")
+            self.state.message.emit(f"'{self.state.embedding.words[row]}' is not on the map: "
+                                    "'Map around this word' in the Search panel adds it "
+                                    "with its neighbours")
             return
         x, y = self.coords[pos[0]]
         (x0, x1), (y0, y1) = self.viewbox.viewRange()
@@ -615,4 +752,5 @@ def _build_index(coords, key, progress=None, should_stop=None):
 
 
 def _cluster_map(emb, rows, key, progress=None, should_stop=None):
-    return key, cluster_rows(emb, rows, k=8, progress=progress, should_stop=should_stop)
+    labels = cluster_rows(emb, rows, k=CLUSTERS, progress=progress, should_stop=should_stop)
+    return key, labels, central_rows(emb, rows, labels, n=3)

@@ -2,7 +2,8 @@
 which tensor, whether to trust a pickle), the load in the background, the retry after an answer.
 
 File > Open and the compare dock's "Open B…" both go through a `FileOpener`, with the same
-`Questions`, so a file opens the same way wherever it is asked for.
+`Questions`, so a file opens the same way wherever it is asked for. `reopen_with` opens the
+same file again with another words file or tensor, the user's choice after opening.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from ..core.errors import EmbeddingFormatError, EmbedscopeError, PickleRefusedError
-from ..io.checkpoint import read_safetensors_header
+from ..io.checkpoint import list_tensors
 from ..io.numpy_files import vocab_beside
 from ..io.registry import detect_format, open_file_filter
 
@@ -26,10 +27,11 @@ def folder_of(emb) -> str:
 
 
 def tensor_choices(path) -> list[str]:
-    """Names of the 2-D floating-point tensors of a safetensors file (else none)."""
+    """Names of the 2-D floating-point tensors of a safetensors file or PyTorch checkpoint
+    (else none)."""
     try:
-        tensors = read_safetensors_header(path)[0]
-    except Exception:  # noqa: BLE001 - not a safetensors file, or unreadable: no choice
+        tensors = list_tensors(path)
+    except Exception:  # noqa: BLE001 - not a checkpoint, or unreadable: no choice
         return []
     return [t.name for t in tensors if len(t.shape) == 2 and t.is_float]
 
@@ -66,11 +68,19 @@ class Questions:
                                               "Words (*.txt *.tsv *.json *.vocab);;All (*)")
         return name or None
 
-    def ask_tensor(self, path: str, names: list[str]) -> str | None:
+    def ask_tensor(self, path: str, names: list[str], current: str | None = None) -> str | None:
+        first = names.index(current) if current in names else 0
         name, ok = QInputDialog.getItem(self.parent, "Which tensor?",
                                         f"{Path(path).name} holds several matrices. "
-                                        "Which one is the word embedding?", names, 0, False)
+                                        "Which one is the word embedding?", names, first, False)
         return name if ok else None
+
+    def choose_words_file(self, path: str, current: str | None) -> str | None:
+        """Another words file for an open matrix (starting in its folder)."""
+        start = current or str(Path(path).parent)
+        name, _ = QFileDialog.getOpenFileName(self.parent, f"Words file for {Path(path).name}",
+                                              start, "Words (*.txt *.tsv *.json *.vocab);;All (*)")
+        return name or None
 
 
 class FileOpener(QObject):
@@ -112,6 +122,30 @@ class FileOpener(QObject):
         name = Path(path).name
         self.runner.start(self.load, path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
                           label=f"opening {name}" + (f" as {self.as_what}" if self.as_what else ""))
+
+    def reopen_with(self, emb, what: str) -> bool:
+        """Open `emb`'s file again with another words file (`what` = "words file") or tensor
+        ("tensor"), chosen by the user; False when there is nothing to choose or the user chose
+        nothing."""
+        src = emb.source
+        if not src.path:
+            return False
+        vocab, tensor = src.vocab_path if src.vocab_given else None, src.tensor
+        if what == "words file":
+            vocab = self.questions.choose_words_file(src.path, src.vocab_path)
+            if not vocab:
+                return False
+        elif what == "tensor":
+            names = tensor_choices(src.path)
+            if len(names) < 2:
+                return False
+            tensor = self.questions.ask_tensor(src.path, names, src.tensor)
+            if not tensor:
+                return False
+        else:
+            raise ValueError(f"nothing called {what!r} to choose")
+        self.open(src.path, vocab=vocab, tensor=tensor, ask=False)
+        return True
 
     def _words_file_if_needed(self, path: str):
         """The words file to load a bare matrix with: None when the file needs none or has one

@@ -18,10 +18,13 @@ class AppState(QObject):
     highlight_changed = Signal()          # highlight_rows / highlight_kind changed
     picked_changed = Signal(int)          # row picked on the map / in a table, -1 for none
     centre_requested = Signal(int)        # move the map to this row
+    map_around_requested = Signal(int)    # add this row and its neighbours to the map
     check_changed = Signal(object)        # AlignmentReport (or None)
     colour_mode_changed = Signal(str)
     comparison_changed = Signal(object)   # Comparison of this embedding with another, or None
     message = Signal(str)                 # a short note for the status bar
+    check_requested = Signal()            # a panel's link asks to show the alignment check
+    pairing_change_requested = Signal(str)  # "words file" or "tensor": the user wants another
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -62,6 +65,11 @@ class AppState(QObject):
         self.check_report = report
         self.check_changed.emit(report)
 
+    @property
+    def pairing_problem(self):
+        """The check's finding that the words may not match the rows (a Finding), or None."""
+        return None if self.check_report is None else self.check_report.pairing_problem
+
     def set_comparison(self, comparison) -> None:
         self.comparison = comparison
         self.comparison_changed.emit(comparison)
@@ -85,6 +93,16 @@ class AppState(QObject):
             self.picked_changed.emit(row)
         if centre and row >= 0:
             self.centre_requested.emit(row)
+
+    def map_around(self, row: int) -> None:
+        """Ask for the map to take in a word that is not on it, with its neighbourhood."""
+        if row >= 0:
+            self.map_around_requested.emit(int(row))
+
+    def on_map(self, row: int) -> bool:
+        """Whether a row is one of the current map's points."""
+        rows = getattr(self.projection, "rows", None)
+        return rows is not None and bool(np.any(np.asarray(rows) == row))
 
     def set_highlight(self, rows, kind: str) -> None:
         self.highlight_rows = np.asarray(rows, dtype=np.int64).ravel()

@@ -129,7 +129,7 @@ class _Task(QRunnable):
                 raise Cancelled()
         except Cancelled:
             self._emit(self.signals.cancelled)
-        except BaseException as exc:  # shown to the user by the runner's owner
+        except BaseException as exc:  # noqa: BLE001 - shown to the user by the runner's owner
             exc.__traceback_text__ = traceback.format_exc()
             self._emit(self.signals.failed, exc)
         else:

@@ -5,11 +5,12 @@ a second) instead of a parse.
 An entry is a folder `<file id>-<state id>` under `cache_dir("matrices")` holding
 `vectors.npy`, `words.txt` (UTF-8, one word per line: these formats cannot hold a word with a
 line break) and `meta.json` (warnings, header, rows). The file id hashes the absolute path,
-the format and the words file; the state id adds size and modification time (nanoseconds) of
-both, so an edited file misses the cache and its old entry is removed when the new one is
-written. Entries are written in a temporary folder and renamed into place, so a crash never
-leaves a half-written entry; anything unreadable in an entry makes it a miss (and it is
-deleted), never an error.
+the format and the words file; the state id adds size, modification time (nanoseconds) and a
+digest of the content of both (see `content_digest`), so an edited file misses the cache —
+even one replaced by other content of the same size and time (`cp -p`, `rsync -t`, an archive
+extraction) — and its old entry is removed when the new one is written. Entries are written
+in a temporary folder and renamed into place, so a crash never leaves a half-written entry;
+anything unreadable in an entry makes it a miss (and it is deleted), never an error.
 
 Size: least recently used entries are evicted once the cache passes 5 GiB (or
 $EMBEDSCOPE_CACHE_MAX_BYTES); a matrix bigger than that limit is not cached at all.
@@ -41,6 +42,28 @@ def max_bytes() -> int:
         return DEFAULT_MAX_BYTES
 
 
+DIGEST_WHOLE = 4 << 20    # files up to this size are hashed whole
+DIGEST_PIECE = 64 << 10   # else: the head, the tail and DIGEST_SAMPLES pieces between
+DIGEST_SAMPLES = 32
+
+
+def content_digest(path) -> str:
+    """A fast digest of a file's content: all of it when small; else its first and last
+    64 KiB and 32 pieces spread evenly between (2 MiB read, whatever the size), so files of
+    the same size and time whose content differs are told apart without reading gigabytes."""
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size <= DIGEST_WHOLE:
+            h.update(f.read())
+        else:
+            span = size - DIGEST_PIECE
+            for k in range(DIGEST_SAMPLES + 2):
+                f.seek(span * k // (DIGEST_SAMPLES + 1))
+                h.update(f.read(DIGEST_PIECE))
+    return h.hexdigest()
+
+
 def _ids(path, format_name: str, vocab) -> tuple[str, str]:
     p = Path(path).resolve()
     v = Path(vocab).resolve() if vocab is not None else None
@@ -49,7 +72,7 @@ def _ids(path, format_name: str, vocab) -> tuple[str, str]:
     for f in (p, v):
         if f is not None:
             st = f.stat()
-            state += f"\0{st.st_size}:{st.st_mtime_ns}"
+            state += f"\0{st.st_size}:{st.st_mtime_ns}:{content_digest(f)}"
     return (hashlib.sha256(ident.encode()).hexdigest()[:16],
             hashlib.sha256(state.encode()).hexdigest()[:16])
 
@@ -62,6 +85,21 @@ def entry_dir(path, format_name: str, vocab=None) -> Path:
 
 def _remove(d: Path) -> None:
     shutil.rmtree(d, ignore_errors=True)
+
+
+def _lines(blob: bytes, block: int = 1 << 17) -> list[str]:
+    """`blob.decode("utf-8").split("\n")`, a block of lines at a time: one split of 400,000
+    words holds Python's GIL for 0.1–0.2 s, and the window, whose UI thread needs the GIL to
+    draw, froze that long on every reopen; between blocks the UI thread gets its turn."""
+    out: list[str] = []
+    start, n = 0, len(blob)
+    while True:
+        end = blob.find(b"\n", min(start + block, n))
+        if end < 0:
+            out.extend(blob[start:].decode("utf-8").split("\n"))
+            return out
+        out.extend(blob[start:end].decode("utf-8").split("\n"))
+        start = end + 1
 
 
 def lookup(path, format_name: str, vocab=None) -> Embedding | None:
@@ -83,12 +121,11 @@ def lookup(path, format_name: str, vocab=None) -> Embedding | None:
         if meta.get("words_json"):
             words = json.loads((d / "words.json").read_text(encoding="utf-8"))
         else:
-            text = (d / "words.txt").read_bytes().decode("utf-8")
-            words = text.split("\n") if rows else []
+            words = _lines((d / "words.txt").read_bytes()) if rows else []
         if len(words) != rows:
             raise ValueError("words do not match the matrix")
         os.utime(d / "meta.json")   # recently used: last to be evicted
-    except Exception:  # a damaged or partial entry is a miss, and makes room for a fresh one
+    except Exception:  # noqa: BLE001 - a damaged or partial entry is a miss, makes room anew
         _remove(d)
         return None
     header = meta.get("header")
@@ -153,7 +190,7 @@ def store(path, format_name: str, vocab, emb: Embedding) -> Path | None:
                 _remove(other)
         evict(limit, keep=final)
         return final
-    except Exception:
+    except Exception:  # noqa: BLE001 - a cache that cannot be written never fails a load
         if tmp is not None:
             _remove(tmp)
         return None
@@ -194,7 +231,7 @@ def evict(limit: int | None = None, keep: Path | None = None) -> list[Path]:
             used = 0.0
         entries.append((used, d, _entry_size(d)))
     total = sum(e[2] for e in entries)
-    for used, d, size in sorted(entries, key=lambda e: e[0]):
+    for _used, d, size in sorted(entries, key=lambda e: e[0]):
         if total <= limit:
             break
         if keep is not None and d == keep:

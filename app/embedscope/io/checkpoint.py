@@ -11,9 +11,10 @@ pre-1.6 files ask for `pip install torch`.
 """
 from __future__ import annotations
 
-import json
 import math
+import os
 import pickle
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +24,10 @@ import numpy as np
 from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
+from .compressed import DECOMPRESS_ERRORS
 from .formats import reader, writer
-from .numpy_files import (ZIP_MAGIC, as_float32, attach_words, check_matrix, find_vocab,
-                          vocab_beside)
+from .numpy_files import ZIP_MAGIC, as_float32, attach_words, check_matrix, find_vocab, vocab_beside
+from .parsing import load_json
 from .words_file import read_words_file
 
 # safetensors dtype → (numpy dtype as stored, bytes per value); BF16 is read as uint16 bits.
@@ -123,11 +125,16 @@ def list_tensors(path) -> list[TensorInfo]:
             raise EmbeddingFormatError(path, None, "reading this PyTorch checkpoint needs the "
                                        "torch package, which is not installed",
                                        TORCH_INSTALL) from None
-        with zipfile.ZipFile(path) as z:
+        try:
+            z = zipfile.ZipFile(path)
+        except DECOMPRESS_ERRORS as exc:
+            raise EmbeddingFormatError(path, None, f"not a readable PyTorch checkpoint ({exc})",
+                                       "a file written by torch.save") from None
+        with z:
             refs = _torch_zip_without_torch(path, z)[1]
         return [TensorInfo(n, TORCH_STORAGES[r.storage.kind][1], r.shape) for n, r in refs.items()]
     found: dict = {}
-    _flatten(_torch_load(path, trust_pickle=False), "", found)
+    _flatten(path, _torch_load(path, trust_pickle=False), found)
     return [TensorInfo(n, str(t.dtype).replace("torch.", ""), tuple(t.shape))
             for n, t in found.items()]
 
@@ -172,15 +179,13 @@ def read_safetensors_header(path) -> tuple[list[TensorInfo], dict, int]:
                                        "a header under 100 MB")
         raw = f.read(n)
     try:
-        header = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise EmbeddingFormatError(path, f"byte {8 + exc.start:,} (in the header)",
                                    "the header is not UTF-8 text",
                                    "a JSON object of tensor descriptions") from None
-    except json.JSONDecodeError as exc:
-        raise EmbeddingFormatError(path, f"byte {8 + exc.pos:,} (in the JSON header)",
-                                   f"unreadable header ({exc.msg})",
-                                   "a JSON object of tensor descriptions") from None
+    header = load_json(path, text, "JSON header", "a JSON object of tensor descriptions",
+                       byte_offset=8)
     if not isinstance(header, dict):
         raise EmbeddingFormatError(path, "header", "the JSON header is not an object",
                                    '{"name": {"dtype", "shape", "data_offsets"}, …}')
@@ -189,11 +194,17 @@ def read_safetensors_header(path) -> tuple[list[TensorInfo], dict, int]:
     tensors = []
     for name, d in header.items():
         try:
-            dtype, shape = d["dtype"], tuple(int(s) for s in d["shape"])
-            start, end = (int(x) for x in d["data_offsets"])
-        except (KeyError, TypeError, ValueError):
+            dtype, shape, offsets = d["dtype"], d["shape"], d["data_offsets"]
+        except (KeyError, TypeError, IndexError):
             raise EmbeddingFormatError(path, f"header, tensor '{name}'", "incomplete description",
                                        "dtype, shape and data_offsets [start, end]") from None
+        if not (isinstance(dtype, str) and _counts(shape) and _counts(offsets)
+                and len(offsets) == 2 and offsets[0] <= offsets[1]):
+            raise EmbeddingFormatError(
+                path, f"header, tensor '{name}'",
+                f"dtype {dtype!r:.40}, shape {shape!r:.60}, data_offsets {offsets!r:.60}",
+                "a dtype name, a shape of whole numbers ≥ 0 and data_offsets [start, end]")
+        shape, (start, end) = tuple(shape), offsets
         if dtype in ST_DTYPES:
             need = math.prod(shape) * ST_DTYPES[dtype][1]
             if end - start != need or start < 0:
@@ -209,6 +220,12 @@ def read_safetensors_header(path) -> tuple[list[TensorInfo], dict, int]:
     return tensors, metadata, data_start
 
 
+def _counts(values) -> bool:
+    """A JSON list of whole numbers, 0 or more (true and 2.0 are not: `type`, as bool is an
+    int)."""
+    return isinstance(values, list) and all(type(v) is int and v >= 0 for v in values)
+
+
 def _sniff_safetensors(head) -> float:
     data = head.data
     if head.compression is not None or len(data) < 10 or data[8:9] != b"{":
@@ -222,8 +239,8 @@ def _sniff_safetensors(head) -> float:
         return 0.0
     if 8 + n <= len(data):
         try:
-            header = json.loads(data[8: 8 + n])
-        except ValueError:
+            header = load_json(head.path, data[8: 8 + n])
+        except EmbeddingFormatError:
             return 0.0
         return 1.0 if isinstance(header, dict) else 0.0
     return 0.9 if b'"dtype"' in data[8:] else 0.0
@@ -262,12 +279,20 @@ def read_safetensors(path, *, vocab=None, tensor=None, job=None, allow_mismatch=
 
 
 def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None:
-    """Write numpy arrays as a safetensors file (the safetensors package's own writer)."""
+    """Write numpy arrays as a safetensors file (the safetensors package's own writer). A
+    failed write (disk full, no permission) is an OSError, as with every other writer."""
+    from safetensors import SafetensorError
     from safetensors.numpy import save_file
 
     arrays = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
-    save_file(arrays, str(path), metadata={str(k): str(v) for k, v in (metadata or {}).items()}
-              or None)
+    try:
+        save_file(arrays, str(path),
+                  metadata={str(k): str(v) for k, v in (metadata or {}).items()} or None)
+    except SafetensorError as exc:
+        code = re.search(r"os error (\d+)", str(exc))
+        if code is None:
+            raise
+        raise OSError(int(code[1]), os.strerror(int(code[1])), str(path)) from exc
 
 
 def _read_back(folder: Path):
@@ -291,7 +316,7 @@ def _is_torch_zip(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as z:
             return any(n.endswith("data.pkl") for n in z.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except DECOMPRESS_ERRORS:
         return False
 
 
@@ -305,17 +330,49 @@ def _sniff_torch(head) -> float:
     return 0.0
 
 
-def _flatten(obj, prefix: str, out: dict) -> None:
+# A checkpoint's dicts nest a few levels ({"model": {"state_dict": …}}); a pickle can make a
+# dict hold itself, or share children level after level (2**48 paths from 2 KB).
+MAX_NESTING = 100
+MAX_ENTRIES = 1_000_000
+
+
+def _walk(path: Path, obj, is_leaf, out: dict, unwrap=None) -> None:
+    """name → leaf for every leaf in nested dicts, each dict walked once (a dict reached
+    again by another path, or holding itself, adds nothing), with bounded depth and size."""
+    seen: set[int] = set()
+    todo = [(obj, "", 0)]
+    entries = 0
+    while todo:
+        obj, prefix, depth = todo.pop()
+        if unwrap is not None:
+            obj = unwrap(obj)
+        if is_leaf(obj):
+            out.setdefault(prefix or "tensor", obj)
+            continue
+        if not isinstance(obj, dict) or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if depth >= MAX_NESTING:
+            raise EmbeddingFormatError(path, f"'{prefix[:80]}'", f"dicts nested more than "
+                                       f"{MAX_NESTING} levels deep", "a state dict of tensors")
+        entries += len(obj)
+        if entries > MAX_ENTRIES:
+            raise EmbeddingFormatError(path, None, f"more than {MAX_ENTRIES:,} entries in its "
+                                       "dicts", "a state dict of tensors")
+        todo.extend((v, f"{prefix}.{k}" if prefix else str(k), depth + 1)
+                    for k, v in reversed(list(obj.items())))
+
+
+def _flatten(path: Path, obj, out: dict) -> None:
     """name → tensor for every tensor in nested dicts ({"state_dict": {...}}, {"model": ...})."""
     import torch
 
-    if isinstance(obj, torch.Tensor):
-        out[prefix or "tensor"] = obj
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            _flatten(v, f"{prefix}.{k}" if prefix else str(k), out)
-    elif hasattr(obj, "state_dict") and callable(obj.state_dict):  # a whole nn.Module
-        _flatten(obj.state_dict(), prefix, out)
+    def unwrap(o):
+        if not isinstance(o, (torch.Tensor, dict)) and callable(getattr(o, "state_dict", None)):
+            return o.state_dict()  # a whole nn.Module
+        return o
+
+    _walk(path, obj, lambda o: isinstance(o, torch.Tensor), out, unwrap)
 
 
 def _torch_load(path: Path, trust_pickle: bool):
@@ -334,24 +391,25 @@ def _torch_load(path: Path, trust_pickle: bool):
             # cannot be memory-mapped; they are read into memory instead.
             return torch.load(path, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as exc:
-        reason = _weights_only_reason(str(exc))
-        if "Unsupported global" not in reason:
-            raise EmbeddingFormatError(path, None, f"not a readable PyTorch checkpoint ({reason})",
+        refused = _refused_global(str(exc))
+        if refused is None:
+            raise EmbeddingFormatError(path, None, "not a readable PyTorch checkpoint "
+                                       f"({_damage(str(exc))})",
                                        "a file written by torch.save") from None
         if not trust_pickle:
             raise EmbeddingFormatError(
-                path, None, "the checkpoint holds Python objects besides tensors, and loading "
-                f"them would run code stored in the file ({reason})",
-                "a plain state_dict of tensors, or --trust-pickle if you trust where the file "
-                "came from") from None
+                path, None, f"refused: the checkpoint holds Python objects besides tensors (it "
+                f"asks for {refused}), and loading them would run code stored in the file",
+                "a plain state_dict of tensors; --trust-pickle loads it anyway, and is only for "
+                "a file whose origin you trust") from None
         try:
             return torch.load(path, weights_only=False, map_location="cpu")
-        except Exception as exc2:  # anything a trusted pickle may raise
+        except Exception as exc2:  # noqa: BLE001 - anything a trusted pickle may raise
             raise EmbeddingFormatError(path, None, f"not a readable PyTorch checkpoint ({exc2})",
                                        "a file written by torch.save") from None
-    except Exception as exc:  # zip, EOF and storage errors of a damaged file
+    except Exception as exc:  # noqa: BLE001 - zip, EOF and storage errors of a damaged file
         raise EmbeddingFormatError(path, None, f"not a readable PyTorch checkpoint "
-                                   f"({exc.__class__.__name__}: {str(exc)[:200]})",
+                                   f"({exc.__class__.__name__}: {str(exc).split('. ')[0][:200]})",
                                    "a file written by torch.save") from None
 
 
@@ -424,12 +482,24 @@ class _StateDictUnpickler(pickle.Unpickler):
         return _StorageRef(pid[1].name, str(pid[2]), int(pid[4]))
 
 
-def _flatten_refs(obj, prefix: str, out: dict) -> None:
-    if isinstance(obj, _TensorRef):
-        out[prefix or "tensor"] = obj
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            _flatten_refs(v, f"{prefix}.{k}" if prefix else str(k), out)
+def _flatten_refs(path: Path, obj, out: dict) -> None:
+    _walk(path, obj, lambda o: isinstance(o, _TensorRef), out)
+
+
+def _member_bytes(path: Path, z: zipfile.ZipFile, name: str) -> bytes:
+    """A small member's content; sizes the zip directory cannot honestly claim (more than the
+    file holds, or more than deflate can expand, ~1032 times) are refused before reading."""
+    info = z.getinfo(name)
+    size = path.stat().st_size
+    if info.compress_size > size or info.file_size > 1100 * info.compress_size + 1024:
+        raise EmbeddingFormatError(path, name, f"the zip entry claims {info.file_size:,} bytes "
+                                   f"from {info.compress_size:,} (the file has {size:,})",
+                                   "an intact checkpoint")
+    try:
+        return z.read(name)
+    except DECOMPRESS_ERRORS as exc:
+        raise EmbeddingFormatError(path, name, f"damaged zip entry ({exc})",
+                                   "an intact checkpoint") from None
 
 
 def _torch_zip_without_torch(path: Path, z: zipfile.ZipFile):
@@ -440,22 +510,23 @@ def _torch_zip_without_torch(path: Path, z: zipfile.ZipFile):
                                    "a PyTorch checkpoint written by torch.save")
     prefix = pkl[: -len("data.pkl")]
     big = False
-    if f"{prefix}byteorder" in z.namelist():
-        big = z.read(f"{prefix}byteorder").strip() == b"big"
     import io
 
+    if f"{prefix}byteorder" in z.namelist():
+        big = _member_bytes(path, z, f"{prefix}byteorder").strip() == b"big"
+    data = _member_bytes(path, z, pkl)
     try:
-        obj = _StateDictUnpickler(io.BytesIO(z.read(pkl))).load()
+        obj = _StateDictUnpickler(io.BytesIO(data)).load()
     except pickle.UnpicklingError as exc:
         raise EmbeddingFormatError(
             path, None, "the checkpoint holds more than a state dict of tensors, and the torch "
             f"package that could read it is not installed ({str(exc)[:160]})", TORCH_INSTALL
         ) from None
-    except Exception as exc:  # truncated or damaged pickle
+    except Exception as exc:  # noqa: BLE001 - truncated or damaged pickle
         raise EmbeddingFormatError(path, prefix + "data.pkl", f"unreadable ({exc})",
                                    "a file written by torch.save") from None
     refs: dict = {}
-    _flatten_refs(obj, "", refs)
+    _flatten_refs(path, obj, refs)
     return prefix, refs, big
 
 
@@ -495,7 +566,7 @@ def _map_torch_tensor(path: Path, z: zipfile.ZipFile, prefix: str, ref: _TensorR
 def _read_torch_without_torch(path: Path, vocab, tensor, allow_mismatch, job) -> Embedding:
     try:
         z = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except DECOMPRESS_ERRORS:
         raise EmbeddingFormatError(path, None, "reading this PyTorch checkpoint (the pre-1.6 "
                                    "format) needs the torch package, which is not installed",
                                    TORCH_INSTALL) from None
@@ -519,12 +590,22 @@ def _read_torch_without_torch(path: Path, vocab, tensor, allow_mismatch, job) ->
                         job)
 
 
-def _weights_only_reason(message: str) -> str:
-    """The one useful sentence of torch's long weights_only error ("Unsupported global: …")."""
-    tail = message.split("WeightsUnpickler error:", 1)[-1].strip()
-    first = tail.split("\n")[0].strip()
-    first = first.split(" Please use")[0]
-    return first[:200] or "unreadable pickle"
+def _refused_global(message: str) -> str | None:
+    """The Python name a weights_only load refused ("posix.system"), or None when torch's
+    error is about something else (a damaged pickle)."""
+    m = re.search(r"GLOBAL ([\w.]+)", message)
+    return m.group(1) if m else None
+
+
+def _damage(message: str) -> str:
+    """What is wrong with a pickle, from torch's weights_only error without its advice (which
+    suggests loading with weights_only=False — the dangerous thing — and a documentation link)."""
+    for part in message.replace("WeightsUnpickler error:", "\n\n").split("\n\n"):
+        part = part.strip()
+        if part and not re.search(r"weights_only|Weights only|torch\.load|documentation|https?:",
+                                  part):
+            return part[:160]
+    return "unreadable pickle"
 
 
 @reader("torch", "PyTorch checkpoint (.pt/.bin state dict) + vocab file",
@@ -539,7 +620,7 @@ def read_torch(path, *, vocab=None, tensor=None, trust_pickle=False, job=None,
         return _read_torch_without_torch(path, vocab, tensor, allow_mismatch, job)
     obj = _torch_load(path, trust_pickle)
     found: dict = {}
-    _flatten(obj, "", found)
+    _flatten(path, obj, found)
     import torch
 
     infos = []

@@ -10,6 +10,12 @@ from pathlib import Path
 
 from ..core.errors import EmbeddingFormatError
 
+# What damaged compressed data raises from the standard library: cut-short streams (EOFError),
+# bad CRCs and headers (OSError, BadZipFile, zlib.error), unknown zip methods
+# (NotImplementedError), encrypted members (RuntimeError), impossible sizes (ValueError).
+DECOMPRESS_ERRORS = (EOFError, OSError, lzma.LZMAError, zipfile.BadZipFile, zlib.error,
+                      NotImplementedError, RuntimeError, ValueError)
+
 MAGIC = [
     (b"\x1f\x8b", "gzip"),
     (b"BZh", "bz2"),
@@ -34,7 +40,7 @@ def _is_container_zip(path) -> bool:
     try:
         with zipfile.ZipFile(path) as z:
             names = z.namelist()
-    except zipfile.BadZipFile:
+    except DECOMPRESS_ERRORS:   # a damaged zip: open_binary says what is wrong with it
         return False
     if names and all(n.endswith(".npy") for n in names):
         return True
@@ -57,14 +63,30 @@ def open_binary(path):
     elif comp == "xz":
         inner = lzma.open(path, "rb")
     else:
-        z = zipfile.ZipFile(path)
-        members = [i for i in z.infolist() if not i.is_dir()]
-        if len(members) != 1:
-            z.close()
-            raise EmbeddingFormatError(path, None, f"zip archive holds {len(members)} files",
-                                       "exactly one embedding file inside the zip")
-        inner = z.open(members[0], "r")
+        inner = _open_zip_member(path)
     return _Guarded(inner, path, comp)
+
+
+def _open_zip_member(path: Path):
+    """The only file of a zip archive, opened for reading; a damaged archive (cut short by an
+    interrupted download, an unknown compression method, encrypted) is an EmbeddingFormatError."""
+    try:
+        z = zipfile.ZipFile(path)
+    except DECOMPRESS_ERRORS as exc:
+        raise EmbeddingFormatError(path, "zip directory", f"the zip archive is damaged or cut "
+                                   f"short ({exc})", "a complete zip archive") from None
+    members = [i for i in z.infolist() if not i.filename.endswith("/")]
+    if len(members) != 1:
+        z.close()
+        raise EmbeddingFormatError(path, None, f"zip archive holds {len(members)} files",
+                                   "exactly one embedding file inside the zip")
+    try:
+        return z.open(members[0], "r")
+    except DECOMPRESS_ERRORS as exc:
+        z.close()
+        raise EmbeddingFormatError(path, f"member '{members[0].filename}'",
+                                   f"cannot be read ({exc})",
+                                   "a zip member stored or deflated, not encrypted") from None
 
 
 def _damaged(path, comp, done, exc) -> EmbeddingFormatError:
@@ -73,7 +95,6 @@ def _damaged(path, comp, done, exc) -> EmbeddingFormatError:
         f"the {comp} data is damaged or cut short ({exc})", "a complete compressed file")
 
 
-_DECOMPRESS_ERRORS = (EOFError, OSError, lzma.LZMAError, zipfile.BadZipFile, zlib.error)
 
 
 class _Guarded:
@@ -85,7 +106,7 @@ class _Guarded:
     def read(self, n=-1):
         try:
             data = self._inner.read(n)
-        except _DECOMPRESS_ERRORS as exc:
+        except DECOMPRESS_ERRORS as exc:
             raise _damaged(self._path, self._comp, self._done, exc) from None
         self._done += len(data)
         return data
@@ -93,7 +114,7 @@ class _Guarded:
     def readline(self, n=-1):
         try:
             data = self._inner.readline(n)
-        except _DECOMPRESS_ERRORS as exc:
+        except DECOMPRESS_ERRORS as exc:
             raise _damaged(self._path, self._comp, self._done, exc) from None
         self._done += len(data)
         return data
@@ -101,7 +122,7 @@ class _Guarded:
     def readinto(self, view) -> int:
         try:
             n = self._inner.readinto(view) or 0
-        except _DECOMPRESS_ERRORS as exc:
+        except DECOMPRESS_ERRORS as exc:
             raise _damaged(self._path, self._comp, self._done, exc) from None
         self._done += n
         return n
@@ -163,7 +184,7 @@ class Stream:
     def read(self, n: int) -> bytes:
         try:
             data = self._inner.read(n)
-        except _DECOMPRESS_ERRORS as exc:
+        except DECOMPRESS_ERRORS as exc:
             raise _damaged(self.path, self.compression or "file", self.decompressed, exc) from None
         self.decompressed += len(data)
         return data
@@ -172,7 +193,7 @@ class Stream:
         """Fill `view` (a writable buffer) as far as one read goes; 0 at the end."""
         try:
             n = self._inner.readinto(view) or 0
-        except _DECOMPRESS_ERRORS as exc:
+        except DECOMPRESS_ERRORS as exc:
             raise _damaged(self.path, self.compression or "file", self.decompressed, exc) from None
         self.decompressed += n
         return n

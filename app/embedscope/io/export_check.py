@@ -23,10 +23,10 @@ from .export_contents import (
     matrix_files,
     read_manifest,
     read_matrix,
-    read_vocab,
     read_word_index,
     stored_matrix,
 )
+from .words_file import read_vocab
 
 CHUNK_ROWS = 1 << 16
 MAX_EXAMPLES = 5
@@ -130,7 +130,7 @@ def verify_export(folder, source=None, progress=None, should_stop=None) -> Expor
     if words is not None:
         _check_vocab(words, rep)
         if index is not None:
-            _check_word_index(words, index, rep)
+            _check_word_index(words, index, manifest, rep)
     if emb is not None:
         rep.dim = emb.dim
         rep.rows = stored[0] if stored is not None else emb.rows
@@ -223,8 +223,12 @@ def _check_vocab(words: list[str], rep: ExportReport) -> None:
                 [f"'{w}' on lines {j + 1:,} and {i + 1:,}" for w, j, i in dup])
 
 
-def _check_word_index(words: list[str], index: dict, rep: ExportReport) -> None:
+def _check_word_index(words: list[str], index: dict, manifest: dict, rep: ExportReport) -> None:
+    """Every word of vocab.txt at its row; other keys only as the manifest's aliases (source
+    words left out, each mapped to a kept row: not a special token's)."""
     rep.checked.append("word_index.json: every word, every row in range, same as vocab.txt")
+    aliases = manifest.get("aliases") if isinstance(manifest.get("aliases"), dict) else {}
+    n_aliases = aliases.get("count") or 0
     n = len(words)
     position: dict[str, int] = {}
     for i, w in enumerate(words):
@@ -234,7 +238,7 @@ def _check_word_index(words: list[str], index: dict, rep: ExportReport) -> None:
         if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < n:
             bad_range.append(f"'{w}': {i!r}")
         elif w not in position:
-            unknown.append(f"'{w}' (row {i:,})")
+            unknown.append((w, i))
         elif position[w] != i:
             disagree.append(f"'{w}' → row {i:,}, but vocab.txt has it on line {position[w] + 1:,} "
                             f"(row {position[w]:,})")
@@ -242,10 +246,26 @@ def _check_word_index(words: list[str], index: dict, rep: ExportReport) -> None:
         rep.add("word-index-out-of-range", WORD_INDEX, bad_range[0].split(":")[0],
                 f"{len(bad_range):,} index(es) are not a row 0–{n - 1:,} of the matrix, e.g. "
                 f"{bad_range[0]}", len(bad_range), bad_range)
-    if unknown:
-        rep.add("word-index-unknown-word", WORD_INDEX, unknown[0].split(" ")[0],
-                f"{len(unknown):,} word(s) are not in vocab.txt, e.g. {unknown[0]}", len(unknown),
-                unknown)
+    if n_aliases:
+        rep.checked.append("word_index.json: aliases as many as the manifest says, each to a "
+                           "row of a word")
+        specials = {sp.get("row") for sp in manifest.get("special_tokens") or []
+                    if isinstance(sp, dict)}
+        to_special = [f"'{w}' (row {i:,})" for w, i in unknown if i in specials]
+        if to_special:
+            rep.add("word-index-alias-to-special", WORD_INDEX, to_special[0].split(" ")[0],
+                    f"{len(to_special):,} alias(es) map to a special token's row, not to a kept "
+                    f"word's, e.g. {to_special[0]}", len(to_special), to_special)
+        if len(unknown) != n_aliases:
+            rep.add("word-index-unknown-word", WORD_INDEX, None,
+                    f"{len(unknown):,} word(s) are not in vocab.txt, but the manifest names "
+                    f"{n_aliases:,} aliases", abs(len(unknown) - n_aliases),
+                    [f"'{w}' (row {i:,})" for w, i in unknown])
+    elif unknown:
+        shown = [f"'{w}' (row {i:,})" for w, i in unknown]
+        rep.add("word-index-unknown-word", WORD_INDEX, f"'{unknown[0][0]}'",
+                f"{len(unknown):,} word(s) are not in vocab.txt, e.g. {shown[0]}", len(unknown),
+                shown)
     if disagree:
         rep.add("word-index-disagrees", WORD_INDEX, disagree[0].split(" ")[0],
                 f"{len(disagree):,} word(s) have another row than in vocab.txt, e.g. "
@@ -409,10 +429,14 @@ def _expected(block: np.ndarray, normalized: bool, half: bool) -> np.ndarray:
 
 
 def _source_mean(source, job: Job) -> np.ndarray:
+    """The mean of the source's finite rows, as the export computes it (core.export)."""
     total = np.zeros(source.dim, np.float64)
+    used = 0
     for _, block in _blocks(source.vectors, source.rows, job, "mean of the source"):
-        total += block.sum(axis=0, dtype=np.float64)
-    return (total / max(source.rows, 1)).astype(np.float32)
+        finite = np.isfinite(block).all(axis=1)
+        total += block[finite].sum(axis=0, dtype=np.float64)
+        used += int(finite.sum())
+    return (total / max(used, 1)).astype(np.float32)
 
 
 def _check_source(emb, words: list[str], source, manifest: dict, name: str, rep: ExportReport,
@@ -475,6 +499,10 @@ def _check_source(emb, words: list[str], source, manifest: dict, name: str, rep:
         if found is not None and found in exact:
             src_rows[r] = exact[found]
             via[r] = found
+            continue
+        if oov == "subwords" and (w in listed_missing or not missing_complete):
+            origins["missing word (fastText subwords)"] += 1
+            rule_rows.setdefault("subwords", []).append(r)
             continue
         if oov in ("random", "zeros") and (w in listed_missing or not missing_complete):
             origins[f"missing word ({oov})"] += 1
@@ -547,8 +575,24 @@ def _check_source(emb, words: list[str], source, manifest: dict, name: str, rep:
 
 def _check_rule_rows(emb, source, rule_rows: dict, words, normalized: bool, half: bool,
                      name: str, rep: ExportReport, job: Job) -> None:
-    """Rows the manifest says start as zeros or as the source's mean vector."""
+    """Rows the manifest says start as zeros, as the source's mean vector or (a fastText
+    source) as the vector of the word's character n-grams."""
+    from .fasttext_bin import subwords_of
+
     bad = []
+    built = rule_rows.get("subwords") or []
+    subwords = subwords_of(source) if built else None
+    if built and subwords is None:
+        rep.add("source-not-compared", name, None,
+                f"{len(built):,} row(s) built from fastText subwords were not compared: the "
+                "source given is not a native fastText model", severity="warning")
+    elif built:
+        want = _expected(subwords.vectors([words[r] for r in built]), normalized, half)
+        got = np.asarray(emb.vectors[np.asarray(built)], dtype=np.float32)
+        tol = (1e-3 if half else 1e-6) if normalized else 0.0
+        gaps = np.abs(got - want).max(axis=1)
+        bad += [(r, "the vector of its character n-grams", float(g))
+                for r, g in zip(built, gaps) if not g <= tol]
     zeros = rule_rows.get("zeros") or []
     if zeros:
         vals = np.asarray(emb.vectors[np.asarray(zeros)], dtype=np.float32)

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from ..core.embedding import Embedding
 from ..core.errors import EmbeddingFormatError
+from .words_file import MANIFEST, VOCAB
 
-MANIFEST = "manifest.json"
-VOCAB = "vocab.txt"
 WORD_INDEX = "word_index.json"
 # Files every export has beside its matrix file(s).
 COMPANIONS = (VOCAB, WORD_INDEX, "USAGE.md", MANIFEST)
@@ -40,22 +39,6 @@ def read_manifest(folder) -> dict:
         raise EmbeddingFormatError(path, None, "the JSON is not an object",
                                    "the manifest's fields in one JSON object")
     return manifest
-
-
-def read_vocab(path) -> list[str]:
-    """The words of `vocab.txt`, one per row, in row order."""
-    path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise EmbeddingFormatError(path, None, "missing", "one word per row") from None
-    except UnicodeDecodeError as exc:
-        raise EmbeddingFormatError(path, f"byte {exc.start:,}", "not UTF-8 text",
-                                   "one word per line in UTF-8") from None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
 
 
 def read_word_index(path) -> dict:

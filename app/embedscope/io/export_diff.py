@@ -9,7 +9,8 @@ import numpy as np
 
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
-from .export_contents import VOCAB, read_manifest, read_matrix, read_vocab
+from .export_contents import VOCAB, read_manifest, read_matrix
+from .words_file import read_vocab
 
 CHUNK_ROWS = 1 << 16
 # Manifest entries that differ between any two exports and say nothing about their content.

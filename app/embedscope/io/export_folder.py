@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -20,6 +21,7 @@ import numpy as np
 from ..core.errors import EmbedscopeError, ExportRefusedError
 from ..core.export import (
     COMPANION_FILES,
+    FROM_EMBEDDING,
     ExportPlan,
     ExportPreview,
     Layout,
@@ -29,8 +31,10 @@ from ..core.export import (
     plan_layout,
     usage_text,
 )
+from ..core.export_aliases import find_aliases
 from ..core.jobs import Job
 from ..core.vocabulary import Corpus, SelectionError, WordsFile
+from .fasttext_bin import subwords_of
 from .formats import Writer
 from .registry import WRITERS
 
@@ -52,13 +56,36 @@ def _check_words(words, writer: Writer) -> None:
     for w in words:
         if w == "" or "\n" in w or "\r" in w:
             raise ExportRefusedError(f"the word {w!r} cannot be written one per line in vocab.txt")
+    try:
+        "".join(words).encode("utf-8")
+    except UnicodeEncodeError:
+        bad = next(w for w in words if not _utf8(w))
+        raise ExportRefusedError(f"the word {bad!r} holds characters that are not text (lone "
+                                 "surrogates) and cannot be written as UTF-8") from None
     if not writer.holds_spaces:
+        if words and words[0].startswith("\ufeff"):
+            raise ExportRefusedError(
+                f"the first word {words[0]!r} starts with a byte-order mark (U+FEFF), which "
+                f"readers of {writer.name} files may take for a file marker and drop: choose "
+                f"{_formats_with_spaces()}, whose words file keeps it")
         for w in words:
             if len(w.split()) != 1 or w != w.strip() or "\t" in w:
-                others = [name for name, wr in WRITERS.items() if wr.holds_spaces]
                 raise ExportRefusedError(
                     f"the word {w!r} contains white space, which the {writer.name} format uses "
-                    f"to separate fields: choose {', '.join(others[:-1])} or {others[-1]}")
+                    f"to separate fields: choose {_formats_with_spaces()}")
+
+
+def _formats_with_spaces() -> str:
+    others = [name for name, wr in WRITERS.items() if wr.holds_spaces]
+    return f"{', '.join(others[:-1])} or {others[-1]}"
+
+
+def _utf8(word: str) -> bool:
+    try:
+        word.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def preview(emb, plan: ExportPlan, progress=None, should_stop=None,
@@ -66,6 +93,8 @@ def preview(emb, plan: ExportPlan, progress=None, should_stop=None,
     """What `write_export` would write: rows, coverage, the first rows, the manifest-to-be."""
     t0 = time.perf_counter()
     writer = writer_of(plan)
+    if plan.oov == "subwords":
+        subwords_of(emb)
     layout = plan_layout(emb, plan, progress, should_stop)
     manifest = manifest_for(emb, plan, layout, writer.files, writer.holds_float16)
     warnings = list(layout.warnings)
@@ -123,48 +152,172 @@ def check_target(emb, plan: ExportPlan, out_dir, force: bool = False) -> Path:
 
 
 # --- the safe write ----------------------------------------------------------------------------
+# Hidden folders beside the target: `.NAME.writing-PID-HEX` while files are written,
+# `.NAME.replaced-PID-HEX` for the old contents while --force swaps them. The process id says
+# whether the run that made one is still going; the next run cleans up after one that is not.
+_HIDDEN = re.compile(r"(writing|replaced)-(\d+)-[0-9a-f]{12}")
+# Earlier versions named them without the writer's process id; those are taken as stopped once
+# nothing has touched them for an hour (no export spends an hour between two file writes).
+_HIDDEN_WITHOUT_PID = re.compile(r"(writing|replaced)-[0-9a-f]{8,12}")
+_UNTOUCHED_SECONDS = 3600
+
+
+def _hidden(out: Path, kind: str) -> Path:
+    return out.parent / f".{out.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` still runs: its hidden folders must not be touched."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":
+        # os.kill(pid, 0) would end the process there; ask whether it can be opened instead.
+        import ctypes
+
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # query-limited access
+        if not handle:
+            return False
+        ctypes.windll.kernel32.CloseHandle(handle)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def recover_interrupted(out) -> list[str]:
+    """Tidy up after an export to `out` that was killed: its temporary folders are removed, and
+    if it was killed between setting the old export aside and moving the new one in, the old
+    one is renamed back to `out`. Returns what was done, for the manifest's warnings."""
+    out = Path(out).expanduser().resolve()
+    prefix = f".{out.name}."
+    stale: dict[str, list[Path]] = {"writing": [], "replaced": []}
+    try:
+        entries = list(os.scandir(out.parent))
+    except OSError:
+        return []  # no parent folder yet, or one we cannot list: nothing of ours is there
+    for e in entries:
+        if not e.name.startswith(prefix):
+            continue
+        if not e.is_dir(follow_symlinks=False):
+            continue
+        m = _HIDDEN.fullmatch(e.name[len(prefix):])
+        if m and not _running(int(m.group(2))):
+            stale[m.group(1)].append(Path(e.path))
+            continue
+        m = _HIDDEN_WITHOUT_PID.fullmatch(e.name[len(prefix):])
+        if m and time.time() - e.stat(follow_symlinks=False).st_mtime > _UNTOUCHED_SECONDS:
+            stale[m.group(1)].append(Path(e.path))
+    notes = []
+    set_aside = sorted(stale["replaced"], key=lambda p: p.stat().st_mtime)
+    if set_aside and not out.exists():
+        os.rename(set_aside.pop(), out)
+        notes.append(f"the previous export in {out} was put back: an earlier export to it was "
+                     "stopped between setting it aside and moving the new one in")
+    for p in stale["writing"] + set_aside:
+        shutil.rmtree(p, ignore_errors=True)
+    if stale["writing"] or set_aside:
+        notes.append(f"removed {len(stale['writing']) + len(set_aside)} hidden folder(s) left "
+                     f"beside {out} by earlier exports that were stopped")
+    return notes
+
+
+_SHORT_WRITE = re.compile(r"(\d+) requested and (\d+) written")
+
+
+class ExportWriteError(EmbedscopeError, OSError):
+    """The export could not be written (no space left, no permission, a file in the way): names
+    the path and the system's reason. An OSError too, for callers that handle file errors."""
+
+    def __init__(self, message: str, errno: int | None = None):
+        OSError.__init__(self, message)
+        self.errno = errno
+
+
+def _write_error(exc: OSError, out: Path) -> ExportWriteError:
+    reason = exc.strerror or str(exc)
+    short = _SHORT_WRITE.search(reason)
+    if short:  # numpy's words for a write the system cut short, without an errno
+        reason = (f"only {int(short[2]):,} of {int(short[1]):,} bytes could be written: the disk "
+                  "is full or a file size limit (ulimit -f) was reached")
+    where = f" ({exc.filename})" if exc.filename else ""
+    return ExportWriteError(f"could not write the export {out}: {reason}{where}; {out} is as it "
+                            "was before", exc.errno)
+
+
+def _check_writable(out: Path) -> list[Path]:
+    """ExportRefusedError when `out` cannot be made or written, before any work is done; the
+    folders that will have to be made for it (outermost last)."""
+    missing = []
+    p = out.parent
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    if not p.is_dir():
+        raise ExportRefusedError(f"{p} is a file, so no folder can be made inside it for {out}")
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise ExportRefusedError(f"{p} is read-only: {out} cannot be written there")
+    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+        raise ExportRefusedError(f"{out} is read-only: make it writable, or choose another folder")
+    return missing
+
+
 def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=None,
                  should_stop=None, hash_source: bool = True) -> dict:
     """Write the export into `out_dir` and return its manifest.
 
-    Nothing partial is ever left: files go into a temporary folder next to `out_dir`, are read
-    back and compared with what was meant, and only then renamed into place (with `force`, the
-    old folder is set aside and removed only after the new one is in place). Raises
+    Nothing partial is ever left: files go into a hidden folder next to `out_dir`, are read
+    back and compared with what was meant, and only then moved into place. An existing empty
+    folder is kept and the files moved into it (manifest.json last); with `force`, a non-empty
+    folder is set aside, the new one renamed in, and the old one removed only then. A run that
+    was killed is tidied up after by the next (`recover_interrupted`). Raises
     ExportRefusedError (nothing selected, a non-empty folder without force, an input file in the
-    way), ExportVerificationError, SelectionError (an option that does not exist), Cancelled.
+    way, a read-only folder, a file where a folder must be), ExportWriteError (the system
+    refused a write: no space, no permission), ExportVerificationError, SelectionError (an
+    option that does not exist), Cancelled.
     """
     job = Job(progress, should_stop)
     writer = writer_of(plan)
     plan.validate()
-    out = check_target(emb, plan, out_dir, force)
-    layout = plan_layout(emb, plan, job.sub(0.0, 0.2).progress, job.should_stop)
+    try:
+        notes = recover_interrupted(out_dir)
+        out = check_target(emb, plan, out_dir, force)
+        made_parents = _check_writable(out)
+    except OSError as exc:  # a folder on the way that cannot even be looked into
+        raise _write_error(exc, Path(out_dir)) from None
+    if plan.oov == "subwords":
+        subwords_of(emb)
+    layout_part = 0.02 if plan.alias else 0.2   # when asked for, aliasing is most of the work
+    layout = plan_layout(emb, plan, job.sub(0.0, layout_part).progress, job.should_stop)
     if layout.rows == len(layout.specials):
         raise ExportRefusedError("no words were selected: nothing to export")
     _check_words(layout.words, writer)
+    if plan.alias:
+        layout.aliases = find_aliases(emb, layout, FROM_EMBEDDING, plan.alias_min_similarity,
+                                      job.sub(layout_part, 0.2).progress, job.should_stop)
     job.step(200, 1000, "building the matrix")
     matrix = build_matrix(emb, plan, layout)
     manifest = manifest_for(emb, plan, layout, writer.files, writer.holds_float16,
                             hash_source=hash_source, job=job.sub(0.2, 0.3))
+    manifest["warnings"].extend(notes)
     job.step(300, 1000, "writing")
     # What the format stores: float16 rounding is kept, the storage is float32 where it must be.
     stored = matrix if writer.holds_float16 or matrix.dtype == np.float32 \
         else matrix.astype(np.float32)
 
-    parent = out.parent
-    made_parents = []
-    p = parent
-    while not p.exists():
-        made_parents.append(p)
-        p = p.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    # Our own name rather than mkdtemp: mkdtemp's folder is private (0700) and would stay so
-    # after the rename; mkdir gives the user's usual permissions.
-    tmp = parent / f".{out.name}.writing-{uuid.uuid4().hex[:12]}"
-    tmp.mkdir()
+    tmp = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        # Our own name rather than mkdtemp: mkdtemp's folder is private (0700) and would stay so
+        # after the rename; mkdir gives the user's usual permissions.
+        tmp = _hidden(out, "writing")
+        tmp.mkdir()
         _write_files(tmp, writer, plan, layout, stored, manifest, job.sub(0.3, 0.7))
         job.step(700, 1000, "reading back")
-        _verify(tmp, writer, layout.words, stored, job.sub(0.7, 0.95))
+        _verify(tmp, writer, layout, stored, job.sub(0.7, 0.95))
         roles = {**writer.files, **COMPANION_FILES}
         manifest["files"] = [{"name": name, "role": role, "bytes": (tmp / name).stat().st_size,
                               "sha256": file_sha256(tmp / name)} for name, role in roles.items()]
@@ -174,13 +327,16 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
             f.write("\n")
         job.check()
         _move_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException as exc:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         for d in made_parents:  # folders made for this export only: gone with it
             try:
                 d.rmdir()
             except OSError:
                 break
+        if isinstance(exc, OSError) and not isinstance(exc, EmbedscopeError):
+            raise _write_error(exc, out) from exc
         raise
     job.report(1000, 1000, "done")
     manifest["output_dir"] = str(out)
@@ -189,17 +345,26 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
 
 def _move_into_place(tmp: Path, out: Path) -> None:
     if out.is_dir() and not any(out.iterdir()):
-        out.rmdir()
+        # The user's own (empty) folder is kept, with its permissions and owner: the files
+        # move into it, manifest.json last, so a folder with a manifest is a complete export.
+        names = sorted((p.name for p in tmp.iterdir()), key=lambda n: n == "manifest.json")
+        moved = []
         try:
-            os.rename(tmp, out)
+            for name in names:
+                os.rename(tmp / name, out / name)
+                moved.append(name)
         except BaseException:
-            out.mkdir(exist_ok=True)  # the user's empty folder stays as it was
+            for name in moved:  # the folder goes back to empty, as the user left it
+                os.rename(out / name, tmp / name)
             raise
+        tmp.rmdir()
         return
     if not out.exists():
         os.rename(tmp, out)
         return
-    old = out.with_name(f".{out.name}.replaced-{uuid.uuid4().hex[:8]}")
+    # Killed between these two renames, the old export waits as .replaced-…; the next export
+    # to this folder renames it back (recover_interrupted).
+    old = _hidden(out, "replaced")
     os.rename(out, old)
     try:
         os.rename(tmp, out)
@@ -219,18 +384,22 @@ def _write_files(tmp: Path, writer: Writer, plan: ExportPlan, layout: Layout,
     with open(tmp / "vocab.txt", "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(words))
         f.write("\n")
+    entries = [f"{encode_basestring(w)}: {i}" for i, w in enumerate(words)]
+    if layout.aliases is not None:    # after the rows' own words, in the source's row order
+        entries += [f"{encode_basestring(w)}: {r}"
+                    for w, r in zip(layout.aliases.words, layout.aliases.rows.tolist())]
     with open(tmp / "word_index.json", "w", encoding="utf-8", newline="\n") as f:
         # One entry per line, readable and diffable; json's C string encoder keeps it fast.
-        f.write("{\n" + ",\n".join(f"{encode_basestring(w)}: {i}" for i, w in enumerate(words))
-                + "\n}\n")
+        f.write("{\n" + ",\n".join(entries) + "\n}\n")
     job.step(2, 3, "writing USAGE.md")
     with open(tmp / "USAGE.md", "w", encoding="utf-8", newline="\n") as f:
         f.write(usage_text(plan, layout, manifest, writer.load_code))
 
 
-def _verify(tmp: Path, writer: Writer, words: list[str], stored: np.ndarray, job: Job) -> None:
+def _verify(tmp: Path, writer: Writer, layout: Layout, stored: np.ndarray, job: Job) -> None:
     """Read every written file back and compare it with what was meant to be written."""
     name = writer.matrix_file
+    words = layout.words
 
     def fail(what):
         raise ExportVerificationError(f"{name} did not read back as written: {what}")
@@ -257,5 +426,9 @@ def _verify(tmp: Path, writer: Writer, words: list[str], stored: np.ndarray, job
         raise ExportVerificationError("vocab.txt did not read back as written")
     with open(tmp / "word_index.json", encoding="utf-8") as f:
         index = json.load(f)
-    if len(index) != len(words) or any(index.get(w) != i for i, w in enumerate(words)):
+    aliases = layout.aliases
+    entries = list(zip(words, range(len(words))))
+    if aliases is not None:
+        entries += zip(aliases.words, aliases.rows.tolist())
+    if len(index) != len(entries) or any(index.get(w) != i for w, i in entries):
         raise ExportVerificationError("word_index.json did not read back as written")

@@ -51,7 +51,7 @@ def read_gensim(path, *, trust_pickle=False, job=None, **_):
 
     try:
         obj = _unpickle_trusted(path)
-    except Exception as exc:  # a trusted pickle can raise anything; the user gets one line
+    except Exception as exc:  # noqa: BLE001 - a trusted pickle can raise anything; one line
         raise EmbeddingFormatError(path, None, "gensim could not load it "
                                    f"({exc.__class__.__name__}: {str(exc)[:200]})",
                                    "a file written by gensim's .save(), with its .npy sidecars "
@@ -65,6 +65,9 @@ def read_gensim(path, *, trust_pickle=False, job=None, **_):
     if vectors is None or getattr(vectors, "ndim", 0) != 2 or vectors.shape[0] == 0:
         raise EmbeddingFormatError(path, None, "the model holds no word vectors",
                                    "a trained model or KeyedVectors with at least one word")
+    if not isinstance(getattr(kv, "index_to_key", None), list):
+        raise EmbeddingFormatError(path, None, "the word vectors have no list of words",
+                                   "KeyedVectors whose index_to_key lists the words")
     words = [w if isinstance(w, str) else str(w) for w in kv.index_to_key]
     if len(words) != vectors.shape[0]:
         raise EmbeddingFormatError(path, None, f"{len(words):,} words for {vectors.shape[0]:,} "

@@ -6,6 +6,7 @@ is ever unpickled (`allow_pickle=False` throughout, object arrays are refused).
 """
 from __future__ import annotations
 
+import tokenize
 import zipfile
 from pathlib import Path
 
@@ -14,8 +15,9 @@ import numpy as np
 from ..core.embedding import Embedding, Source
 from ..core.errors import EmbeddingFormatError
 from ..core.jobs import Job
+from .compressed import DECOMPRESS_ERRORS
 from .formats import reader, writer
-from .parsing import decode_tokens
+from .parsing import decode_tokens, refuse_unless_fits
 from .words_file import read_words_file
 
 NPY_MAGIC = b"\x93NUMPY"
@@ -204,22 +206,48 @@ def read_npy_header(fp, path, where: str | None = None):
     """(shape, fortran_order, dtype, header_end) of the .npy stream `fp` starting at its
     current position, with errors that say what is wrong with the header."""
     start = fp.tell() if hasattr(fp, "tell") else 0
+    outer, fp = fp, _HeaderReads(fp)
     try:
         version = np.lib.format.read_magic(fp)
     except ValueError:
         raise EmbeddingFormatError(path, where or "byte 0", "not a .npy file (bad magic bytes)",
                                    "the .npy magic string \\x93NUMPY") from None
+    except DECOMPRESS_ERRORS as exc:
+        raise EmbeddingFormatError(path, where or "byte 0", f"the data is damaged ({exc})",
+                                   "an intact file") from None
+    expected = "a header like {'descr': '<f4', 'fortran_order': False, 'shape': (rows, dim)}"
     try:
         if version == (1, 0):
             shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
         else:  # 2.0 and 3.0 share the layout; 3.0 only allows UTF-8 in field names
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
-    except (ValueError, SyntaxError, TypeError, EOFError) as exc:
-        raise EmbeddingFormatError(path, where or "header", f"corrupt .npy header ({exc})",
-                                   "a header like {'descr': '<f4', 'fortran_order': False, "
-                                   "'shape': (rows, dim)}") from None
-    end = fp.tell() if hasattr(fp, "tell") else None
+    # numpy reads the header with Python's tokenizer and literal_eval: a damaged one raises
+    # whatever those raise (a deep nesting: RecursionError; a huge number: OverflowError).
+    except (SyntaxError, TypeError, EOFError, tokenize.TokenError, RecursionError,
+            OverflowError, *DECOMPRESS_ERRORS) as exc:
+        raise EmbeddingFormatError(path, where or "header", f"corrupt .npy header "
+                                   f"({str(exc)[:200]})", expected) from None
+    if any(isinstance(n, bool) or n < 0 for n in shape):
+        raise EmbeddingFormatError(path, where or "header", f"the header gives shape {shape}",
+                                   "a shape of whole numbers, 0 or more")
+    end = outer.tell() if hasattr(outer, "tell") else None
     return tuple(shape), bool(fortran), np.dtype(dtype), (end - start if end is not None else None)
+
+
+MAX_NPY_HEADER = 1 << 20   # numpy itself refuses headers over 10,000 bytes, after reading them
+
+
+class _HeaderReads:
+    """The stream numpy reads a header from, refusing reads a header never needs: numpy
+    reads the length a damaged header claims (up to 4 GB) before checking it."""
+
+    def __init__(self, fp):
+        self._fp = fp
+
+    def read(self, n):
+        if n > MAX_NPY_HEADER:
+            raise ValueError(f"the header claims {n:,} bytes")
+        return self._fp.read(n)
 
 
 def _sniff_npy(head) -> float:
@@ -242,13 +270,15 @@ def read_npy(path, *, vocab=None, job=None, allow_mismatch=False, **_):
                 shape, fortran, dtype, _ = read_npy_header(f, path)
                 check_matrix(path, shape, dtype, "header")
                 need = shape[0] * shape[1] * dtype.itemsize
+                refuse_unless_fits(path, "header", need, f"read its {shape[0]:,} × "
+                                   f"{shape[1]:,} {dtype} values")
                 while len(data) < need:
                     chunk = f.read(min(16 << 20, need - len(data)))
                     if not chunk:
                         break
                     data += chunk
                     job.step(len(data), need, "decompressing")
-        except (EOFError, OSError) as exc:
+        except DECOMPRESS_ERRORS as exc:
             raise EmbeddingFormatError(path, f"byte {len(data):,} of the data",
                                        f"damaged compressed file ({exc})",
                                        "an intact file") from None
@@ -289,7 +319,7 @@ def _zip_names(path) -> list[str] | None:
     try:
         with zipfile.ZipFile(path) as z:
             return z.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except DECOMPRESS_ERRORS:
         return None
 
 
@@ -306,9 +336,13 @@ class _Member:
     def __init__(self, z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path):
         self.info = info
         self.name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
-        with z.open(info) as f:
-            self.shape, self.fortran, self.dtype, self.header_len = read_npy_header(
-                f, path, f"array '{self.name}'")
+        try:
+            with z.open(info) as f:
+                self.shape, self.fortran, self.dtype, self.header_len = read_npy_header(
+                    f, path, f"array '{self.name}'")
+        except DECOMPRESS_ERRORS as exc:   # the member's zip entry itself is damaged
+            raise EmbeddingFormatError(path, f"array '{self.name}'", f"damaged zip entry ({exc})",
+                                       "an intact .npz") from None
 
     def describe(self) -> str:
         return f"{self.name} {' × '.join(str(s) for s in self.shape) or 'scalar'} {self.dtype}"
@@ -327,8 +361,11 @@ def _data_offset(path: Path, info: zipfile.ZipInfo) -> int:
     """Byte offset of a stored member's content: after its local header, whose name and extra
     fields may differ in length from the central directory's copy."""
     with open(path, "rb") as f:
-        f.seek(info.header_offset)
-        local = f.read(30)
+        try:
+            f.seek(info.header_offset)
+            local = f.read(30)
+        except (OSError, ValueError, OverflowError):   # an offset no file has
+            local = b""
     if len(local) < 30 or not local.startswith(ZIP_MAGIC):
         raise EmbeddingFormatError(path, f"byte {info.header_offset:,}",
                                    f"damaged zip entry for '{info.filename}'", "a zip local header")
@@ -357,6 +394,7 @@ def _read_member(path: Path, z: zipfile.ZipFile, m: _Member, job: Job) -> np.nda
                                    f"its header claims {nbytes:,} bytes of data but the zip entry "
                                    f"holds {max(m.info.file_size - m.header_len, 0):,}",
                                    "an intact .npz")
+    refuse_unless_fits(path, f"array '{m.name}'", nbytes, f"read array '{m.name}'")
     out = np.empty(m.shape, dtype=m.dtype, order=order)
     flat = out.reshape(-1, order="A").view(np.uint8)
     done = 0
@@ -370,7 +408,7 @@ def _read_member(path: Path, z: zipfile.ZipFile, m: _Member, job: Job) -> np.nda
                     break
                 done += got
                 job.step(done, nbytes, f"reading {m.name}")
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+    except DECOMPRESS_ERRORS as exc:
         raise EmbeddingFormatError(path, f"array '{m.name}'", f"damaged compressed data ({exc})",
                                    "an intact .npz") from None
     if done < nbytes:
@@ -440,13 +478,13 @@ def read_npz(path, *, vocab=None, tensor=None, job=None, allow_mismatch=False, *
     job = job or Job()
     try:
         z = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except DECOMPRESS_ERRORS as exc:
         raise EmbeddingFormatError(path, None, f"not a readable .npz ({exc})",
                                    "a zip of .npy arrays as numpy.savez writes") from None
     with z:
         members = []
         for info in z.infolist():
-            if info.is_dir():
+            if info.filename.endswith("/"):   # (is_dir fails on a damaged empty name)
                 continue
             if not info.filename.endswith(".npy"):
                 raise EmbeddingFormatError(path, f"member '{info.filename}'", "not a .npy array",

@@ -2,11 +2,108 @@
 for its size, token decoding that survives broken UTF-8, and the wording of load warnings."""
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
+
+from ..core.errors import EmbeddingFormatError, NotEnoughMemoryError, gib
 
 # Chunk of the file parsed at a time: big enough that per-chunk overhead vanishes, small
 # enough that progress and cancel stay responsive and temporaries stay small next to the matrix.
 CHUNK_BYTES = 16 << 20
+# A larger dimension is a damaged header, not an embedding (one vector would be 64 MB).
+MAX_DIM = 1 << 24
+# Deeper JSON is not a words file or a checkpoint header; refused before Python's own
+# recursion limit turns it into a RecursionError.
+MAX_JSON_DEPTH = 100
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate: free memory (with reclaimable cache and free
+    swap), and no more than what is left under an address-space limit. None when unknown."""
+    free = None
+    try:
+        with open("/proc/meminfo", "rb") as f:
+            info = {ln.split(b":")[0]: int(ln.split()[1]) * 1024 for ln in f if ln.strip()}
+        free = info.get(b"MemAvailable", info.get(b"MemFree", 0)) + info.get(b"SwapFree", 0)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            with open("/proc/self/statm", "rb") as f:
+                used = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            left = max(0, soft - used)
+            free = left if free is None else min(free, left)
+    except (ImportError, OSError, ValueError, IndexError):
+        pass
+    return free
+
+
+def refuse_unless_fits(path, where: str | None, nbytes: int, what: str) -> None:
+    """Raise NotEnoughMemoryError before allocating `nbytes` that cannot fit in free memory."""
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise NotEnoughMemoryError(
+            path, where, f"not enough memory to {what}: it needs {gib(nbytes)} and "
+            f"{gib(free)} is free", nbytes)
+
+
+NOT_JSON = object()
+
+
+def load_json(path, text, where: str | None = None, expected: str = "JSON",
+              byte_offset: int | None = None, strict: bool = True):
+    """json.loads with errors that name the file and place; nesting deeper than
+    MAX_JSON_DEPTH is refused (a words file or header is never deep) instead of raising
+    RecursionError. `where` names the part of the file (e.g. "JSON header"); with
+    `byte_offset` (where the JSON starts in the file) a syntax error names the byte. With
+    `strict=False` text that is not JSON at all gives NOT_JSON (too deep is still an error)."""
+    too_deep = False
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        too_deep = True
+    except UnicodeDecodeError as exc:
+        raise EmbeddingFormatError(path, f"byte {exc.start:,}" + (f" ({where})" if where else ""),
+                                   "the text is not UTF-8", expected) from None
+    except json.JSONDecodeError as exc:
+        if not strict:
+            return NOT_JSON
+        if byte_offset is not None:
+            place = f"byte {byte_offset + exc.pos:,} (in the {where})"
+        else:
+            place = f"{where}, " if where else ""
+            place += f"line {exc.lineno}, column {exc.colno}"
+        raise EmbeddingFormatError(path, place,
+                                   f"invalid JSON ({exc.msg})", expected) from None
+    except ValueError as exc:   # a number of thousands of digits: Python refuses to read it
+        if not strict:
+            return NOT_JSON
+        raise EmbeddingFormatError(path, where, f"invalid JSON ({str(exc)[:100]})",
+                                   expected) from None
+    if too_deep or _depth_over(data, MAX_JSON_DEPTH):
+        raise EmbeddingFormatError(path, where, f"the JSON is nested more than "
+                                   f"{MAX_JSON_DEPTH} levels deep", expected)
+    return data
+
+
+def _depth_over(data, limit: int) -> bool:
+    """Whether lists and objects nest deeper than `limit` (walked without recursion)."""
+    todo = [(data, 1)]
+    while todo:
+        obj, depth = todo.pop()
+        if isinstance(obj, dict):
+            obj = obj.values()
+        elif not isinstance(obj, list):
+            continue
+        if depth > limit:
+            return True
+        todo.extend((v, depth + 1) for v in obj if isinstance(v, (dict, list)))
+    return False
 
 
 class ChunkBuffer:
@@ -52,7 +149,7 @@ class RowBuffer:
     def __init__(self, dim: int, estimate: int):
         self.dim = dim
         self.rows = 0
-        self.data = np.empty((max(int(estimate), 16), dim), dtype=np.float32)
+        self.data = np.empty((max(int(estimate), 1), dim), dtype=np.float32)
 
     def reserve(self, n: int) -> np.ndarray:
         """A view of the next `n` rows to fill (call `commit` with how many were filled)."""
@@ -74,7 +171,9 @@ class RowBuffer:
 
 
 def decode_tokens(parts: list[bytes]) -> tuple[list[str], list[int]]:
-    """UTF-8 tokens; bytes that are not UTF-8 become U+FFFD. Returns (words, rows with bad bytes)."""
+    """UTF-8 tokens; bytes that are not UTF-8 become U+FFFD.
+
+    Returns (words, rows with bad bytes)."""
     blob = b"\n".join(parts)
     try:
         words = blob.decode("utf-8").split("\n")

@@ -21,7 +21,10 @@ from .numpy_files import attach_words, nonfinite_warning
 from .words_file import read_words_file
 
 BLOCK = 16 << 20
-_NUMBER = re.compile(rb"\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|nan|NaN|inf|"
+MAX_LINE = 64 << 20   # a longer "line" is not a row of numbers (a binary file, or damage)
+# Unambiguous (`\d+(\.\d*)?`, not `\d+\.?\d*`): a long run of digits that fails to match must not
+# be split every possible way (quadratic: 16 KB of digits took seconds).
+_NUMBER = re.compile(rb"\s*[-+]?(\d+(\.\d*)?([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|nan|NaN|inf|"
                      rb"Infinity|-?Infinity)\s*\Z")
 
 
@@ -130,7 +133,10 @@ def read_vectors_tsv(path, job: Job | None = None) -> np.ndarray:
     dim = None
     line_no = 1
     done = 0
-    carry = b""
+    # The unfinished last line of what was read, kept as pieces: joined only once its end
+    # arrives, so a very long line is not copied again with every block.
+    carry: list[bytes] = []
+    carried = 0
     with open_binary(path) as f:
         first = True
         while True:
@@ -139,14 +145,20 @@ def read_vectors_tsv(path, job: Job | None = None) -> np.ndarray:
                 data = data[3:]
             first = False
             if not data:
-                block, carry = carry, b""
+                block, carry = b"".join(carry), []
             else:
-                buf = carry + data
-                cut = buf.rfind(b"\n")
+                cut = data.rfind(b"\n")
                 if cut < 0:
-                    carry = buf
+                    carry.append(data)
+                    carried += len(data)
+                    if carried > MAX_LINE:
+                        raise EmbeddingFormatError(path, f"line {line_no:,}",
+                                                   "the line is longer than 64 MB",
+                                                   "lines of tab-separated numbers")
+                    done += len(data)
                     continue
-                block, carry = buf[: cut + 1], buf[cut + 1:]
+                block = b"".join(carry + [data[: cut + 1]])
+                carry, carried = [data[cut + 1:]], len(data) - cut - 1
             if block:
                 rows, dim = _parse_block(path, block, line_no, dim)
                 if rows.size:

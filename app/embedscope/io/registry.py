@@ -8,11 +8,12 @@ module added to FORMAT_MODULES, never an edit to an if/elif chain.
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
 from ..core.embedding import Embedding
-from ..core.errors import EmbeddingFormatError
+from ..core.errors import EmbeddingFormatError, NotEnoughMemoryError
 from ..core.jobs import Job
 from . import (
     checkpoint,
@@ -96,6 +97,14 @@ def detect_format(path, vocab=None) -> Reader:
     return best
 
 
+def _out_of_memory(path, exc: MemoryError) -> NotEnoughMemoryError:
+    """A failed allocation said as a sentence, with the size numpy asked for when it says."""
+    m = re.search(r"allocate ([\d.]+ [KMGTP]?i?B)", str(exc))
+    size = f" (an allocation of {m.group(1)} failed)" if m else ""
+    return NotEnoughMemoryError(path, None, "not enough memory to read it: ran out of memory "
+                                f"while reading{size}")
+
+
 def load(
     path,
     vocab=None,
@@ -131,6 +140,7 @@ def load(
         emb = read_model_folder(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle,
                                 job=job, allow_mismatch=allow_mismatch)
         emb.source.load_seconds = time.perf_counter() - start
+        emb.source.vocab_given, emb.source.tensor_given = vocab is not None, tensor is not None
         return emb
     if vocab is not None and not Path(vocab).is_file():
         raise EmbeddingFormatError(vocab, None, "words file not found")
@@ -148,8 +158,11 @@ def load(
 
         emb = cache.lookup(path, rd.name, vocab)
     if emb is None:
-        emb = rd.read(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle, job=job,
-                      allow_mismatch=allow_mismatch)
+        try:
+            emb = rd.read(path, vocab=vocab, tensor=tensor, trust_pickle=trust_pickle, job=job,
+                          allow_mismatch=allow_mismatch)
+        except MemoryError as exc:
+            raise _out_of_memory(path, exc) from None
         if rd.cacheable and use_cache:
             from . import cache
 
@@ -161,5 +174,6 @@ def load(
     src.size, src.mtime = st.st_size, st.st_mtime
     if vocab is not None and src.vocab_path is None:
         src.vocab_path = str(vocab)
+    src.vocab_given, src.tensor_given = vocab is not None, tensor is not None
     src.load_seconds = time.perf_counter() - start
     return emb

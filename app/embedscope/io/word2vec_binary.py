@@ -20,8 +20,15 @@ from ..core.errors import EmbeddingFormatError, ExportRefusedError
 from ..core.jobs import Job
 from .compressed import Stream
 from .formats import reader, writer
-from .parsing import (CHUNK_BYTES, ChunkBuffer, RowBuffer, common_warnings, decode_tokens,
-                      numeric_tail)
+from .parsing import (
+    CHUNK_BYTES,
+    MAX_DIM,
+    ChunkBuffer,
+    RowBuffer,
+    common_warnings,
+    decode_tokens,
+    numeric_tail,
+)
 
 _HEADER = re.compile(rb"\s*(\d+)[ \t]+(\d+)[ \t\r]*\Z")
 MAX_WORD = 1 << 20   # a "word" longer than this means the file is not what the header says
@@ -77,6 +84,29 @@ def _gather(buf, vstart: np.ndarray, dim: int, out: np.ndarray) -> None:
     out[: len(vstart)] = rows[vstart].view("<f4")
 
 
+def _entries(entry, buf, have: int, nb: int) -> list:
+    """The words of the whole entries at the start of buf[:have], in linear time.
+
+    Entries follow each other with nothing between them, so the matches run on from the
+    start; what cannot match is a tail. Searching that tail position by position is
+    quadratic (a zero-filled tail, a crash's usual leftover, took minutes), so the search
+    stops at the last space that still has a whole vector after it; and when vectors are
+    long (few entries per chunk) the entries are matched one after the other instead."""
+    last = buf.rfind(b" ", 0, have - nb) if have > nb else -1
+    if last < 0:
+        return []
+    endpos = last + 1 + nb
+    if nb < 4096:
+        return entry.findall(buf, 0, endpos)
+    scan = entry.scanner(buf, 0, endpos)
+    out = []
+    m = scan.match()
+    while m is not None:
+        out.append(m.group(1))
+        m = scan.match()
+    return out
+
+
 def read_binary(path, *, job: Job | None = None) -> Embedding:
     path = Path(path)
     job = job or Job()
@@ -94,13 +124,18 @@ def read_binary(path, *, job: Job | None = None) -> Embedding:
         header = _parse_header(data[:nl]) if nl >= 0 else None
         if header is None:
             shown = data[: max(0, min(nl if nl >= 0 else 40, 40))].decode("utf-8", "replace")
-            raise EmbeddingFormatError(path, "line 1", f"found '{shown}' where the header should be",
+            raise EmbeddingFormatError(path, "line 1",
+                                       f"found '{shown}' where the header should be",
                                        "a header line 'ROWS DIM' (two whole numbers)")
         claimed, dim = header
         if dim == 0:
             raise EmbeddingFormatError(path, "line 1 (header)", "the header gives dimension 0",
                                        "a positive number of dimensions")
         nb = 4 * dim
+        if dim > MAX_DIM:
+            raise EmbeddingFormatError(path, "line 1 (header)",
+                                       f"the header gives dimension {dim:,}",
+                                       f"at most {MAX_DIM:,} dimensions")
         entry = re.compile(rb"([^ ]*) .{%d}" % nb, re.S)
         # Rows that could fit in the file at all; the header is believed only below that.
         fit = (total - nl) // (nb + 1) + 1
@@ -114,7 +149,7 @@ def read_binary(path, *, job: Job | None = None) -> Embedding:
         del data
         while True:
             buf = chunks.buf
-            toks = entry.findall(buf, 0, chunks.have)
+            toks = _entries(entry, buf, chunks.have, nb)
             if toks:
                 n = len(toks)
                 lens = np.fromiter(map(len, toks), np.int64, n)
@@ -153,7 +188,11 @@ def read_binary(path, *, job: Job | None = None) -> Embedding:
                     path, f"byte {offset:,}", "no word followed by a space within 1 MB",
                     f"entries of a word, a space and {nb:,} bytes ({dim} float32 values)")
         rest = bytes(chunks.buf[: chunks.have])
-        if rest.strip(b"\n\r \t"):
+        if rest and not rest.strip(b"\x00"):
+            warnings.append(
+                f"the file ends in {len(rest):,} zero bytes after entry {rows.rows:,} (byte "
+                f"{offset:,}), what an interrupted write leaves behind; they were ignored")
+        elif rest.strip(b"\n\r \t"):
             warnings.append(
                 f"the file ends in the middle of entry {rows.rows + 1:,} (byte {offset:,}): "
                 f"{len(rest):,} bytes left where a word, a space and {nb:,} bytes of vector "

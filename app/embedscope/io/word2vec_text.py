@@ -29,6 +29,7 @@ from .compressed import Stream
 from .formats import reader, writer
 from .parsing import (
     CHUNK_BYTES,
+    MAX_DIM,
     ChunkBuffer,
     RowBuffer,
     common_warnings,
@@ -353,6 +354,10 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
             first_body = body.lstrip(b"\r\n").split(b"\n", 1)[0]
             if _fields(first_body) < dim + 1 and len(first_body) < 2 * dim:
                 raise _too_few(path, first_body, dim, line_base + 1, header)
+            if dim > MAX_DIM:
+                raise EmbeddingFormatError(path, "line 1 (header)",
+                                           f"the header gives dimension {dim:,}",
+                                           f"at most {MAX_DIM:,} dimensions")
         else:
             body = data
             dim = _guess_dim(path, body, 1)
@@ -368,8 +373,9 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
         estimate = header[0] if header is not None and header[0] <= bound else guess
         rows = RowBuffer(dim, min(estimate, bound))
 
-        # A small file parses faster line by line than numba loads its compiled scanner.
-        kernel = _kernel() if total > SMALL_FILE or is_loaded(_scan_text) else None
+        # A small file parses faster line by line than numba loads its compiled scanner
+        # (small once decompressed: a tiny gzip can hold many megabytes of lines).
+        kernel = _kernel() if max(total, len(body)) > SMALL_FILE or is_loaded(_scan_text) else None
         words: list[str] = []
         bad: list[int] = []
         line_numbers: list[np.ndarray] = []
@@ -389,25 +395,42 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
                 scratch["tok"] = np.empty(n_bytes + n_lines, np.uint8)
             return [scratch[k][:n_lines] for k in ("starts", "ends", "lno", "flags")]
 
-        def parse_block(buf: bytearray, end: int, unterminated: bool) -> None:
-            """Parse buf[:end] (whole lines); no view of `buf` outlives this call."""
-            n_lines = buf.count(b"\n", 0, end)
+        # Rows reserved for one block at most: a block of blank or short lines must not size
+        # the matrix by its line count (16 MB of newlines would ask for gigabytes).
+        budget = max(1024, (64 << 20) // (4 * dim))
+
+        def parse_lines(buf: bytearray, end: int, unterminated: bool) -> None:
+            """Parse buf[:end] (whole lines) in blocks of at most `budget` lines."""
+            if buf.count(b"\n", 0, end) <= budget:
+                parse_block(buf, 0, end, unterminated)
+                return
+            start = 0
+            while start < end:
+                stop = buf.rfind(b"\n", start, start + budget) + 1
+                if stop <= start:        # one line longer than the budget: it alone
+                    stop = buf.find(b"\n", start + budget, end) + 1 or end
+                parse_block(buf, start, stop, unterminated and stop == end)
+                start = stop
+
+        def parse_block(buf: bytearray, start: int, end: int, unterminated: bool) -> None:
+            """Parse buf[start:end] (whole lines); no view of `buf` outlives this call."""
+            n_lines = buf.count(b"\n", start, end)
             out = rows.reserve(n_lines)
-            starts, ends, lno, flags = arrays(n_lines, end)
+            starts, ends, lno, flags = arrays(n_lines, end - start)
             if kernel is not None:
-                a = np.frombuffer(buf, np.uint8, count=end)
+                a = np.frombuffer(buf, np.uint8, count=end - start, offset=start)
                 with np.errstate(over="ignore"):
                     r, used, _ = kernel(a, dim, out, scratch["tok"], starts, ends, lno, flags,
                                         _P10)
                 del a
                 blob = scratch["tok"][: max(0, used - 1)].tobytes()
             else:
-                r, toks = _scan_python(bytes(buf[:end]), dim, out, starts, ends, lno, flags)
+                r, toks = _scan_python(bytes(buf[start:end]), dim, out, starts, ends, lno, flags)
                 blob = b"\n".join(toks)
             lno = lno[:r] + state["lines_before"] + 1
             for i in np.flatnonzero(flags[:r]):
                 f = int(flags[i])
-                line = bytes(buf[starts[i]: ends[i]])
+                line = bytes(buf[start + starts[i]: start + ends[i]])
                 if f & TOO_FEW:
                     if unterminated and i == r - 1:
                         warnings.append(
@@ -445,7 +468,7 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
                     else:
                         buf[have] = 10
                 if have:
-                    parse_block(buf, have + unterminated, unterminated)
+                    parse_lines(buf, have + unterminated, unterminated)
             else:
                 cut = buf.rfind(b"\n", 0, have)
                 if cut < 0:
@@ -455,7 +478,7 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
                             "the line is longer than 64 MB",
                             f"lines of a word followed by {dim} numbers")
                     continue
-                parse_block(buf, cut + 1, False)
+                parse_lines(buf, cut + 1, False)
                 chunks.consume(cut + 1)
             del buf
             job.step(stream.position(), total, "reading")
@@ -469,6 +492,13 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
     lines = np.concatenate(line_numbers)
     if spaced:
         numeric = [r for r in spaced if _looks_numeric_tail(words[r])]
+        if header is not None and 2 * len(numeric) > vectors.shape[0]:
+            extra = np.bincount([_numeric_tail_count(words[r]) for r in numeric[:1000]]).argmax()
+            warnings.append(
+                f"the header says {dim} dimensions but most lines hold {dim + int(extra)} values "
+                f"({len(numeric):,} of {vectors.shape[0]:,} words end in a number): the header's "
+                f"dimension looks wrong, and each word was read with the values the header left "
+                f"over: {name_rows(numeric, words, lines=lines)}")
         warnings.append(
             f"{len(spaced):,} word(s) contain spaces; each was read as everything before the "
             f"line's last {dim} numbers: {name_rows(spaced, words, lines=lines)}")
@@ -484,6 +514,16 @@ def read_text(path, *, job: Job | None = None, header_expected: bool | None = No
             warnings.insert(0, f"the header says {header[0]:,} rows but the file holds "
                                f"{vectors.shape[0]:,}")
     return Embedding(words, vectors, source=src)
+
+
+def _numeric_tail_count(word: str) -> int:
+    """How many of the word's last space-separated parts are numbers."""
+    n = 0
+    for part in reversed(word.split()):
+        if not _looks_numeric_tail(part):
+            break
+        n += 1
+    return n
 
 
 def _looks_numeric_tail(word: str) -> bool:

@@ -13,23 +13,30 @@ Accepted layouts (the content decides, not the extension):
 - JSON: a word → row map (Keras `word_index`, `vocab.json`), a list of words, or a Hugging Face
   `tokenizer.json` (its `model.vocab` plus `added_tokens`).
 
+An export's own `vocab.txt` (an Embedscope `manifest.json` beside it lists it) is read as one
+token per line exactly as written, with none of the guessing above: its words may end in
+digits (`chapter 1`), hold tabs, start with a BOM or be `{`.
+
 `read_words_file` pairs words with a matrix's rows; `read_word_list` gives the words a list
 names, for choosing words (an export's words source, the selection dock, `project --words`).
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from ..core.errors import EmbeddingFormatError
 from ..core.vocabulary import WordsFile
+from .parsing import NOT_JSON, load_json
 
 WORD_COLUMNS = ("word", "token", "label", "words", "tokens")
 COUNT_COLUMNS = ("count", "counts", "freq", "frequency", "n")
-_INT = re.compile(r"-?\d+\Z")
+_INT = re.compile(r"-?\d{1,18}\Z")   # a count fits 64 bits; longer digit runs are text
 _TAIL_COUNT = re.compile(r"(.+) (\d+)\Z", re.S)
 _JSON_START = re.compile(r"\s*\{")
+# An export folder's words file and manifest (see embedscope.io.export_contents).
+VOCAB = "vocab.txt"
+MANIFEST = "manifest.json"
 
 
 def decode_text(path: Path, raw: bytes) -> tuple[str, list[str]]:
@@ -65,9 +72,11 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
 
     `expected_rows` (the matrix's row count) only forgives blank lines at the very end of the
     file; any other difference is for the caller to report. `projector=True` reads Projector
-    metadata: no guessing of gensim's space-separated counts.
+    metadata: no guessing of gensim's space-separated counts or of JSON.
     """
     path = Path(path)
+    if is_export_vocab(path):
+        return read_vocab(path), {}, []
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -76,13 +85,10 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
     text, warnings = decode_text(path, raw)
     if path.suffix.lower() == ".json":
         return _from_json(path, text, warnings), {}, warnings
-    if _JSON_START.match(text):
+    if not projector and _JSON_START.match(text):
         # Looks like JSON; a plain list whose first token is "{" falls through to lines.
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            data = None
-        if data is not None:
+        data = load_json(path, text, expected="a JSON object word → row index", strict=False)
+        if data is not NOT_JSON:
             return _from_json(path, text, warnings, data), {}, warnings
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -108,6 +114,39 @@ def read_words_file(path, expected_rows: int | None = None, projector: bool = Fa
         pairs = [ln.rsplit(" ", 1) for ln in lines]
         return [p[0] for p in pairs], {"count": [int(p[1]) for p in pairs]}, warnings
     return lines, {}, warnings
+
+
+def is_export_vocab(path: Path) -> bool:
+    """Whether `path` is the words file of an Embedscope export: named vocab.txt, with a
+    manifest.json beside it that an export wrote and that lists it."""
+    if path.name != VOCAB or not (path.parent / MANIFEST).is_file():
+        return False
+    try:
+        manifest = load_json(path.parent / MANIFEST,
+                             (path.parent / MANIFEST).read_bytes(), strict=False)
+    except (OSError, EmbeddingFormatError):  # unreadable or damaged: not an export's manifest
+        return False
+    if not isinstance(manifest, dict):
+        return False
+    files = manifest.get("files")
+    return "embedscope_version" in manifest and isinstance(files, list) and any(
+        isinstance(f, dict) and f.get("name") == VOCAB for f in files)
+
+
+def read_vocab(path) -> list[str]:
+    """The words of `vocab.txt`, one per row, in row order."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise EmbeddingFormatError(path, None, "missing", "one word per row") from None
+    except UnicodeDecodeError as exc:
+        raise EmbeddingFormatError(path, f"byte {exc.start:,}", "not UTF-8 text",
+                                   "one word per line in UTF-8") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def read_word_list(path) -> tuple[list[str], list[int], list[str]]:
@@ -185,13 +224,9 @@ def typed_column(values: list[str]) -> list:
     return floats if nonempty else [None] * len(values)
 
 
-def _from_json(path: Path, text: str, warnings: list[str], data=None) -> list[str]:
-    try:
-        data = json.loads(text) if data is None else data
-    except json.JSONDecodeError as exc:
-        raise EmbeddingFormatError(path, f"line {exc.lineno}, column {exc.colno}",
-                                   f"invalid JSON ({exc.msg})",
-                                   "a JSON object word → row index") from None
+def _from_json(path: Path, text: str, warnings: list[str], data=NOT_JSON) -> list[str]:
+    if data is NOT_JSON:
+        data = load_json(path, text, expected="a JSON object word → row index")
     if isinstance(data, list):
         if not all(isinstance(w, str) for w in data):
             raise EmbeddingFormatError(path, None, "the JSON list holds things other than words",
@@ -207,6 +242,10 @@ def _from_json(path: Path, text: str, warnings: list[str], data=None) -> list[st
 
 def _from_index_map(path: Path, mapping: dict, warnings: list[str], extra=()) -> list[str]:
     pairs = list(mapping.items()) + list(extra)
+    token = next((w for w, _ in pairs if not isinstance(w, str)), None)
+    if token is not None:
+        raise EmbeddingFormatError(path, None, f"a token is {token!r:.60}, not text",
+                                   "tokens that are JSON strings")
     bad = next(((w, i) for w, i in pairs if not isinstance(i, int) or isinstance(i, bool)), None)
     if bad is not None:
         raise EmbeddingFormatError(path, f"word '{bad[0]}'", f"maps to {bad[1]!r}",
@@ -245,15 +284,21 @@ def _from_tokenizer(path: Path, data: dict, warnings: list[str]) -> list[str]:
         mapping = {}
         pairs = []
         for i, item in enumerate(vocab):
-            tok = item[0] if isinstance(item, (list, tuple)) else item
+            tok = item[0] if isinstance(item, list) and item else item
+            if not isinstance(tok, str):
+                raise EmbeddingFormatError(path, f"model.vocab[{i}]", f"holds {item!r:.60}",
+                                           'a token or a [token, score] pair like ["the", -3.2]')
             pairs.append((tok, i))
     elif isinstance(vocab, dict):
         mapping, pairs = vocab, []
     else:
         raise EmbeddingFormatError(path, "model.vocab", "is neither a map nor a list",
                                    "a tokenizer.json of a WordPiece, BPE or Unigram model")
-    added = [(t.get("content"), t.get("id")) for t in data.get("added_tokens") or []
-             if isinstance(t, dict)]
+    added_tokens = data.get("added_tokens") or []
+    if not isinstance(added_tokens, list):
+        raise EmbeddingFormatError(path, "added_tokens", f"is {added_tokens!r:.60}",
+                                   'a list of {"id": N, "content": "token"} objects')
+    added = [(t.get("content"), t.get("id")) for t in added_tokens if isinstance(t, dict)]
     have = dict(mapping) if mapping else dict(pairs)
     extra = [(c, i) for c, i in added if isinstance(c, str) and have.get(c) != i]
     return _from_index_map(path, mapping, warnings, extra=pairs + extra)

@@ -21,6 +21,7 @@ from ...core.analogy import ExpressionError, analogy, parse_expression
 from ...core.evaluate import evaluate_analogies, evaluate_pairs, gensim_test_file
 from ...core.jobs import Job
 from ..workers import JobRunner
+from .check import PairingWarning
 from .common import ProgressRow, fill_table, make_table, note
 
 TOKEN_AT_END = re.compile(r"[^\s+\-*]*$")
@@ -123,7 +124,9 @@ class AnalogyDock(QWidget):
         self.eval_status = note("")
         self.sections = make_table(["section", "correct", "total", "accuracy"])
         self.sections.setMaximumHeight(200)
+        self.pairing_warning = PairingWarning(state, "these answers")
         lay = QVBoxLayout(self)
+        lay.addWidget(self.pairing_warning)
         lay.addLayout(top)
         lay.addLayout(opts)
         lay.addWidget(self.flag)

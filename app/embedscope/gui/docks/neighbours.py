@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from ...core.neighbours import nearest
 from ..workers import JobRunner
+from .check import PairingWarning
 from .common import fill_table, make_table, note
 
 
@@ -47,7 +48,9 @@ class NeighboursDock(QWidget):
         self.status = note("")
         add = QPushButton("Add to selection")
         add.clicked.connect(self.add_to_selection)
+        self.pairing_warning = PairingWarning(state, "these neighbours")
         lay = QVBoxLayout(self)
+        lay.addWidget(self.pairing_warning)
         lay.addLayout(top)
         lay.addWidget(self.status)
         lay.addWidget(self.table, 1)

@@ -5,6 +5,7 @@ word axes run on request, off the UI thread (cached maps come back at once).
 """
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,14 +20,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.check_words import ordinary_rows, token_vocabulary
 from ...core.errors import EmbedscopeError
-from ...core.projection import last_projection, project
+from ...core.projection import last_projection, project, rows_for
 from ...core.projection_worker import umap_prepared
 from ..workers import JobRunner
+from .check import PairingWarning
 from .common import ProgressRow, note
 
 METHODS = [("PCA", "pca"), ("UMAP", "umap"), ("t-SNE", "tsne"), ("Word axes", "axes")]
 POINTS = ["most frequent words", "the selection", "all words"]
+AROUND = 500  # neighbours a word brings with it onto the map, as `project --around`'s default
 
 
 def compute_map(emb, method="pca", rows=None, limit=10000, params=None, seed=0, axes=None,
@@ -35,16 +39,38 @@ def compute_map(emb, method="pca", rows=None, limit=10000, params=None, seed=0, 
                    axes=axes, progress=progress, should_stop=should_stop)
 
 
+def compute_map_around(emb, base_rows, word, n_around=AROUND, method="pca", params=None,
+                       seed=0, axes=None, progress=None, should_stop=None):
+    """The map of `base_rows` with `word` and its `n_around` nearest neighbours added (as the
+    CLI's `project --around`), the word's neighbourhood after the rows already mapped."""
+    around = rows_for(emb, around=word, n_around=n_around)
+    rows = np.concatenate([np.asarray(base_rows, dtype=np.int64), around])
+    _, first = np.unique(rows, return_index=True)
+    return compute_map(emb, method, rows=rows[np.sort(first)], params=params, seed=seed,
+                       axes=axes, progress=progress, should_stop=should_stop)
+
+
+def map_rows(emb, limit):
+    """The rows of "the first words": the first `limit` rows, except in a model's token
+    vocabulary, whose first rows are special and unused tokens and whose order is not by
+    frequency: there the special tokens are left out."""
+    if token_vocabulary(emb.words):
+        return ordinary_rows(emb.words, limit)
+    return None
+
+
 def first_map(emb, progress=None, should_stop=None):
     """The map a newly opened file shows: its last map from the cache, else a PCA of its
-    10,000 most frequent words."""
+    10,000 most frequent words (of its first 10,000 ordinary tokens, for a token
+    vocabulary)."""
     try:
         last = last_projection(emb)
     except Exception:  # noqa: BLE001 - a damaged cache entry never stops the file from opening
         last = None
     if last is not None:
         return last
-    return compute_map(emb, "pca", limit=10000, progress=progress, should_stop=should_stop)
+    return compute_map(emb, "pca", rows=map_rows(emb, 10000), limit=10000, progress=progress,
+                       should_stop=should_stop)
 
 
 def describe_quality(proj) -> str:
@@ -137,21 +163,32 @@ class ProjectionPanel(QWidget):
 
         self.progress = ProgressRow(self.runner)
         self.status = note("")
+        self.pairing_warning = PairingWarning(state, "the points of the map")
         lay = QVBoxLayout(self)
+        lay.addWidget(self.pairing_warning)
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.progress)
         lay.addWidget(self.status)
         lay.addStretch(1)
         self.runner.busy_changed.connect(lambda busy: self.run_button.setEnabled(not busy))
+        self._pick_when_mapped = -1  # a word mapped around, picked and centred when it arrives
         state.embedding_changed.connect(self._on_embedding)
+        state.map_around_requested.connect(self.map_around)
 
     def _show_params(self, i):
         self.params.setCurrentIndex(i)
         self.params.setVisible(i != 0)
 
     def _on_embedding(self, emb):
+        self._pick_when_mapped = -1
         if emb is not None:
+            tokens = token_vocabulary(emb.words)
+            self.points.setItemText(0, "first tokens (special ones left out)" if tokens
+                                    else POINTS[0])
+            self.limit.setToolTip("How many of the first tokens to map (special and unused "
+                                  "tokens left out)" if tokens else
+                                  "How many of the most frequent words to map")
             self.limit.setMaximum(emb.rows)
             self.limit.setValue(min(10000, emb.rows))
             self.status.setText("")
@@ -171,14 +208,36 @@ class ProjectionPanel(QWidget):
         if method != self.method.currentData():
             self.method.setCurrentIndex([k for _, k in METHODS].index(method))
         rows, limit = None, self.limit.value()
-        which = self.points.currentText()
-        if which == "the selection":
+        which = POINTS[self.points.currentIndex()]
+        if which == POINTS[0]:
+            rows = map_rows(emb, limit)
+        elif which == "the selection":
             rows = self.state.selection.rows
             if len(rows) < 3:
                 self.status.setText("Select at least 3 words first (lasso, neighbours, search).")
                 return
         elif which == "all words":
             limit = emb.rows
+        settings = self._settings(method)
+        if settings is None:
+            return
+        params, axes = settings
+        self._status_for(method)
+        self._pick_when_mapped = -1
+        self.state.message.emit(f"computing a {method.upper()} map…")
+        self.runner.start(compute_map, emb, method=method, rows=rows, limit=limit, params=params,
+                          seed=self.seed.value(), axes=axes, label=f"{method.upper()} map")
+
+    def _status_for(self, method):
+        """The status line as a map starts: empty, or for the first UMAP on this computer, that
+        it prepares umap-learn's compiled code first."""
+        self.status.setText("")
+        if method == "umap" and not umap_prepared():
+            self.status.setText("The first UMAP on this computer prepares umap-learn's compiled "
+                                "code first (about a minute, once; later maps skip it).")
+
+    def _settings(self, method):
+        """(params, axes) the panel sets for a method, or None (said in the status line)."""
         params = {}
         if method == "umap":
             params = {"n_neighbors": self.n_neighbors.value(), "min_dist": self.min_dist.value()}
@@ -190,14 +249,31 @@ class ProjectionPanel(QWidget):
                 axes = self._axes()
             except EmbedscopeError as exc:
                 self.status.setText(str(exc))
-                return
-        self.status.setText("")
-        if method == "umap" and not umap_prepared():
-            self.status.setText("The first UMAP on this computer prepares umap-learn's compiled "
-                                "code first (about a minute, once; later maps skip it).")
-        self.state.message.emit(f"computing a {method.upper()} map…")
-        self.runner.start(compute_map, emb, method=method, rows=rows, limit=limit, params=params,
-                          seed=self.seed.value(), axes=axes, label=f"{method.upper()} map")
+                return None
+        return params, axes
+
+    def map_around(self, row: int):
+        """Map the current map's words plus a word and its nearest neighbours, by the current
+        map's method; the word is then picked, centred and labelled."""
+        emb = self.state.embedding
+        if emb is None or not 0 <= row < emb.rows:
+            return
+        proj = self.state.projection
+        base = np.empty(0, dtype=np.int64) if proj is None else proj.rows
+        known = [k for _, k in METHODS]
+        method = proj.method if proj is not None and proj.method in known else \
+            self.method.currentData()
+        settings = self._settings(method)
+        if settings is None:
+            return
+        params, axes = settings
+        word = emb.words[row]
+        self._pick_when_mapped = row
+        self._status_for(method)
+        self.state.message.emit(f"mapping '{word}' and its {AROUND} nearest words…")
+        self.runner.start(compute_map_around, emb, base, word, AROUND, method=method,
+                          params=params, seed=self.seed.value(), axes=axes,
+                          label=f"map around '{word}'")
 
     def _done(self, proj):
         if self.state.embedding is None:
@@ -206,6 +282,9 @@ class ProjectionPanel(QWidget):
         self.method.setCurrentIndex([k for _, k in METHODS].index(key))
         self.status.setText(describe_quality(proj))
         self.state.set_projection(proj)
+        row, self._pick_when_mapped = self._pick_when_mapped, -1
+        if row >= 0:
+            self.state.pick(row, centre=True)
 
     def _failed(self, exc):
         self.status.setText(f"The map failed: {exc}")

@@ -1,6 +1,8 @@
 """Search: type-ahead over every word (prefix, part of a word, or a regular expression).
 
 Choosing a word picks it and centres the map on it; the matches are highlighted and labelled.
+A typed word that is not on the map can be brought onto it with its neighbourhood ("Map around
+this word", as `embedscope project --around`).
 """
 from __future__ import annotations
 
@@ -112,9 +114,14 @@ class SearchDock(QWidget):
         self.count = note("")
         add = QPushButton("Add matches to selection")
         add.clicked.connect(self.add_to_selection)
+        self.around = QPushButton("Map around this word")
+        self.around.setToolTip("Add the word and its nearest words to the map, then centre on it")
+        self.around.clicked.connect(self.map_around)
+        self.around.hide()
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.count)
+        lay.addWidget(self.around)
         lay.addWidget(self.results, 1)
         lay.addWidget(add)
 
@@ -126,6 +133,7 @@ class SearchDock(QWidget):
         self.results.itemActivated.connect(self._choose)
         self.results.itemClicked.connect(self._choose)
         state.embedding_changed.connect(self._on_embedding)
+        state.projection_changed.connect(lambda _p: self._offer_map_around())
 
     def _indexed(self, index):
         if self.state.embedding is not None and len(index.keys) == self.state.embedding.rows:
@@ -163,7 +171,30 @@ class SearchDock(QWidget):
         self.count.setText("" if not text else f"{n:,} match{'es' if n != 1 else ''}"
                            + (f" (first {SHOWN} listed)" if n > SHOWN else ""))
         self.state.set_highlight(self.matches[:SHOWN], "search")
+        self._offer_map_around()
         return self.matches
+
+    def off_map_word(self) -> int:
+        """Row of the typed word when it is a word of the embedding that is not on the map
+        (and a map is shown), else -1."""
+        text = self.field.text().strip()
+        if not text or self.state.projection is None:
+            return -1
+        row = self.state.row_of(text)
+        return -1 if row is None or self.state.on_map(row) else int(row)
+
+    def _offer_map_around(self):
+        row = self.off_map_word()
+        if row >= 0:
+            word = self.state.embedding.words[row]
+            self.around.setText(f"Map around '{word}' (not on the map)")
+        self.around.setVisible(row >= 0)
+
+    def map_around(self):
+        row = self.off_map_word()
+        if row >= 0:
+            self.around.hide()
+            self.state.map_around(row)
 
     def _choose_first(self):
         self._timer.stop()

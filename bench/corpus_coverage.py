@@ -1,8 +1,8 @@
 """Benchmark of `embedscope coverage` on a ~100 MB corpus, beside the corpus count it starts
 from (the count is the same one `export --corpus` makes).
 
-    .venv/bin/python bench/coverage.py            # ~100 MB corpus (target ≤ 30 s in all)
-    .venv/bin/python bench/coverage.py --mb 20    # a smaller one
+    .venv/bin/python bench/corpus_coverage.py            # ~100 MB corpus (target ≤ 30 s in all)
+    .venv/bin/python bench/corpus_coverage.py --mb 20    # a smaller one
 
 The corpus is made once from the bundled sample's 20,000 words, drawn Zipf-distributed (word
 of rank r with weight 1/r, as real text is), with 2 % made-up words no vocabulary holds, and
