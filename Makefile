@@ -40,6 +40,7 @@ demo: setup
 
 # The second run checks the plain paths the compiled ones are tested against (core/compiled.py).
 test: setup
+	$(PY) -m ruff check app tests bench packaging
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests
 	EMBEDSCOPE_PLAIN=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests/core tests/io
 
