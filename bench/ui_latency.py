@@ -90,6 +90,7 @@ def embedscope_run(app, umap=True) -> dict:
 
     w = MainWindow(restore=False)
     w.questions.show_error = lambda title, text: print("error:", text, file=sys.stderr)
+    w.questions.pick_words_file = lambda path, candidates: candidates[0]
     w.resize(1400, 900)
     w.show()
     st = w.state

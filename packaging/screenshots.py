@@ -5,9 +5,10 @@
 States: the map, neighbours, a word brought onto the map with its neighbourhood, named
 clusters, the density view, an analogy with the benchmark evaluation, a check report (of a
 copy of the sample whose words file was deliberately shifted by one line), a lasso selection,
-the export dialog, a comparison with a "fine-tuned" copy, and a words file three lines short:
-the banner over the map, the Check panel with its fix, and the map after the fix. Settings and
-caches go to a temporary folder.
+the export dialog with its corpus coverage, a comparison with a "fine-tuned" copy, a words file
+three lines short (the banner over the map, the Check panel with its fix, and the map after the
+fix), and a BERT-like model folder opened with its audit. Settings and caches go to a temporary
+folder.
 """
 from __future__ import annotations
 
@@ -45,6 +46,97 @@ def save(widget, out: Path, name: str):
     print(f"wrote {path}")
 
 
+def write_corpus(emb, path: Path, tokens: int = 300_000, seed: int = 0) -> None:
+    """A corpus of the sample's words drawn by Zipf's law over their frequency rank, with the
+    kinds of words a vocabulary misses: names in capitals, hyphenated and accented words,
+    numbers, and words it has never seen."""
+    rng = np.random.default_rng(seed)
+    words = np.array(list(emb.words) + [f"unseen{i}" for i in range(5_000)], dtype=object)
+    p = 1.0 / (np.arange(words.size) + 2.7) ** 1.05
+    # the unseen words are rarer than the sample's 20,000: they stand in for a long tail
+    text = list(rng.choice(words, size=tokens, p=p / p.sum()))
+    extra = ["New-York", "state-of-the-art", "naïve", "café", "covid-19", "e-mail", "Zürich",
+             "tweetstorm", "well-known", "1997-98"]
+    for i, w in enumerate(extra):
+        for pos in rng.integers(0, tokens, 400 // (i + 1)):
+            text[pos] = w
+    lines = [" ".join(text[i:i + 20]) for i in range(0, tokens, 20)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def export_coverage(app, w, dlg, out: Path) -> None:
+    """The export dialog's Corpus coverage tab on a corpus, with suggestions applied."""
+    from PySide6.QtCore import Qt
+
+    corpus = Path(_tmp) / "train.txt"
+    write_corpus(w.state.embedding, corpus)
+    view = dlg.corpus_coverage
+    dlg.tabs.setCurrentWidget(view)
+    view.corpus.setText(str(corpus))
+    view.lowercase.setChecked(True)
+    view.count()
+    wait(app, lambda: view.report is not None and not view.runner.busy, timeout=120)
+    view.min_count.setValue(3)
+    for i, missing in enumerate(view.report.missing[:8]):
+        if missing.suggestion:
+            view.missing_table.item(i, 2).setCheckState(Qt.CheckState.Checked)
+    view.apply()
+    wait(app, lambda: True, settle=0.6)
+    save(dlg, out, "export-coverage")
+
+
+def write_model_folder(emb, folder: Path) -> Path:
+    """A BERT-like model folder of the sample: special tokens and 100 never-trained [unused*]
+    rows in front, the table padded to a multiple of 64, position embeddings beside it."""
+    import json
+
+    from embedscope.io.checkpoint import write_safetensors
+
+    rng = np.random.default_rng(0)
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    unused = [f"[unused{i}]" for i in range(100)]
+    tokens = specials + unused + list(emb.words[:8000])
+    rows = -(-len(tokens) // 64) * 64
+    table = rng.normal(0, 0.02, (rows, emb.dim)).astype(np.float32)
+    table[:len(specials)] = rng.normal(0, 0.4, (len(specials), emb.dim))
+    table[len(specials) + len(unused):len(tokens)] = emb.vectors[:8000]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps(
+        {"model_type": "bert", "vocab_size": rows, "hidden_size": emb.dim, "pad_token_id": 0}))
+    (folder / "vocab.txt").write_text("".join(t + "\n" for t in tokens), encoding="utf-8")
+    write_safetensors(folder / "model.safetensors", {
+        "bert.embeddings.word_embeddings.weight": table,
+        "bert.embeddings.position_embeddings.weight":
+            rng.standard_normal((512, emb.dim)).astype(np.float32),
+        "bert.embeddings.LayerNorm.weight": np.ones(emb.dim, dtype=np.float32)})
+    return folder
+
+
+def model_folder(app, w, out: Path) -> None:
+    """A model folder opened through File → Open folder, its audit in the Check panel."""
+    from embedscope.io.registry import load
+    from embedscope.resources import sample_path
+
+    # the sample itself: the window may hold the shifted copy of the check state
+    folder = write_model_folder(load(sample_path()), Path(_tmp) / "bert-like")
+    check = w.panels["check"]
+    check.report = None
+    w.questions.folder_to_open = lambda title, start: str(folder)
+    w.open_folder_dialog()
+    wait(app, lambda: w.state.embedding.source.format == "model-folder"
+         and check.report is not None and w.state.projection is not None
+         and not check.runner.busy, timeout=180)
+    w.docks["check"].raise_()
+    w.state.set_colour_mode("check finding")
+    codes = [f.code for f in check.findings()]
+    if codes:
+        check.table.selectRow(0)
+        check._show(0)
+    w.map_view.fit()
+    wait(app, lambda: True, settle=0.8)
+    save(w, out, "model-folder")
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     out = Path(argv[0] if argv else "docs/screenshots")
@@ -57,6 +149,7 @@ def main(argv=None) -> int:
 
     w = MainWindow(restore=False)
     w.questions.show_error = lambda title, text: print(f"error: {text}", file=sys.stderr)
+    w.questions.pick_words_file = lambda path, candidates: candidates[0]
     w.resize(1400, 900)
     w.show()
     st = w.state
@@ -134,6 +227,7 @@ def main(argv=None) -> int:
     dlg.export()
     wait(app, lambda: dlg.manifest is not None, timeout=120, settle=0.5)
     save(dlg, out, "export-done")
+    export_coverage(app, w, dlg, out)
     dlg.close()
 
     # 6. compare with a "fine-tuned" copy: every word nudged a little, the words around
@@ -215,6 +309,9 @@ def main(argv=None) -> int:
     wait(app, lambda: st.embedding is not unfixed and st.check_report is not None
          and st.projection is not None, timeout=120, settle=0.8)
     save(w, out, "pairing-fixed")
+
+    # 9. a model folder opened as one embedding, with the model audit
+    model_folder(app, w, out)
     w.close()
     return 0
 

@@ -133,3 +133,70 @@ def test_format_choices_and_help_come_from_the_format_tables():
     for command, flag in (("info", "--format"), ("export", "--source-format")):
         help_text = _options(command)[flag].help
         assert all(name in help_text for name in READERS), (command, help_text)
+
+
+def test_a_saved_recipe_reruns_with_no_options_to_the_same_bytes(sample_path, tmp_path, capsys):
+    words = tmp_path / "my_vocab.txt"
+    words.write_text("cat\ndog\nParis\nqqzzyx\n", encoding="utf-8")
+    recipe = tmp_path / "my.recipe.json"
+    code, _, err = _run(capsys, "export", str(sample_path), "--words", str(words), "--top", "50",
+                        "--pad", "--unk", "--special", "<s>", "--seed", "5", "--format",
+                        "safetensors", "-o", str(tmp_path / "a"), "--save-recipe", str(recipe))
+    assert code == 0, err
+    code, stdout, err = _run(capsys, "export", "--recipe", str(recipe), "-o",
+                             str(tmp_path / "b"), "--json")
+    assert code == 0, err
+    first = json.loads((tmp_path / "a" / "manifest.json").read_text(encoding="utf-8"))
+    assert [f["sha256"] for f in json.loads(stdout)["files"]] == \
+        [f["sha256"] for f in first["files"]]
+    for f in first["files"]:
+        assert (tmp_path / "a" / f["name"]).read_bytes() == \
+            (tmp_path / "b" / f["name"]).read_bytes()
+
+
+def test_a_recipe_refuses_another_source_unless_allowed(sample_path, sample, tmp_path, capsys):
+    recipe = tmp_path / "r.recipe.json"
+    code, _, err = _run(capsys, "export", str(sample_path), "--top", "20", "-o",
+                        str(tmp_path / "a"), "--save-recipe", str(recipe))
+    assert code == 0, err
+    other = np.asarray(sample.vectors).copy()
+    other[3] *= 2
+    np.save(tmp_path / "other.npy", other)
+    (tmp_path / "other.vocab.txt").write_text("\n".join(sample.words) + "\n", encoding="utf-8")
+    code, _, err = _run(capsys, "export", str(tmp_path / "other.npy"), "--recipe", str(recipe),
+                        "-o", str(tmp_path / "b"))
+    assert code == 1 and "other.npy has sha256" in err and "--allow-other-source" in err
+    assert not (tmp_path / "b").exists()
+    code, _, err = _run(capsys, "export", str(tmp_path / "other.npy"), "--recipe", str(recipe),
+                        "--allow-other-source", "-o", str(tmp_path / "b"))
+    assert code == 0 and "warning" in err
+    assert (tmp_path / "b" / "vocab.txt").read_text() == \
+        (tmp_path / "a" / "vocab.txt").read_text()
+
+
+def test_a_recipe_with_word_or_matrix_options_is_refused(sample_path, tmp_path, capsys):
+    recipe = tmp_path / "r.recipe.json"
+    _run(capsys, "export", str(sample_path), "--top", "20", "-o", str(tmp_path / "a"),
+         "--save-recipe", str(recipe))
+    code, _, err = _run(capsys, "export", "--recipe", str(recipe), "--top", "5", "--dtype",
+                        "float16", "-o", str(tmp_path / "b"))
+    assert code == 2 and "--dtype, --top" in err
+    code, _, err = _run(capsys, "export", "--recipe", str(tmp_path / "none.json"), "-o",
+                        str(tmp_path / "b"))
+    assert code == 2 and "none.json" in err
+
+
+def test_a_recipe_made_with_fix_shift_pairs_words_and_rows_alike(tmp_path, sample, capsys):
+    src = tmp_path / "src"
+    src.mkdir()
+    np.save(src / "emb.npy", np.asarray(sample.vectors[:3000]))
+    (src / "emb.vocab.txt").write_text("\n".join(sample.words[1:3001]) + "\n", encoding="utf-8")
+    recipe = tmp_path / "r.recipe.json"
+    code, _, err = _run(capsys, "export", str(src / "emb.npy"), "--top", "500", "--fix-shift",
+                        "-o", str(tmp_path / "a"), "--save-recipe", str(recipe))
+    assert code == 0, err
+    assert json.loads(recipe.read_text(encoding="utf-8"))["source"]["pairing"]["rows_from"] == 1
+    code, _, err = _run(capsys, "export", "--recipe", str(recipe), "-o", str(tmp_path / "b"))
+    assert code == 0, err
+    for name in ("embeddings.npy", "vocab.txt"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

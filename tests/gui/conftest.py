@@ -13,6 +13,16 @@ def _private_settings(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_blocking_words_file_question(monkeypatch):
+    """Several words files beside a matrix make the window ask which one: a test that does not
+    answer gets the first (the one a name match prefers) instead of a dialog that never ends."""
+    from embedscope.gui import opening
+
+    monkeypatch.setattr(opening.Questions, "pick_words_file",
+                        lambda self, path, candidates: candidates[0])
+
+
+@pytest.fixture(autouse=True)
 def _private_map_cache(tmp_path, monkeypatch):
     """Each window test starts with an empty cache: the window reopens a file on its last
     cached map, and a map another test drew (of a selection, say) must not leak in."""

@@ -1,6 +1,8 @@
 """Opening files: one filter, built from the formats Embedscope reads, for every Open dialog."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from embedscope.gui import opening
 from embedscope.io.registry import READERS, format_names, open_file_filter
 
@@ -48,3 +50,32 @@ def test_declining_the_words_file_opens_nothing(window, qtbot, tmp_path):
     window.open_file(str(m))
     assert declined == [True] and not window.loader.busy
     assert window.state.embedding is before
+
+
+def test_several_words_files_beside_a_matrix_are_asked_about(window, qtbot, tmp_path):
+    """Three words files beside a matrix: the window asks which one, pairs the one chosen and
+    names it; with one words file beside it, it asks nothing."""
+    import numpy as np
+
+    m = tmp_path / "emb.npy"
+    np.save(m, np.eye(4, dtype=np.float32))
+    (tmp_path / "emb.vocab.txt").write_text("a\nb\nc\nd\n", encoding="utf-8")
+    (tmp_path / "vocab.txt").write_text("w\nx\ny\nz\n", encoding="utf-8")
+    (tmp_path / "words.txt").write_text("p\nq\nr\ns\n", encoding="utf-8")
+    asked = []
+
+    def pick(path, candidates):
+        asked.append([Path(c).name for c in candidates])
+        return candidates[1]
+
+    window.questions.pick_words_file = pick
+    window.open_file(str(m))
+    qtbot.waitUntil(lambda: window.state.embedding.words[:1] == ["w"], timeout=20000)
+    assert asked == [["emb.vocab.txt", "vocab.txt", "words.txt"]]
+    assert Path(window.state.embedding.source.vocab_path).name == "vocab.txt"
+
+    (tmp_path / "vocab.txt").unlink()
+    (tmp_path / "words.txt").unlink()
+    window.open_file(str(m))
+    qtbot.waitUntil(lambda: window.state.embedding.words[:1] == ["a"], timeout=20000)
+    assert len(asked) == 1

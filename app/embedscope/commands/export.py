@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..core.export import COMPANION_FILES, OOV_POLICIES, ExportPlan
-from ..io.registry import WRITERS
+from ..io.registry import READERS, WRITERS
 from .common import (
     COUNT,
     COUNT_OR_ZERO,
@@ -33,6 +33,9 @@ EXAMPLES = [
     "-o export/",
     "embedscope export vectors.npy --vocab vocab.txt --top 50000 --regex '[a-z]+' --intersect "
     "--dtype float16 -o export/ --force --json",
+    "embedscope export glove.6B.100d.txt --words my_vocab.txt --pad --unk -o export/ "
+    "--save-recipe my.recipe.json",
+    "embedscope export --recipe my.recipe.json -o export2/",
 ]
 
 SOURCE_FLAGS = ("top", "words", "corpus", "regex", "word", "neighbours")
@@ -58,7 +61,9 @@ class _CombineAction(argparse.Action):
 def add_arguments(p) -> None:
     # The source options of every command, except that --format names the OUTPUT format here
     # (as the issue asks); the source's format override is --source-format.
-    p.add_argument("path", metavar="PATH", help="the embedding file to export from")
+    p.add_argument("path", metavar="PATH", nargs="?",
+                   help="the embedding file to export from (with --recipe: the recipe's source "
+                   "when omitted)")
     add_source_options(
         p, format_flag="source-format",
         vocab_help="words file of a bare matrix or checkpoint SOURCE (found beside it by name "
@@ -141,7 +146,21 @@ def add_arguments(p) -> None:
     w.add_argument("--force", action="store_true",
                    help="replace a non-empty output folder (only once the new export is complete)")
     w.add_argument("--json", action="store_true", help="print the manifest as JSON")
-    p.set_defaults(selection=None, _next_combine=None)
+
+    r = p.add_argument_group("recipes (the export's options saved in a file, run again alike)")
+    r.add_argument("--save-recipe", metavar="FILE",
+                   help="after writing, save the words and options of this export as a recipe "
+                   "(JSON, naming the source's sha256)")
+    r.add_argument("--recipe", metavar="FILE",
+                   help="export with the words and options of a recipe instead of the options "
+                   "above: the same source gives byte-identical files")
+    r.add_argument("--allow-other-source", action="store_true",
+                   help="with --recipe: export even if the source, a words file or a corpus is "
+                   "not the one the recipe was made from (by sha256)")
+    plan_options = {a.dest: a.default for a in g._group_actions + b._group_actions
+                    if a.dest not in ("intersect", "exclude")}
+    plan_options["out_format"] = ExportPlan.format
+    p.set_defaults(selection=None, _next_combine=None, _plan_options=plan_options)
 
 
 def _format_help() -> str:
@@ -213,11 +232,19 @@ def run(args) -> int:
     from ..core.vocabulary import SelectionError
     from ..io.export_folder import write_export
 
-    if not args.selection:
-        raise CommandFailed("no words were asked for: give --top, --words, --corpus, --regex, "
-                            "--word or --neighbours", EXIT_UNLOADABLE)
-    emb = load_source(args)
-    plan = plan_from_args(args)  # reads the words files: after the embedding, named first
+    if args.recipe:
+        emb, plan = _from_recipe(args)
+    else:
+        if args.allow_other_source:
+            raise CommandFailed("--allow-other-source goes with --recipe", EXIT_UNLOADABLE)
+        if not args.path:
+            raise CommandFailed("give the embedding file to export from (PATH), or --recipe",
+                                EXIT_UNLOADABLE)
+        if not args.selection:
+            raise CommandFailed("no words were asked for: give --top, --words, --corpus, "
+                                "--regex, --word or --neighbours", EXIT_UNLOADABLE)
+        emb = load_source(args)
+        plan = plan_from_args(args)  # reads the words files: after the embedding, named first
     bar = TerminalProgress(f"exporting to {args.output}")
     try:
         manifest = write_export(emb, plan, args.output, force=args.force, progress=bar)
@@ -229,11 +256,79 @@ def run(args) -> int:
         raise CommandFailed("cancelled; nothing was written", EXIT_PROBLEM) from None
     finally:
         bar.close()
+    if args.save_recipe:
+        _save_recipe(args.save_recipe, emb, plan, manifest)
     if args.json:
         print_json(manifest)
         return 0
     _print_summary(manifest)
+    if args.save_recipe:
+        print(f"  recipe      {args.save_recipe}")
     return 0
+
+
+def _from_recipe(args):
+    """The source and plan of --recipe: the recipe's source unless PATH names another, which
+    (like a changed words file or corpus) is refused without --allow-other-source."""
+    from ..core.errors import EmbeddingFormatError
+    from ..core.pairing import FIXES
+    from ..io.recipe import differences, re_pair, read_recipe
+
+    changed = [opt for opt, default in args._plan_options.items()
+               if getattr(args, opt) != default]
+    if args.selection or changed:
+        flags = sorted({"--" + opt.replace("out_format", "format").replace("_", "-")
+                        for opt in changed} | {"--" + kind for kind, _, _ in args.selection or []})
+        raise CommandFailed(f"--recipe holds the words and options of the export; drop "
+                            f"{', '.join(flags)} (or save a new recipe with --save-recipe)",
+                            EXIT_UNLOADABLE)
+    try:
+        recipe = read_recipe(args.recipe)
+    except EmbeddingFormatError as exc:
+        raise CommandFailed(str(exc), EXIT_UNLOADABLE) from None
+    if not args.path:
+        args.path = recipe.source["path"]
+        args.vocab = args.vocab or recipe.source.get("vocab_path")
+        args.tensor = args.tensor or recipe.source.get("tensor")
+        if args.format is None and recipe.source.get("format") in READERS:
+            args.format = recipe.source["format"]
+    pairing = recipe.source.get("pairing")
+    fix_flags = [f"--{n}" for n in FIXES if getattr(args, n.replace("-", "_"), False)]
+    if pairing and fix_flags:
+        raise CommandFailed("the recipe says how its words and rows are paired; drop "
+                            + ", ".join(fix_flags), EXIT_UNLOADABLE)
+    # A re-paired source is loaded as read (its words file may not fit the rows), then paired
+    # as the recipe saved it.
+    emb = load_source(args, allow_mismatch=bool(pairing))
+    if pairing:
+        try:
+            emb = re_pair(emb, pairing)
+        except EmbeddingFormatError as exc:
+            raise CommandFailed(f"{args.recipe}: {exc}", EXIT_PROBLEM) from None
+    bar = TerminalProgress("comparing with the recipe's source")
+    try:
+        found = differences(recipe, emb, progress=bar)
+    finally:
+        bar.close()
+    if found and not args.allow_other_source:
+        raise CommandFailed(f"{args.recipe}: {'; '.join(found)}; to export from these files "
+                            "anyway, add --allow-other-source", EXIT_PROBLEM)
+    for what in found:
+        print(f"embedscope: warning: {what}", file=sys.stderr)
+    return emb, recipe.plan
+
+
+def _save_recipe(path, emb, plan, manifest) -> None:
+    from ..core.errors import EmbedscopeError
+    from ..io.recipe import save_recipe
+
+    # The manifest's hash is the source file's; a model folder's is made of its weights files.
+    sha = manifest["source"].get("sha256") if emb.source.model is None else None
+    try:
+        save_recipe(path, emb, plan, source_sha256=sha)
+    except (OSError, EmbedscopeError) as exc:
+        raise CommandFailed(f"the export was written, but the recipe {path} was not: {exc}",
+                            EXIT_PROBLEM) from None
 
 
 def _print_summary(m: dict) -> None:

@@ -80,3 +80,17 @@ class UnknownWordError(EmbedscopeError, KeyError):
 
 class ExportRefusedError(EmbedscopeError):
     """An export would overwrite something the user has, or has nothing to write."""
+
+
+class SavedFileError(EmbeddingFormatError):
+    """A recipe or session file that cannot be used: not JSON, a version this program does not
+    know, or an entry of the wrong kind. `where` names the entry ("plan.sources[2]")."""
+
+
+class SourceChangedError(EmbedscopeError):
+    """A recipe or session names a source (or words file, corpus) whose bytes are not the ones
+    it was made from; `differences` say which file and how."""
+
+    def __init__(self, differences: list[str]):
+        self.differences = list(differences)
+        super().__init__("; ".join(self.differences))

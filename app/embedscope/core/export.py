@@ -23,7 +23,14 @@ import numpy as np
 from .._version import __version__
 from .errors import ExportRefusedError
 from .jobs import Job
-from .vocabulary import Corpus, SelectionError, WordsFile, select_words
+from .vocabulary import (
+    Corpus,
+    SelectionError,
+    Words,
+    WordsFile,
+    select_words,
+    source_from_describe,
+)
 
 # Written beside the matrix file(s) for every output format, and manifest.json after them.
 COMPANION_FILES = {"vocab.txt": "words, one per row", "word_index.json": "word → row",
@@ -106,15 +113,59 @@ class ExportPlan:
             if not t or t != t.strip() or len(t.split()) != 1:
                 raise SelectionError(f"special token {t!r} must be one word without spaces")
 
-    def to_dict(self) -> dict:
+    def to_dict(self, all_words: bool = False) -> dict:
+        """Every option; with `all_words`, explicit word lists whole (a recipe rebuilds the plan
+        from this), otherwise cut at 1,000 words (a manifest)."""
         return {
-            "sources": [s.describe() for s in self.sources],
+            "sources": [s.describe(all_words=True) if all_words and isinstance(s, Words)
+                        else s.describe() for s in self.sources],
             "order": self.order, "case_fallback": self.case_fallback, "pad": self.pad,
             "unk": self.unk, "unk_init": self.unk_init, "specials": list(self.specials),
             "special_init": self.special_init, "oov": self.oov, "format": self.format,
             "dtype": self.dtype, "normalize": self.normalize, "seed": self.seed,
             "alias": self.alias, "alias_min_similarity": self.alias_min_similarity,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict, read_words_file) -> ExportPlan:
+        """The plan `to_dict(all_words=True)` describes, checked with `validate`.
+
+        `read_words_file(path, keep_indices, combine)` reads a words-file source again (pass
+        `embedscope.io.words_file.words_source`). Options left out take their defaults; an
+        option this version does not know, or a value of the wrong type, is a SelectionError.
+        """
+        if not isinstance(d, dict):
+            raise SelectionError(f"an export plan is a table of options, not {d!r}")
+        defaults = cls()
+        unknown = sorted(set(d) - set(defaults.to_dict()))
+        if unknown:
+            raise SelectionError(f"unknown export option{'s' if len(unknown) > 1 else ''} "
+                                 + ", ".join(repr(k) for k in unknown))
+        kinds = {"order": str, "case_fallback": bool, "pad": (str, type(None)),
+                 "unk": (str, type(None)), "unk_init": str, "specials": list,
+                 "special_init": str, "oov": str, "format": str, "dtype": str,
+                 "normalize": bool, "seed": int, "alias": bool,
+                 "alias_min_similarity": (int, float, type(None))}
+        options = {}
+        for name, kind in kinds.items():
+            if name not in d:
+                continue
+            value = d[name]
+            if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+                raise SelectionError(f"export option '{name}' is {value!r}, which is not a "
+                                     f"valid value")
+            options[name] = value
+        if options.get("alias_min_similarity") is not None:
+            options["alias_min_similarity"] = float(options["alias_min_similarity"])
+        if not all(isinstance(t, str) for t in options.get("specials", [])):
+            raise SelectionError("export option 'specials' must be a list of tokens")
+        sources = d.get("sources", [])
+        if not isinstance(sources, list):
+            raise SelectionError("export option 'sources' must be a list of word sources")
+        plan = cls(sources=[source_from_describe(s, read_words_file) for s in sources],
+                   **options)
+        plan.validate()
+        return plan
 
 
 class RowOrigin(enum.IntEnum):

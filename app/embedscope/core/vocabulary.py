@@ -45,6 +45,10 @@ class TopWords:
     def describe(self) -> dict:
         return {"kind": self.kind, "n": self.n, "combine": self.combine}
 
+    @classmethod
+    def from_describe(cls, d: dict) -> TopWords:
+        return cls(_field(d, "n", int), combine=_combine_of(d))
+
 
 @dataclass
 class WordsFile:
@@ -70,6 +74,13 @@ class WordsFile:
         return {"kind": self.kind, "path": str(self.path), "keep_indices": self.keep_indices,
                 "combine": self.combine}
 
+    @classmethod
+    def from_describe(cls, d: dict, read) -> WordsFile:
+        """The source `describe` gave; `read(path, keep_indices, combine)` reads the words
+        file again (that is io's job: `embedscope.io.words_file.words_source`)."""
+        return read(_field(d, "path", str), keep_indices=_field(d, "keep_indices", bool, False),
+                    combine=_combine_of(d))
+
 
 @dataclass
 class Corpus:
@@ -92,6 +103,14 @@ class Corpus:
                 "tokenizer": self.tokenizer, "tokenizer_rule": TOKENIZER_HELP.get(self.tokenizer),
                 "combine": self.combine}
 
+    @classmethod
+    def from_describe(cls, d: dict) -> Corpus:
+        max_words = d.get("max_words")
+        return cls(_field(d, "path", str), min_count=_field(d, "min_count", int, 1),
+                   max_words=None if max_words is None else _field(d, "max_words", int),
+                   lowercase=_field(d, "lowercase", bool, False),
+                   tokenizer=_field(d, "tokenizer", str, "words"), combine=_combine_of(d))
+
 
 @dataclass
 class Regex:
@@ -108,6 +127,11 @@ class Regex:
         return {"kind": self.kind, "pattern": self.pattern, "ignore_case": self.ignore_case,
                 "combine": self.combine}
 
+    @classmethod
+    def from_describe(cls, d: dict) -> Regex:
+        return cls(_field(d, "pattern", str), ignore_case=_field(d, "ignore_case", bool, False),
+                   combine=_combine_of(d))
+
 
 @dataclass
 class Words:
@@ -119,13 +143,26 @@ class Words:
     combine: str = "union"
     kind: ClassVar[str] = "words"
 
-    def describe(self) -> dict:
+    def describe(self, all_words: bool = False) -> dict:
+        """With `all_words`, every word (a recipe must rebuild the list); otherwise the first
+        1,000 (a manifest names the source, the export itself lists the words)."""
         d = {"kind": self.kind, "label": self.label, "count": len(self.words),
              "combine": self.combine}
-        d["words"] = list(self.words[:1000])
-        if len(self.words) > 1000:
+        d["words"] = list(self.words if all_words else self.words[:1000])
+        if len(d["words"]) < len(self.words):
             d["words_truncated"] = True
         return d
+
+    @classmethod
+    def from_describe(cls, d: dict) -> Words:
+        if d.get("words_truncated"):
+            raise SelectionError(f"the word list '{d.get('label', 'words')}' holds only the "
+                                 f"first {len(d.get('words', [])):,} of its {d.get('count')} "
+                                 "words (a manifest's list), so it cannot be rebuilt")
+        words = _field(d, "words", list)
+        if not all(isinstance(w, str) for w in words):
+            raise SelectionError(f"the word list '{d.get('label', 'words')}' must hold strings")
+        return cls(list(words), label=_field(d, "label", str, "words"), combine=_combine_of(d))
 
 
 @dataclass
@@ -141,8 +178,55 @@ class Neighbours:
         return {"kind": self.kind, "words": list(self.words), "k": self.k,
                 "combine": self.combine}
 
+    @classmethod
+    def from_describe(cls, d: dict) -> Neighbours:
+        return cls([str(w) for w in _field(d, "words", list)], k=_field(d, "k", int, 10),
+                   combine=_combine_of(d))
+
 
 WordSource = TopWords | WordsFile | Corpus | Regex | Words | Neighbours
+SOURCE_KINDS = {c.kind: c for c in (TopWords, WordsFile, Corpus, Regex, Words, Neighbours)}
+
+
+def source_from_describe(d: dict, read_words_file) -> WordSource:
+    """The word source a `describe()` dict names (a recipe's or a session's).
+
+    `read_words_file(path, keep_indices, combine)` reads a words file (core reads no files:
+    pass `embedscope.io.words_file.words_source`). Raises SelectionError for a dict that names
+    no source or holds a value of the wrong type.
+    """
+    if not isinstance(d, dict) or d.get("kind") not in SOURCE_KINDS:
+        kind = d.get("kind") if isinstance(d, dict) else d
+        raise SelectionError(f"unknown word source {kind!r} "
+                             f"(expected one of {', '.join(SOURCE_KINDS)})")
+    cls = SOURCE_KINDS[d["kind"]]
+    if cls is WordsFile:
+        return WordsFile.from_describe(d, read_words_file)
+    return cls.from_describe(d)
+
+
+_MISSING = object()
+
+
+def _field(d: dict, name: str, kind: type, default=_MISSING):
+    """d[name] checked to be a `kind` (bool is not an int here), or SelectionError."""
+    value = d.get(name, default)
+    if value is _MISSING:
+        raise SelectionError(f"the {d.get('kind')} word source has no '{name}'")
+    if value is default and default is not _MISSING:
+        return value
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if not ok:
+        raise SelectionError(f"the {d.get('kind')} word source's '{name}' is {value!r}, "
+                             f"expected a {kind.__name__}")
+    return value
+
+
+def _combine_of(d: dict) -> str:
+    combine = d.get("combine", "union")
+    if combine not in COMBINE:
+        raise SelectionError(f"unknown combination {combine!r} (expected {', '.join(COMBINE)})")
+    return combine
 
 
 # --- results -----------------------------------------------------------------------------------

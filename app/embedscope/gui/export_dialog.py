@@ -1,8 +1,10 @@
 """The export dialog: every option of the export, a live preview, writing in the background.
 
 The preview (rows out, coverage, the first rows, the manifest-to-be) is recomputed off the UI
-thread a moment after each change. At the end the dialog says where the files went and shows
-the PyTorch/Keras code written beside them, with a button to copy it.
+thread a moment after each change. After writing, the folder is checked against the source
+(the check `embedscope verify` runs) and the dialog says where the files went, what the check
+found, and shows the PyTorch/Keras code written beside them. "Save recipe…" saves the words
+and options as a recipe that `embedscope export --recipe` runs again with no window.
 """
 from __future__ import annotations
 
@@ -40,9 +42,13 @@ from PySide6.QtWidgets import (
 from ..core import export as ex
 from ..core import vocabulary as voc
 from ..core.errors import EmbedscopeError
+from ..core.jobs import Job
+from ..io.export_check import verify_export
 from ..io.export_folder import preview, write_export
+from ..io.recipe import RECIPE_SUFFIX, save_recipe
 from ..io.registry import WRITERS
 from ..io.words_file import words_source
+from .coverage_view import CoverageView
 from .docks.check import PairingWarning
 from .docks.common import ProgressRow, fill_table, make_table, note
 from .workers import JobRunner
@@ -56,6 +62,29 @@ def format_hint(writer) -> str:
     if not writer.holds_float16:
         limits.append("float16 values are stored as float32")
     return "Writes " + " + ".join(writer.files) + "".join(f"; {x}" for x in limits) + "."
+
+
+def write_and_verify(emb, plan, folder, force=False, progress=None, should_stop=None):
+    """(manifest, ExportReport): write the export, then check the folder against `emb`."""
+    job = Job(progress, should_stop)
+    manifest = write_export(emb, plan, folder, force=force, progress=job.sub(0.0, 0.7).progress,
+                            should_stop=job.should_stop)
+    report = verify_export(manifest["output_dir"], source=emb,
+                           progress=job.sub(0.7, 1.0).progress, should_stop=job.should_stop)
+    return manifest, report
+
+
+def report_text(report) -> str:
+    """The check's verdict as `embedscope verify` words it: rows accounted for, then findings."""
+    lines = [("OK: the export holds what its manifest says" if report.ok
+              else "PROBLEMS FOUND") + (f", compared row by row with {Path(report.source).name}"
+                                        if report.source else "")]
+    lines += [f"  {n:,} rows {what}" for what, n in report.origins.items()]
+    for f in report.findings:
+        where = f.file + (f", {f.place}" if f.place else "")
+        lines += ["", f"{f.severity.upper()} {f.code} ({where})", f"  {f.message}"]
+        lines += [f"    e.g. {e}" for e in f.examples] if f.count > 1 else []
+    return "\n".join(lines)
 
 
 def describe_source(src) -> str:
@@ -91,6 +120,13 @@ class ExportDialog(QDialog):
         self.preview_runner.finished.connect(self._previewed)
         self.preview_runner.failed.connect(lambda exc: self._preview_failed(exc))
         self.write_runner = JobRunner("export", self)
+        self.recipe_runner = JobRunner("recipe", self)
+        self.recipe_runner.finished.connect(
+            lambda path: self.result_label.setText(f"<b>Recipe saved</b> to {path}: "
+                                                   f"<tt>embedscope export --recipe {path} "
+                                                   "-o FOLDER</tt> makes this export again"))
+        self.recipe_runner.failed.connect(lambda exc: self.result_label.setText(
+            f"<span style='color:#c92a2a'>The recipe was not saved: {exc}</span>"))
         self.write_runner.finished.connect(self._written)
         self.write_runner.failed.connect(self._write_failed)
         self.write_runner.cancelled.connect(lambda: self.result_label.setText(
@@ -254,6 +290,14 @@ class ExportDialog(QDialog):
         self.copy_button.clicked.connect(self.copy_code)
         cl.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignRight)
         self.tabs.addTab(code_page, "PyTorch / Keras code")
+        self.check_text = QPlainTextEdit(readOnly=True)
+        self.check_text.setFont(mono)
+        self.check_text.setPlaceholderText("After writing, the folder is checked against the "
+                                           "source here.")
+        self.tabs.addTab(self.check_text, "Check")
+        self.corpus_coverage = CoverageView(state, case_fallback=self.case_fallback.isChecked)
+        self.corpus_coverage.applied.connect(self._apply_coverage)
+        self.tabs.addTab(self.corpus_coverage, "Corpus coverage")
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -271,10 +315,15 @@ class ExportDialog(QDialog):
         self.export_button = QPushButton("Export")
         self.export_button.setDefault(True)
         self.export_button.clicked.connect(self.export)
+        self.recipe_button = QPushButton("Save recipe…")
+        self.recipe_button.setToolTip("Save the words and options in a file that "
+                                      "'embedscope export --recipe' runs again")
+        self.recipe_button.clicked.connect(self.save_recipe_dialog)
         close = QPushButton("Close")
         close.clicked.connect(self.close)
         bottom = QHBoxLayout()
         bottom.addWidget(self.result_label, 1)
+        bottom.addWidget(self.recipe_button)
         bottom.addWidget(self.export_button)
         bottom.addWidget(close)
         self.pairing_warning = PairingWarning(state, "the exported rows")
@@ -367,6 +416,14 @@ class ExportDialog(QDialog):
         if ok:
             self.add_source(voc.Neighbours(words, k=k, combine=self._combine()))
 
+    def _apply_coverage(self, sources):
+        """The Corpus coverage tab sized the vocabulary for a corpus: its sources replace the
+        list (a corpus added to the 50,000 most frequent words would size nothing)."""
+        self.sources.clear()
+        self.source_list.clear()
+        for src in sources:
+            self.add_source(src)
+
     def _remove_source(self):
         i = self.source_list.currentRow()
         if 0 <= i < len(self.sources):
@@ -399,6 +456,34 @@ class ExportDialog(QDialog):
             alias_min_similarity=(self.alias_min.value() if self.alias.isChecked()
                                   and self.alias_min.value() > self.alias_min.minimum()
                                   else None))
+
+    def set_plan(self, plan: ex.ExportPlan, folder: str | None = None) -> None:
+        """Show a plan's words and options (a saved session's export)."""
+        self.sources = []
+        self.source_list.clear()
+        for src in plan.sources:
+            self.add_source(src)
+        self.keep_indices.setChecked(any(isinstance(s, voc.WordsFile) and s.keep_indices
+                                         for s in plan.sources))
+        self.order.setCurrentIndex(self.order.findData(plan.order))
+        self.case_fallback.setChecked(plan.case_fallback)
+        self.oov.setCurrentIndex(self.oov.findData(plan.oov))
+        self.use_pad.setChecked(plan.pad is not None)
+        self.pad.setText(plan.pad or "<pad>")
+        self.use_unk.setChecked(plan.unk is not None)
+        self.unk.setText(plan.unk or "<unk>")
+        self.unk_init.setCurrentText(plan.unk_init)
+        self.specials.setText(" ".join(plan.specials))
+        self.special_init.setCurrentText(plan.special_init)
+        self.format.setCurrentIndex(max(0, self.format.findData(plan.format)))
+        self.dtype.setCurrentText(plan.dtype)
+        self.normalize.setChecked(plan.normalize)
+        self.seed.setValue(plan.seed)
+        self.alias.setChecked(plan.alias)
+        self.alias_min.setValue(self.alias_min.minimum() if plan.alias_min_similarity is None
+                                else plan.alias_min_similarity)
+        if folder:
+            self.folder.setText(folder)
 
     def _changed(self, *_):
         self._timer.start()
@@ -459,7 +544,8 @@ class ExportDialog(QDialog):
                                       "(see the check).")
             return
         self.result_label.setText("")
-        self.write_runner.start(write_export, self.state.embedding, plan, folder,
+        self.check_text.clear()
+        self.write_runner.start(write_and_verify, self.state.embedding, plan, folder,
                                 force=self.force.isChecked(), label="exporting")
 
     def confirm_despite_mismatch(self, problem) -> bool:
@@ -472,18 +558,24 @@ class ExportDialog(QDialog):
             QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
-    def _written(self, manifest):
+    def _written(self, result):
+        manifest, report = result
         self.manifest = manifest
         out = Path(manifest.get("output_dir", self.folder.text()))
         files = [f["name"] for f in manifest.get("files", [])]
         if "manifest.json" not in files:
             files.append("manifest.json")  # the manifest lists the others, not itself
+        verdict = ("<span style='color:#2b8a3e'>checked: every row is its source row or made "
+                   "as the manifest says</span>" if report.ok else
+                   "<span style='color:#c92a2a'>the check found problems (see Check)</span>")
         self.result_label.setText(f"<b>Written to</b> {out} ({len(files)} files: "
-                                  + ", ".join(files) + ")")
+                                  + ", ".join(files) + "); " + verdict)
+        self.check_text.setPlainText(report_text(report))
         usage = out / "USAGE.md"
         if usage.is_file():
             self.code_text.setPlainText(usage.read_text(encoding="utf-8"))
-        self.tabs.setCurrentIndex(3)
+        self.tabs.setCurrentWidget(self.check_text if not report.ok
+                                   else self.code_text.parentWidget())
         self.state.message.emit(f"exported {manifest.get('counts', {}).get('rows', '')} rows "
                                 f"to {out}")
 
@@ -491,6 +583,36 @@ class ExportDialog(QDialog):
         self.result_label.setText(f"<span style='color:#c92a2a'>Nothing was written: {exc}"
                                   "</span>")
 
+    # --- recipes ---------------------------------------------------------------------------
+    def save_recipe_dialog(self):
+        folder = Path(self.folder.text().strip() or Path.home() / "embedscope-export")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the export as a recipe", str(folder.parent / (folder.name
+                                                                      + RECIPE_SUFFIX)),
+            f"Embedscope recipe (*{RECIPE_SUFFIX} *.json);;All (*)")
+        if path:
+            self.save_recipe(path)
+
+    def save_recipe(self, path):
+        """Save the plan as a recipe in the background (hashing a big source takes a while;
+        the hash of an export just written is reused)."""
+        try:
+            plan = self.plan()
+            plan.validate()
+        except EmbedscopeError as exc:
+            self.result_label.setText(f"<span style='color:#c92a2a'>{exc}</span>")
+            return
+        emb = self.state.embedding
+        src = (self.manifest or {}).get("source", {})
+        sha = src.get("sha256") if src.get("path") == emb.source.path and \
+            emb.source.model is None else None
+        self.recipe_runner.start(_save_recipe, path, emb, plan, sha, label="saving the recipe")
+
     def copy_code(self):
         QGuiApplication.clipboard().setText(self.code_text.toPlainText())
         self.state.message.emit("code copied")
+
+
+def _save_recipe(path, emb, plan, sha, progress=None, should_stop=None) -> str:
+    save_recipe(path, emb, plan, source_sha256=sha, progress=progress, should_stop=should_stop)
+    return str(path)

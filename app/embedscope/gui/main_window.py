@@ -30,10 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from .._version import __version__
+from ..core.errors import EmbedscopeError
 from ..core.pairing import tensor_note, words_file_note
 from ..io.registry import load
+from ..io.session import SESSION_SUFFIX, changes, read_session, save_session
 from ..resources import icon_path, sample_path
 from . import colour_modes
+from . import session as session_ui
 from . import settings as app_settings
 from .docks.analogy import AnalogyDock
 from .docks.check import CheckDock
@@ -61,6 +64,22 @@ def load_embedding(path, vocab=None, tensor=None, trust_pickle=False, format=Non
     emb.norms  # noqa: B018 - warm the cached property off the UI thread
     emb.word_to_row  # noqa: B018 - the same
     return emb
+
+
+def model_folder_summary(emb) -> str:
+    """What the model-folder reader used and why: the files, the tensor, the tokens."""
+    m = emb.source.model
+    lines = [f"folder: {m.folder}", f"tensor: {emb.source.tensor} ({m.chosen_because})",
+             "weights: " + ", ".join(Path(w).name for w in m.weights),
+             f"tokens: {Path(m.vocab_file).name}, {m.vocab_size:,}"
+             + (f" ({m.vocab_because})" if m.vocab_because else "")]
+    if m.config_file:
+        lines.append(f"config: {Path(m.config_file).name}"
+                     + (f", vocab_size {m.config_vocab_size:,}"
+                        if m.config_vocab_size is not None else ""))
+    if m.tied_to:
+        lines.append(f"output layer: tied to {m.tied_to}")
+    return "\n".join(lines)
 
 
 def _rss_bytes() -> int | None:
@@ -101,6 +120,10 @@ class MainWindow(QMainWindow):
         self.state.pairing_change_requested.connect(self.choose_pairing)
         self.resize(1400, 900)
         self._layout_restored = False
+        self._export_dialog = None
+        self._session_restorer = None
+        # A session's export plan when its dialog was closed: the next Export… starts from it.
+        self.export_plan_to_restore = None
         if restore:
             self.restore_settings()
 
@@ -251,6 +274,8 @@ class MainWindow(QMainWindow):
         f = mb.addMenu("&File")
         self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
                      "Open an embedding file")
+        self._action(f, "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+F",
+                     "Open a model folder (config.json, weights, tokenizer) as one embedding")
         self._action(f, "Open the &sample", self.open_sample, None,
                      "The 20,000 most frequent GloVe 6B 50d words")
         self.recent_menu = f.addMenu("Open &recent")
@@ -265,6 +290,13 @@ class MainWindow(QMainWindow):
             act.setEnabled(False)
         self._action(f, "Compare &with…", self.compare_with, "Ctrl+Shift+O",
                      "Open a second embedding and compare the open one with it")
+        f.addSeparator()
+        self._action(f, "Open se&ssion…", self.open_session_dialog, None,
+                     "Open a saved session: the file, selection, map, queries and export plan")
+        self.recent_sessions_menu = f.addMenu("Recent sessio&ns")
+        self.recent_sessions_menu.aboutToShow.connect(self._fill_recent_sessions)
+        self._action(f, "Save sess&ion…", self.save_session_dialog, None,
+                     "Save the file, selection, map, queries and export plan in one small file")
         f.addSeparator()
         self._action(f, "&Export…", self.export_dialog, "Ctrl+E",
                      "Write the embedding, pruned to your selection or vocabulary")
@@ -329,6 +361,12 @@ class MainWindow(QMainWindow):
         if path:
             self.open_file(path)
 
+    def open_folder_dialog(self):
+        path = self.questions.folder_to_open("Open a model folder",
+                                             folder_of(self.state.embedding))
+        if path:
+            self.open_file(path)
+
     def open_sample(self):
         self.open_file(str(sample_path()))
 
@@ -368,9 +406,15 @@ class MainWindow(QMainWindow):
         self.state.set_embedding(emb)
         if emb.source.path:
             app_settings.add_recent_file(emb.source.path)
-        self.statusBar().showMessage(
-            f"opened {Path(emb.source.path or '').name} in {emb.source.load_seconds:.2f} s"
-            + (" (from cache)" if emb.source.from_cache else ""), 8000)
+        if emb.source.model:  # which tensor and tokens the folder reader took
+            self.statusBar().showMessage(
+                f"opened model folder {Path(emb.source.path).name}: {emb.source.tensor} with the "
+                f"tokens of {Path(emb.source.model.vocab_file).name} (why: hover the file name)",
+                12000)
+        else:
+            self.statusBar().showMessage(
+                f"opened {Path(emb.source.path or '').name} in {emb.source.load_seconds:.2f} s"
+                + (" (from cache)" if emb.source.from_cache else ""), 8000)
         if emb.source.words_in_file is not None:
             self.statusBar().showMessage(
                 f"the words file has {len(emb.source.words_in_file):,} words for a matrix of a "
@@ -381,6 +425,7 @@ class MainWindow(QMainWindow):
 
     # --- status --------------------------------------------------------------------------------
     def _on_embedding(self, emb):
+        self.export_plan_to_restore = None  # it named words of the previous file
         self._show_banner()
         self.words_action.setEnabled(bool(emb is not None and emb.source.vocab_path
                                           and emb.source.path))
@@ -394,7 +439,8 @@ class MainWindow(QMainWindow):
         name = Path(emb.source.path).name if emb.source.path else "in memory"
         self.setWindowTitle(f"{name} — Embedscope")
         self.file_label.setText(f"{name} ({emb.source.format})")
-        self.file_label.setToolTip(emb.source.path or "")
+        self.file_label.setToolTip(model_folder_summary(emb) if emb.source.model
+                                   else emb.source.path or "")
         self.pairing_label.setText(" · ".join(b for b in (words_file_note(emb), tensor_note(emb))
                                               if b))
         self.pairing_label.setToolTip(emb.source.vocab_path or "")
@@ -468,15 +514,82 @@ class MainWindow(QMainWindow):
             self.map_view.write_coordinates(path)
             self.statusBar().showMessage(f"wrote {path}", 5000)
 
-    def export_dialog(self):
+    def export_dialog(self, show: bool = True):
         if self.state.embedding is None:
             return
         from .export_dialog import ExportDialog
 
         dlg = ExportDialog(self.state, self)
-        dlg.show()
+        if self.export_plan_to_restore is not None:
+            dlg.set_plan(*self.export_plan_to_restore)
+            self.export_plan_to_restore = None
+        if show:
+            dlg.show()
         self._export_dialog = dlg
         return dlg
+
+    def export_dialog_if_made(self):
+        """The last export dialog (open or closed), whose plan a session saves; None if none."""
+        return self._export_dialog
+
+    # --- sessions ------------------------------------------------------------------------------
+    def save_session_dialog(self):
+        if self.state.embedding is None:
+            return
+        start = Path(folder_of(self.state.embedding)) / f"untitled{SESSION_SUFFIX}"
+        path, _ = QFileDialog.getSaveFileName(self, "Save the session", str(start),
+                                              f"Embedscope session (*{SESSION_SUFFIX} *.json)")
+        if path:
+            self.save_session(path)
+
+    def save_session(self, path):
+        try:
+            save_session(path, session_ui.collect(self))
+        except (EmbedscopeError, OSError) as exc:
+            self.questions.show_error("Could not save the session", str(exc))
+            return
+        session_ui.add_recent_session(path)
+        self.statusBar().showMessage(f"session saved to {path}", 6000)
+
+    def open_session_dialog(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open a session",
+                                              folder_of(self.state.embedding),
+                                              f"Embedscope session (*{SESSION_SUFFIX} *.json)")
+        if path:
+            self.open_session(path)
+
+    def _fill_recent_sessions(self):
+        self.recent_sessions_menu.clear()
+        files = session_ui.recent_sessions()
+        if not files:
+            self.recent_sessions_menu.addAction("(none yet)").setEnabled(False)
+        for p in files:
+            self.recent_sessions_menu.addAction(p, lambda p=p: self.open_session(p))
+
+    def open_session(self, path):
+        """Open a session file; if its source changed on disk since, say how and ask first.
+        Returns the SessionRestorer at work (its `finished` says what could not be put back),
+        or None when nothing is restored."""
+        try:
+            session = read_session(path)
+        except EmbedscopeError as exc:
+            self.questions.show_error("Could not open the session", str(exc))
+            return None
+        changed = changes(session)
+        if changed and not session_ui.confirm_changed(self, changed):
+            return None
+        session_ui.add_recent_session(path)
+        if self._session_restorer is not None:
+            self._session_restorer.cancel()  # a session still being put back gives way
+        restorer = session_ui.SessionRestorer(self, session)
+        restorer.finished.connect(self._session_restored)
+        self._session_restorer = restorer  # kept alive until it is done
+        restorer.start()
+        return restorer
+
+    def _session_restored(self, notes):
+        self.statusBar().showMessage("session restored" + (": " + "; ".join(notes) if notes
+                                                           else ""), 10000)
 
     def show_shortcuts(self):
         rows = []

@@ -1,9 +1,11 @@
-"""Opening an embedding file from the window: the questions a file may raise (its words file,
-which tensor, whether to trust a pickle), the load in the background, the retry after an answer.
+"""Opening an embedding file or model folder from the window: the questions it may raise (its
+words file, which tensor, whether to trust a pickle), the load in the background, the retry
+after an answer.
 
-File > Open and the compare dock's "Open B…" both go through a `FileOpener`, with the same
-`Questions`, so a file opens the same way wherever it is asked for. `reopen_with` opens the
-same file again with another words file or tensor, the user's choice after opening.
+File > Open, File > Open folder and the compare dock's "Open B…" all go through a
+`FileOpener`, with the same `Questions`, so a source opens the same way wherever it is asked for.
+`reopen_with` opens the same file again with another words file or tensor, the user's choice
+after opening.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from ..core.errors import EmbeddingFormatError, EmbedscopeError, PickleRefusedError
 from ..io.checkpoint import list_tensors
-from ..io.numpy_files import vocab_beside
+from ..io.model_folder import folder_tensors
+from ..io.numpy_files import vocab_candidates
 from ..io.registry import detect_format, open_file_filter
 
 # Formats that hold only the matrix: without a words file beside them, the user is asked.
@@ -27,10 +30,10 @@ def folder_of(emb) -> str:
 
 
 def tensor_choices(path) -> list[str]:
-    """Names of the 2-D floating-point tensors of a safetensors file or PyTorch checkpoint
-    (else none)."""
+    """Names of the 2-D floating-point tensors of a safetensors file, PyTorch checkpoint or
+    model folder (else none)."""
     try:
-        tensors = list_tensors(path)
+        tensors = folder_tensors(path) if Path(path).is_dir() else list_tensors(path)
     except Exception:  # noqa: BLE001 - not a checkpoint, or unreadable: no choice
         return []
     return [t.name for t in tensors if len(t.shape) == 2 and t.is_float]
@@ -45,6 +48,10 @@ class Questions:
 
     def file_to_open(self, title: str, start: str) -> str | None:
         path, _ = QFileDialog.getOpenFileName(self.parent, title, start, open_file_filter())
+        return path or None
+
+    def folder_to_open(self, title: str, start: str) -> str | None:
+        path = QFileDialog.getExistingDirectory(self.parent, title, start)
         return path or None
 
     def show_error(self, title: str, text: str):
@@ -74,6 +81,21 @@ class Questions:
                                         f"{Path(path).name} holds several matrices. "
                                         "Which one is the word embedding?", names, first, False)
         return name if ok else None
+
+    def pick_words_file(self, path: str, candidates: list[str]) -> str | None:
+        """Which of several words files beside a matrix goes with it (the first is the one a
+        name match prefers); "Another file…" opens a file dialog."""
+        other = "Another file…"
+        names = [Path(c).name for c in candidates] + [other]
+        name, ok = QInputDialog.getItem(
+            self.parent, "Which words file?",
+            f"Several words files lie beside {Path(path).name}. Which one lists its words, "
+            "in row order?", names, 0, False)
+        if not ok:
+            return None
+        if name == other:
+            return self.choose_words_file(path, None)
+        return candidates[names.index(name)]
 
     def choose_words_file(self, path: str, current: str | None) -> str | None:
         """Another words file for an open matrix (starting in its folder)."""
@@ -150,13 +172,20 @@ class FileOpener(QObject):
     def _words_file_if_needed(self, path: str):
         """The words file to load a bare matrix with: None when the file needs none or has one
         beside it, the user's choice otherwise, False when the user chose none."""
+        if Path(path).is_dir():
+            return None  # a model folder finds its tokenizer itself
         try:
             rd = detect_format(path)
         except (EmbedscopeError, OSError):
             return None  # the load reports the problem with its own words
-        if rd.name in MATRIX_ONLY and vocab_beside(Path(path)) is None:
+        if rd.name not in MATRIX_ONLY:
+            return None
+        candidates = [str(c) for c in vocab_candidates(Path(path))]
+        if not candidates:
             return self.questions.ask_words_file(path) or False
-        return None
+        if len(candidates) > 1:  # taking the first silently could pair the wrong list
+            return self.questions.pick_words_file(path, candidates) or False
+        return None  # the one found by name; the status bar and the Check panel say so
 
     def _loaded(self, emb):
         self._pending = None
@@ -179,7 +208,10 @@ class FileOpener(QObject):
                     self.declined.emit()
                 return
             if isinstance(exc, EmbeddingFormatError) and pending["tensor"] is None:
-                names = tensor_choices(path)
+                # a model folder's reader names the tensors that could be its table; a
+                # checkpoint file lists its matrices
+                names = (getattr(exc, "candidates", None) or [] if Path(path).is_dir()
+                         else tensor_choices(path))
                 if len(names) > 1:  # the reader could not tell which matrix holds the words
                     tensor = self.questions.ask_tensor(path, names)
                     if tensor:

@@ -11,8 +11,8 @@ pre-1.6 files ask for `pip install torch`.
 """
 from __future__ import annotations
 
+import json
 import math
-import os
 import pickle
 import re
 import zipfile
@@ -279,20 +279,38 @@ def read_safetensors(path, *, vocab=None, tensor=None, job=None, allow_mismatch=
 
 
 def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None:
-    """Write numpy arrays as a safetensors file (the safetensors package's own writer). A
-    failed write (disk full, no permission) is an OSError, as with every other writer."""
-    from safetensors import SafetensorError
-    from safetensors.numpy import save_file
+    """Write numpy arrays as a safetensors file, the same bytes for the same arrays.
 
-    arrays = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
-    try:
-        save_file(arrays, str(path),
-                  metadata={str(k): str(v) for k, v in (metadata or {}).items()} or None)
-    except SafetensorError as exc:
-        code = re.search(r"os error (\d+)", str(exc))
-        if code is None:
-            raise
-        raise OSError(int(code[1]), os.strerror(int(code[1])), str(path)) from exc
+    Written here rather than by the safetensors package, whose writer orders the metadata
+    differently on each run: an export rerun from a recipe must give identical files. Tensors
+    go widest dtype first, then by name, as the package lays them out (aligned reads). A failed
+    write (disk full, no permission) is an OSError, as with every other writer."""
+    codes = {np.dtype(v): k for k, (v, _) in ST_DTYPES.items()
+             if k not in ("BF16", "F8_E4M3", "F8_E5M2")}
+    arrays = {}
+    for name, value in tensors.items():
+        a = np.asarray(value)
+        a = np.ascontiguousarray(a.astype(a.dtype.newbyteorder("<")))
+        if a.dtype not in codes:
+            raise ValueError(f"safetensors has no dtype for {a.dtype} (tensor '{name}')")
+        arrays[str(name)] = a
+    header: dict = {}
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in sorted(metadata.items())}
+    offset = 0
+    order = sorted(arrays, key=lambda n: (-arrays[n].dtype.itemsize, n))
+    for name in order:
+        a = arrays[name]
+        header[name] = {"dtype": codes[a.dtype], "shape": list(a.shape),
+                        "data_offsets": [offset, offset + a.nbytes]}
+        offset += a.nbytes
+    raw = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    raw += b" " * (-len(raw) % 8)  # the data starts 8-byte aligned
+    with open(path, "wb") as f:
+        f.write(len(raw).to_bytes(8, "little"))
+        f.write(raw)
+        for name in order:
+            f.write(arrays[name].tobytes())
 
 
 def _read_back(folder: Path):

@@ -76,6 +76,11 @@ def is_model_folder(path) -> bool:
     return path.is_dir() and bool(_weights_files(path, quiet=True)[0])
 
 
+def folder_tensors(path) -> list[TensorInfo]:
+    """Every tensor of a model folder's weights, all shards (for the window's tensor chooser)."""
+    return [t.info for t in _tensors(_weights_files(Path(path))[0])]
+
+
 # --- the pieces of a folder ----------------------------------------------------------------
 
 def read_config(folder: Path) -> tuple[dict, Path | None]:

@@ -39,6 +39,13 @@ def vocab_beside(path: Path) -> Path | None:
     `X.vocab.json`, then the folder's `vocab.txt`, `words.txt`, `vocab.json`, `word_index.json`,
     `tokenizer.json` (the last three as Hugging Face and Keras save them).
     """
+    found = vocab_candidates(path)
+    return found[0] if found else None
+
+
+def vocab_candidates(path: Path) -> list[Path]:
+    """Every words file beside a matrix that `vocab_beside` could pair it with, in its order of
+    preference: when there are several, the window asks which one is meant."""
     path = Path(path)
     stems = [path.name[: -len(path.suffix)] if path.suffix else path.name]
     if path.suffix.lower() in (".gz", ".bz2", ".xz", ".zip") and Path(stems[0]).suffix:
@@ -47,11 +54,12 @@ def vocab_beside(path: Path) -> Path | None:
              for tail in (".vocab.txt", ".words.txt", ".vocab", ".words", ".txt", ".tsv", ".json",
                           ".vocab.json", "_vocab.txt")]
     names += ["vocab.txt", "words.txt", "vocab.json", "word_index.json", "tokenizer.json"]
-    for n in names:
+    found = []
+    for n in dict.fromkeys(names):
         cand = path.with_name(n)
         if cand.is_file() and cand != path and not _holds_vectors(cand):
-            return cand
-    return None
+            found.append(cand)
+    return found
 
 
 def _holds_vectors(path: Path) -> bool:
