@@ -35,6 +35,22 @@ def test_neighbours_json_several_words_keyed_by_word(sample_path, capsys):
     assert got["king"][0]["score"] <= got["king"][1]["score"]   # distances, smallest first
 
 
+def test_neighbours_of_many_words_equal_gensim_most_similar(sample_path, sample, capsys):
+    """Many words in one command (answered together) give, word by word, gensim's
+    most_similar words and scores; a repeated word is answered once."""
+    from gensim.models import KeyedVectors
+
+    words = sample.words[100:400:5]
+    code, out, err = _run(capsys, "neighbours", sample_path, *words, words[0], "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    assert list(got) == words
+    kv = KeyedVectors(sample.dim)
+    kv.add_vectors(sample.words, sample.vectors)
+    assert got == {w: [{"word": x, "score": s} for x, s in kv.most_similar(w, topn=10)]
+                   for w in words}
+
+
 def test_neighbours_text_and_unknown_word(sample_path, capsys):
     code, out, err = _run(capsys, "neighbours", sample_path, "queen", "-k", "2")
     assert code == 0 and "nearest to 'queen'" in out and "princess" in out

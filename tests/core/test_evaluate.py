@@ -53,10 +53,13 @@ def test_case_variants_duplicates_and_ties_equal_gensim(tmp_path, gensim_data, c
                                                         monkeypatch):
     """Mixed-case vocabulary (case variants that gensim skips rather than excludes), exact
     duplicate rows (ties) and unknown words, on a generated embedding — answered from the
-    question words' similarities (compiled) and by products (numpy, when numba is missing)."""
-    from embedscope.core import analogy_batch
+    question words' similarities (compiled) and by products (numpy: numba missing, or a
+    file with few questions per word)."""
+    from embedscope.core import analogy_batch, evaluate
 
-    if not compiled:
+    if compiled:
+        monkeypatch.setattr(evaluate, "WORDS_PATH_RATIO", 0.0)
+    else:
         monkeypatch.setattr(analogy_batch, "available", lambda: False)
     rng = np.random.default_rng(4)
     text = (gensim_data / "questions-words.txt").read_text(encoding="utf-8").splitlines()
@@ -86,6 +89,32 @@ def test_case_variants_duplicates_and_ties_equal_gensim(tmp_path, gensim_data, c
     assert ours.rechecked > 0  # near-ties and close case variants took the exact path
     assert [s.section for s in ours.sections][-2:] == ["empty section", chosen[2][2:]]
     _assert_same_as_gensim(emb, path, len(words) // 2)
+
+
+def test_a_small_file_is_answered_by_products_without_numba(tmp_path, gensim_data,
+                                                            monkeypatch):
+    """A file with few questions per distinct word takes the product path: nothing compiled
+    is asked for, and the accuracy, sections and misses are still gensim's."""
+    from embedscope.core import analogy_batch, evaluate
+
+    lines = (gensim_data / "questions-words.txt").read_text(encoding="utf-8").splitlines()
+    small, i = [], 0
+    for ln in lines:
+        if ln.startswith(": "):
+            small.append(ln)
+        elif i % 100 == 0:
+            small.append(ln)
+        if not ln.startswith(": "):
+            i += 1
+    path = _questions_file(tmp_path, small)
+    monkeypatch.setattr(analogy_batch, "best_two", None)  # would fail if called
+    rng = np.random.default_rng(7)
+    vocab = sorted({w.lower() for ln in small if not ln.startswith(":") for w in ln.split()})
+    words = vocab + [f"x{j}" for j in range(3000)]
+    emb = Embedding(words, rng.standard_normal((len(words), 10)).astype(np.float32))
+    ours = _assert_same_as_gensim(emb, path, None)
+    assert ours.total > 150 and len(ours.sections) == 14
+    assert ours.total < evaluate.WORDS_PATH_RATIO * len(vocab)
 
 
 def test_misses_name_the_prediction(sample, gensim_data):

@@ -393,3 +393,53 @@ def test_pruned_search_with_broken_rows_warns_nothing_and_skips_them(monkeypatch
     scores[1] = -np.inf
     assert [n.row for n in got] == list(np.argsort(-scores, kind="stable")[:20])
     assert not {5, 7, 9} & {n.row for n in got}
+
+
+def test_many_words_at_once_equal_gensim_most_similar_word_by_word(lee):
+    """`nearest_many` (one product for a group of words, candidates re-scored) gives each
+    word gensim's words and scores, bit for bit, as one query at a time does."""
+    from embedscope.core.neighbours import nearest_many
+
+    kv, emb = lee
+    words = emb.words[:150:3] + ["night", "the"]
+    got = nearest_many(emb, words, k=10)
+    assert [_pairs(r) for r in got] == [kv.most_similar(w, topn=10) for w in words]
+    restricted = nearest_many(emb, words[:5], k=7, restrict=400)
+    assert [_pairs(r) for r in restricted] == [kv.most_similar(w, topn=7, restrict_vocab=400)
+                                               for w in words[:5]]
+
+
+def test_many_queries_equal_one_at_a_time_for_every_metric(random_embedding):
+    """Dot and Euclidean, kept query words, vectors and word lists among the queries, groups
+    larger than one product: each answer as `nearest` gives it alone."""
+    from embedscope.core import neighbours
+    from embedscope.core.neighbours import nearest_many
+
+    emb = random_embedding
+    vec = np.asarray(emb.vectors[3]) * 0.5 + 0.1
+    queries = [f"w{i}" for i in range(0, 500, 7)] + [["w1", "w2"], vec]
+    for metric in ("cosine", "dot", "euclidean"):
+        for keep in (False, True):
+            got = nearest_many(emb, queries, k=9, metric=metric, exclude_query=not keep)
+            want = [nearest(emb, q, k=9, metric=metric, exclude_query=not keep)
+                    for q in queries]
+            assert got == want, (metric, keep)
+    old = neighbours._BATCH_BYTES
+    try:
+        neighbours._BATCH_BYTES = 4 * emb.rows * 3  # groups of three queries
+        assert nearest_many(emb, queries, k=5) == [nearest(emb, q, k=5) for q in queries]
+    finally:
+        neighbours._BATCH_BYTES = old
+
+
+def test_many_words_leave_zero_and_nan_rows_out():
+    rng = np.random.default_rng(2)
+    vectors = rng.standard_normal((300, 6)).astype(np.float32)
+    vectors[[4, 9]] = 0
+    vectors[11, 2] = np.nan
+    emb = Embedding([f"w{i}" for i in range(300)], vectors)
+    from embedscope.core.neighbours import nearest_many
+
+    got = nearest_many(emb, ["w0", "w1", "w2"], k=299)
+    assert got == [nearest(emb, w, k=299) for w in ("w0", "w1", "w2")]
+    assert all({"w4", "w9", "w11"}.isdisjoint(n.word for n in r) for r in got)

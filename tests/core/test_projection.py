@@ -294,3 +294,76 @@ def test_tsne_grid_setting_has_a_default_and_bounds():
     assert resolve_params("tsne", {"ints_in_interval": 1}, 5000)["ints_in_interval"] == 1.0
     with pytest.raises(ProjectionError, match="ints_in_interval"):
         resolve_params("tsne", {"ints_in_interval": 0}, 5000)
+
+
+def test_umap_from_a_script_without_a_main_guard(tmp_path):
+    """A plain script (no `if __name__ == "__main__":`) can call project(emb, "umap"): the
+    worker process does not run the script a second time."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "plain_script.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from embedscope.core.embedding import Embedding\n"
+        "from embedscope.core.projection import project\n"
+        "rng = np.random.default_rng(0)\n"
+        "emb = Embedding([f'w{i}' for i in range(60)],\n"
+        "                rng.standard_normal((60, 8)).astype(np.float32))\n"
+        "proj = project(emb, 'umap', limit=60, params={'n_epochs': 20}, use_cache=False)\n"
+        "print('points', len(proj.coords))\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path, env=dict(os.environ))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines().count("points 60") == 1
+
+
+def test_the_first_umap_says_it_is_preparing(sample, monkeypatch):
+    """Until a UMAP has finished with the installed umap-learn (its compiled code cached), the
+    UMAP progress says it is preparing; afterwards umap_prepared() holds and the notice is
+    gone."""
+    import uuid
+
+    from embedscope.core import projection_worker
+
+    name = f"umap-prepared-test-{uuid.uuid4().hex}"
+    monkeypatch.setattr(projection_worker, "_prepared_marker", lambda versions: name)
+    try:
+        assert not projection_worker.umap_prepared()
+        seen = []
+        project(sample, "umap", limit=300, params={"n_epochs": 20}, use_cache=False,
+                progress=lambda d, t, m="": seen.append(m))
+        assert any("preparing for first use" in m for m in seen)
+        assert projection_worker.umap_prepared()
+        seen.clear()
+        project(sample, "umap", limit=300, params={"n_epochs": 20}, seed=1, use_cache=False,
+                progress=lambda d, t, m="": seen.append(m))
+        assert seen and not any("preparing" in m for m in seen)
+    finally:
+        marker = projection_worker._umap_marker()
+        if marker and os.path.exists(marker):
+            os.unlink(marker)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_exact_neighbours_handed_to_umap_are_each_points_nearest(metric):
+    """The neighbour graph UMAP is given: each point first at distance 0, then its k − 1
+    nearest others in order, distances as umap-learn's (1 − cosine, or Euclidean)."""
+    from embedscope.core.projection_worker import exact_neighbours
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((700, 12)).astype(np.float32)
+    idx, dist = exact_neighbours(x, 8, metric)
+    assert idx.shape == dist.shape == (700, 8)
+    assert (idx[:, 0] == np.arange(700)).all() and (dist[:, 0] == 0).all()
+    if metric == "cosine":
+        u = x / np.linalg.norm(x, axis=1, keepdims=True)
+        full = 1.0 - u.astype(np.float64) @ u.T.astype(np.float64)
+    else:
+        full = np.linalg.norm(x[:, None, :].astype(np.float64) - x[None, :, :], axis=2)
+    np.fill_diagonal(full, -1.0)
+    want = np.argsort(full, axis=1, kind="stable")[:, :8]
+    np.testing.assert_allclose(dist[:, 1:], np.take_along_axis(full, want, 1)[:, 1:],
+                               atol=1e-5)
+    assert (np.diff(dist, axis=1) >= 0).all()
+    assert np.mean(idx[:, 1:] == want[:, 1:]) > 0.99  # only rounding-level ties may swap

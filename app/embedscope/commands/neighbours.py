@@ -34,18 +34,20 @@ def add_arguments(p) -> None:
 @run_guarded
 def run(args) -> int:
     from ..core.errors import UnknownWordError
-    from ..core.neighbours import nearest
+    from ..core.neighbours import nearest, nearest_many
 
     emb = load_source(args)
     unknown = [w for w in dict.fromkeys(args.words) if w not in emb.word_to_row]
     if unknown:
         raise UnknownWordError(unknown, {w: emb.suggest(w) for w in unknown})
-    queries = [args.words] if args.mean else list(dict.fromkeys(args.words))
-    results = {}
-    for q in queries:
-        label = " + ".join(q) if isinstance(q, list) else q
-        results[label] = nearest(emb, q, k=args.k, metric=args.metric,
-                                 exclude_query=not args.keep_query, restrict=args.restrict)
+    options = dict(k=args.k, metric=args.metric, exclude_query=not args.keep_query,
+                   restrict=args.restrict)
+    if args.mean:
+        results = {" + ".join(args.words): nearest(emb, args.words, **options)}
+    else:
+        # all the words together: one matrix product per group of words, not one pass each
+        words = list(dict.fromkeys(args.words))
+        results = dict(zip(words, nearest_many(emb, words, **options)))
     if args.json:
         lists = {w: [{"word": n.word, "score": n.score} for n in res] for w, res in results.items()}
         print_json(next(iter(lists.values())) if len(lists) == 1 else lists)

@@ -157,6 +157,12 @@ def run(args) -> int:
     rows = rows_for(emb, limit=limit, words=words, around=args.around, n_around=args.n_around,
                     skip_unknown=True)
 
+    if args.method == "umap":
+        from ..core.projection_worker import umap_prepared
+
+        if not umap_prepared():
+            print("note: the first UMAP on this computer prepares umap-learn's compiled code "
+                  "(about a minute, once; later maps skip it)", file=sys.stderr)
     bar = TerminalProgress(f"{args.method} of {len(rows):,} words")
     try:
         proj = project(emb, args.method, rows=rows, params=params, seed=args.seed, axes=axes,

@@ -12,6 +12,10 @@ EMBEDSCOPE_PLAIN=1 in the environment turns every compiled and SIMD path off: `c
 hashing, the analogy batch and the quality figure take their plain paths and the 4-bit search
 copy is never built (core/quantized.py). Use it to rule the fast paths out when results look
 wrong, or to run the tests against the reference paths (`make test` does both).
+
+`cache_library_code` is the other use of numba here: it has numba keep on disk the code of
+libraries that compile their own loops (umap-learn), which the switch leaves alone — those
+libraries need numba whatever Embedscope's own paths do.
 """
 from __future__ import annotations
 
@@ -85,3 +89,36 @@ def kernels(name: str):
             except ImportError:
                 _modules[name] = None
         return _modules[name]
+
+
+def cache_library_code(libraries) -> None:
+    """Have numba keep on disk every function the named packages compile (module names such as
+    "umap"), not only those they mark `cache=True`: their decorators run when they are
+    imported, so this comes first. It wraps `numba.njit` and `numba.jit`, which such packages
+    call as attributes of `numba`, for the rest of the process: meant for a worker process
+    that runs those libraries (core/projection_worker.py), not for the window's."""
+    import inspect
+
+    import numba
+
+    libraries = tuple(libraries)
+    if getattr(numba.njit, "caches_libraries", None) == libraries:
+        return
+
+    def with_cache(func, options):
+        module = getattr(func, "__module__", "") or ""
+        if "cache" not in options and module.split(".")[0] in libraries:
+            return {**options, "cache": True}
+        return options
+
+    def caching(decorator):
+        def decorate(*args, **options):
+            if args and inspect.isfunction(args[0]):  # @numba.njit without arguments
+                return decorator(*args, **with_cache(args[0], options))
+            return lambda func: decorator(*args, **with_cache(func, options))(func)
+
+        decorate.caches_libraries = libraries
+        return decorate
+
+    numba.njit = caching(numba.njit)
+    numba.jit = caching(numba.jit)

@@ -4,10 +4,12 @@ sets (`wordsim353.tsv`, `simlex999.txt`), with gensim's semantics so numbers are
 Analogies follow `KeyedVectors.evaluate_word_analogies`: words upper-cased (case-insensitive),
 only the first `restrict` rows used both as vocabulary and as answers, questions with an unknown
 word skipped and counted, the three question words never the answer. Unlike gensim, questions
-are answered all at once (core/analogy_batch.py: from the cosines of every row with the few
-hundred words the questions use), the question words masked, the best two scores kept per
-question. A question whose best two answers are closer than rounding noise is re-answered
-exactly as gensim would (same float steps), so the verdicts — and the accuracy — are gensim's.
+are answered all at once, the question words masked, the best two scores kept per question:
+a file with many questions on few words from the cosines of every row with those words
+(core/analogy_batch.py, compiled), a small file from one product of its questions with the
+rows (numpy; nothing to compile or import for a few hundred questions). A question whose best
+two answers are closer than rounding noise is re-answered exactly as gensim would (same float
+steps), so the verdicts — and the accuracy — are gensim's.
 """
 from __future__ import annotations
 
@@ -23,15 +25,19 @@ from .embedding import Embedding
 from .errors import EmbedscopeError
 from .jobs import Job
 from .neighbours import gensim_norms, scores_for
-from .threads import single_blas_thread
+from .threads import CORES, run_on_cores
 
 # Scores closer than this are re-checked exactly: far above the float32 rounding difference
 # between a blocked sgemm over unit rows and gensim's sgemv over raw rows divided by norms
 # (~1e-7 for cosines), far below any real gap.
 _TIE_MARGIN = 2e-5
-# Blocks for the product path used without numba (analogy_batch.py is the fast path).
+# Blocks for the product path: one sgemm of (rows × questions) per block.
 _QUESTION_BLOCK = 256
 _ROW_CHUNK = 8192
+# The question words' similarities (analogy_batch) pay once a file has this many times more
+# questions than distinct words: below, one product per question is about as much
+# arithmetic and spares numba's import (a fixed ~0.5 s, most of a small file's time).
+WORDS_PATH_RATIO = 4.0
 
 
 class BenchmarkFileError(EmbedscopeError):
@@ -135,20 +141,35 @@ def default_pairs_path() -> str:
     return gensim_test_file("wordsim353.tsv")
 
 
-def _vocabulary(emb: Embedding, restrict: int | None, case_insensitive: bool):
-    """Key → first row among the first `restrict` rows (gensim's ok_vocab), and for keys that
-    several rows share (case variants), the later rows."""
+def _vocabulary(emb: Embedding, restrict: int | None, case_insensitive: bool, needed):
+    """For the keys in `needed` (the words a benchmark file uses, upper-cased unless
+    case-sensitive): key → first row among the first `restrict` rows (gensim's ok_vocab), and
+    for keys that several rows share (case variants), the later rows. Keys outside the
+    vocabulary are absent. Only the file's keys are kept: one pass over the rows, no
+    dictionary of the whole vocabulary."""
     n = emb.rows if not restrict else min(int(restrict), emb.rows)
     words = emb.words[:n]
-    keys = [w.upper() for w in words] if case_insensitive else list(words)
-    # first row wins: built backwards so earlier rows overwrite later ones (C-level, fast)
-    ok: dict[str, int] = dict(zip(reversed(keys), range(n - 1, -1, -1)))
+    keys = _upper_keys(words) if case_insensitive else words
+    needed = set(needed)
+    ok: dict[str, int] = {}
     extra: dict[str, list[int]] = {}
-    if len(ok) < n:  # some keys have several rows (case variants, duplicates)
-        for i, key in enumerate(keys):
-            if ok[key] != i:
+    for i, key in enumerate(keys):
+        if key in needed:
+            if key in ok:
                 extra.setdefault(key, []).append(i)
+            else:
+                ok[key] = i
     return n, ok, extra
+
+
+def _upper_keys(words) -> list[str]:
+    """w.upper() for every word: one upper() of the words joined, split again (ten times
+    quicker than a call per word), unless a word holds the separator."""
+    joined = "\n".join(words)
+    keys = joined.upper().split("\n")
+    if len(keys) != len(words):
+        return [w.upper() for w in words]
+    return keys
 
 
 def _read_lines(path):
@@ -181,12 +202,29 @@ def _gensim_mean_vectors(units: list[np.ndarray], weights: list[float]) -> np.nd
     return out
 
 
-def _recheck(emb, norms, n, Q, rows, q_keys, exact, case_insensitive):
+def _question_vectors(emb, norms, rows, exact: bool) -> np.ndarray:
+    """Each question's query (u_b + u_c − u_a, unit length); with `exact`, rounded step for
+    step as gensim's (`_gensim_mean_vectors`), else in plain numpy (for the batched passes,
+    whose near-ties are re-answered exactly anyway)."""
+    units = [np.asarray(emb.vectors[rows[:, j]]) / norms[rows[:, j], None] for j in range(3)]
+    if exact:
+        # gensim's order: positive [b, c], then negative [a].
+        return _gensim_mean_vectors([units[1], units[2], units[0]], [1.0, 1.0, -1.0])
+    total = units[1].astype(np.float64) + units[2] - units[0]
+    length = np.linalg.norm(total, axis=1, keepdims=True)
+    return (total / np.where(length > 0, length, 1.0)).astype(np.float32)
+
+
+def _recheck(emb, norms, n, rows, q_keys, exact, case_insensitive):
     """(question, answer row) for the near-tie questions, answered one at a time as gensim."""
+    picked = np.flatnonzero(exact)
+    if not len(picked):
+        return []
+    Q = _question_vectors(emb, norms, rows[picked], exact=True)
     out = []
-    for i in np.flatnonzero(exact):
+    for q, i in zip(Q, picked):
         r3 = {int(r) for r in rows[i]}
-        row, _ = _gensim_answer(emb, norms, n, Q[i], r3, set(q_keys[i][:3]), case_insensitive)
+        row, _ = _gensim_answer(emb, norms, n, q, r3, set(q_keys[i][:3]), case_insensitive)
         out.append((int(i), row))
     return out
 
@@ -230,7 +268,10 @@ def evaluate_analogies(
     start = time.perf_counter()
     job = Job(progress, should_stop)
     path = str(path) if path is not None else default_analogies_path()
-    n, ok, extra = _vocabulary(emb, restrict, case_insensitive)
+    lines = _read_lines(path)
+    needed = {p.upper() if case_insensitive else p
+              for line in lines if not line.startswith(": ") for p in line.split()}
+    n, ok, extra = _vocabulary(emb, restrict, case_insensitive, needed)
 
     section_names: list[str] = []
     q_section: list[int] = []
@@ -238,7 +279,7 @@ def evaluate_analogies(
     q_words: list[tuple[str, str, str, str]] = []
     q_keys: list[tuple[str, str, str, str]] = []
     questions = skipped = 0
-    for line_no, line in enumerate(_read_lines(path)):
+    for line_no, line in enumerate(lines):
         if line.startswith(": "):
             section_names.append(line.lstrip(": ").strip())
             continue
@@ -264,11 +305,8 @@ def evaluate_analogies(
     if m:
         norms = gensim_norms(emb)
         rows = np.asarray(q_rows, dtype=np.int64)
-        units = [np.asarray(emb.vectors[rows[:, j]]) / norms[rows[:, j], None] for j in range(3)]
-        # gensim's order: positive [b, c], then negative [a].
-        Q = _gensim_mean_vectors([units[1], units[2], units[0]], [1.0, 1.0, -1.0])
-        predicted_rows, exact = _batched_best(emb, Q, rows, q_keys, extra, n, norms, job)
-        rechecks = _recheck(emb, norms, n, Q, rows, q_keys, exact, case_insensitive)
+        predicted_rows, exact = _batched_best(emb, rows, q_keys, extra, n, norms, job)
+        rechecks = _recheck(emb, norms, n, rows, q_keys, exact, case_insensitive)
         for i, row in rechecks:
             predicted_rows[i] = row
             rechecked += 1
@@ -300,16 +338,16 @@ def evaluate_analogies(
     )
 
 
-def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
-    """Best allowed row per question, all questions at once.
+def _batched_best(emb, rows, q_keys, extra, n, norms, job):
+    """Best allowed row per question, all questions at once: from the question words'
+    similarities when the file has many questions per word, else by products.
 
     Returns (best rows, needs-exact mask). A question needs the exact path when its best two
     allowed answers are within `_TIE_MARGIN`, when a question word has a zero vector, or when
     case variants of the question words (other rows gensim does not exclude but skips) come
     close to or above the best allowed answer.
     """
-    m = Q.shape[0]
-    unit = emb.unit_vectors
+    m = len(rows)
     zero_rows = np.flatnonzero(~(norms[:n] > 0))  # zero vectors (and NaN ones)
 
     # Rows each question may not answer with: its three words and their case variants.
@@ -330,12 +368,14 @@ def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
     var_q = np.asarray(var_q, dtype=np.int64)
     var_r = np.asarray(var_r, dtype=np.int64)
 
-    if analogy_batch.available():
+    distinct_words = len(np.unique(rows))
+    if m > WORDS_PATH_RATIO * distinct_words and analogy_batch.available():
         row1, best1, best2, var_score = analogy_batch.best_two(
-            unit, n, rows, ex_q, ex_r, var_q, var_r, zero_rows, job)
+            emb.unit_vectors, n, rows, ex_q, ex_r, var_q, var_r, zero_rows, job)
     else:
+        Q = _question_vectors(emb, norms, rows, exact=False)
         row1, best1, best2, var_score = _best_two_by_products(
-            unit, Q, n, ex_q, ex_r, var_q, var_r, zero_rows, job)
+            emb.vectors, norms, Q, n, ex_q, ex_r, var_q, var_r, zero_rows, job)
 
     exact = (best1 - best2) <= _TIE_MARGIN
     if len(var_q):
@@ -347,11 +387,14 @@ def _batched_best(emb, Q, rows, q_keys, extra, n, norms, job):
     return row1, exact
 
 
-def _best_two_by_products(unit, Q, n, ex_q, ex_r, var_q, var_r, zero_rows, job):
-    """`analogy_batch.best_two` for machines without numba: blocks of (rows × questions)
-    products (one BLAS sgemm each) and a numpy pass per block; several times slower.
-    Returns (best row, best, second best, variant scores in var order)."""
+def _best_two_by_products(vectors, norms, Q, n, ex_q, ex_r, var_q, var_r, zero_rows, job):
+    """`analogy_batch.best_two` by blocks of (rows × questions) products (one BLAS sgemm
+    each, the raw rows scaled by 1 / norm afterwards) and a numpy pass per block, the blocks
+    of questions shared among the cores. Returns (best row, best, second best, variant
+    scores in var order)."""
     m = Q.shape[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_norms = np.where(norms[:n] > 0, 1.0 / norms[:n], 0.0).astype(np.float32)
     if len(zero_rows):
         ex_q = np.concatenate([ex_q, np.repeat(np.arange(m), len(zero_rows))])
         ex_r = np.concatenate([ex_r, np.tile(zero_rows, m)])
@@ -367,8 +410,8 @@ def _best_two_by_products(unit, Q, n, ex_q, ex_r, var_q, var_r, zero_rows, job):
     vstarts = np.searchsorted(var_qs, np.arange(m + 1))
     chunks = [(c0, min(n, c0 + _ROW_CHUNK)) for c0 in range(0, n, _ROW_CHUNK)]
 
-    def answer_block(q0):
-        q1 = min(m, q0 + _QUESTION_BLOCK)
+    def answer_block(q0, q1):
+        q1 = min(m, q1)
         QbT = np.ascontiguousarray(Q[q0:q1].T)
         bq = ex_q[qstarts[q0]:qstarts[q1]] - q0
         br = ex_r[qstarts[q0]:qstarts[q1]]
@@ -381,7 +424,8 @@ def _best_two_by_products(unit, Q, n, ex_q, ex_r, var_q, var_r, zero_rows, job):
         for c0, c1 in chunks:
             job.check()
             # (rows × questions): BLAS is twice as fast this way round than transposed.
-            S = np.asarray(unit[c0:c1]) @ QbT
+            S = np.asarray(vectors[c0:c1]) @ QbT
+            S *= inv_norms[c0:c1, None]
             if len(vr):
                 sel = (vr >= c0) & (vr < c1)
                 if sel.any():
@@ -391,11 +435,18 @@ def _best_two_by_products(unit, Q, n, ex_q, ex_r, var_q, var_r, zero_rows, job):
                 S[br[lo:hi] - c0, bq[lo:hi]] = -np.inf
             _best_two_numpy(S, c0, b1, b2, r1)
 
-    blocks = list(range(0, m, _QUESTION_BLOCK))
-    with single_blas_thread():
-        for i, q0 in enumerate(blocks):
-            answer_block(q0)
-            job.step(i + 1, len(blocks), "answering analogy questions")
+    size = min(_QUESTION_BLOCK, -(-m // CORES))
+    blocks = list(range(0, m, size))
+    workers = min(CORES, len(blocks))
+    done = [0] * workers
+
+    def work(w):
+        for q0 in blocks[w::workers]:
+            answer_block(q0, q0 + size)
+            done[w] += 1
+
+    run_on_cores(work, workers, job, lambda: (sum(done), len(blocks)),
+                 "answering analogy questions")
     return row1, best1, best2, var_score
 
 
@@ -449,7 +500,11 @@ def evaluate_pairs(
     from scipy.linalg.blas import dnrm2
 
     path = str(path) if path is not None else default_pairs_path()
-    _, ok, _ = _vocabulary(emb, restrict, case_insensitive)
+    lines = _read_lines(path)
+    needed = {w.upper() if case_insensitive else w
+              for line in lines if line and not line.startswith("#")
+              for w in line.split(delimiter)[:2]}
+    _, ok, _ = _vocabulary(emb, restrict, case_insensitive, needed)
 
     def unitvec(v):  # gensim's matutils.unitvec on a float32 row
         length = dnrm2(v)
@@ -458,7 +513,7 @@ def evaluate_pairs(
     gold: list[float] = []
     model: list[float] = []
     oov = 0
-    for line in _read_lines(path):
+    for line in lines:
         if not line or line.startswith("#"):
             continue
         try:

@@ -8,7 +8,8 @@ reading less: for large vocabularies a 4-bit copy of the rows on their principal
 few hundred rows before any is scored exactly (`_cosine_pruned`). Without it, the top k are
 found from per-block maxima (a few hundred numbers) instead of partitioning all V scores, and
 the products are split over the cores by us, each part a single-threaded BLAS call (the
-policy is core/threads.py's).
+policy is core/threads.py's). Many queries at once (`nearest_many`) share one matrix product
+per group of queries; its candidates are re-scored exactly as a single query scores them.
 """
 from __future__ import annotations
 
@@ -372,6 +373,23 @@ def _rows_dot(vectors, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
     return (np.asarray(vectors[rows]) @ q)[:m]
 
 
+def _exact_dots(vectors, rows: np.ndarray, q: np.ndarray, n: int) -> np.ndarray:
+    """vectors[rows] @ q (rows sorted) rounded as one sgemv over the first n rows rounds them.
+
+    `_rows_dot` holds for rows in the product's full groups; the last n mod 64 rows are a tail
+    that sgemv sums another way, so those come from a product over the tail alone (which,
+    starting at a multiple of 64, is grouped as in the whole product).
+    """
+    tail = (n // 64) * 64
+    split = int(np.searchsorted(rows, tail))
+    out = np.empty(len(rows), dtype=np.float32)
+    if split:
+        out[:split] = _rows_dot(vectors, rows[:split], q)
+    if split < len(rows):
+        out[split:] = (np.asarray(vectors[tail:n]) @ q)[rows[split:] - tail]
+    return out
+
+
 def _cosine_pruned(emb, st, q, k, exclude, n):
     """Exact cosine top k via the 4-bit bounds (core/quantized.py), or None when they rule out
     too little.
@@ -443,3 +461,96 @@ def _search_vector(emb, st, q, k, metric, exclude, restrict, n, buf, job):
     scores = scores_for(emb, q, metric, restrict, out=buf, job=job)
     rows = top_rows(scores, k, exclude)
     return [Neighbour(emb.words[int(r)], int(r), float(scores[r])) for r in rows]
+
+
+# --- many queries at once --------------------------------------------------------------------
+
+# From this many queries on, one matrix product serves them all: a single query reads the
+# whole matrix for one vector, a product of 64 reads it once for all of them.
+_BATCH_FROM = 2
+# Scores of a group of queries at once take at most this many bytes (rows × queries × 4).
+_BATCH_BYTES = 1 << 27
+_BATCH_MAX = 64
+
+
+def nearest_many(emb: Embedding, queries, k: int = 10, metric: str = "cosine",
+                 exclude_query: bool = True, restrict: int | None = None,
+                 job=None) -> list[list[Neighbour]]:
+    """`nearest` for each of `queries` (each a word, a list of words or a vector), in order.
+
+    The same words and scores as one `nearest` call per query, computed together: one
+    product of a group of queries with the matrix finds each query's candidates, and the
+    candidates are scored exactly as `nearest` scores them (gensim's sgemv rounding).
+    Euclidean queries are answered one at a time.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric '{metric}' (expected one of {', '.join(METRICS)})")
+    queries = list(queries)
+    if metric == "euclidean" or len(queries) < _BATCH_FROM:
+        return [nearest(emb, q, k, metric, exclude_query, restrict, job) for q in queries]
+    terms = [query_terms(emb, q) for q in queries]
+    Q = np.stack([query_vector(emb, t, normalize=(metric == "cosine")) for t in terms])
+    excludes = [[emb.word_to_row[t] for _, t in ts if isinstance(t, str)] if exclude_query
+                else [] for ts in terms]
+    return search_vectors(emb, Q, k, metric, excludes, restrict, job)
+
+
+def search_vectors(emb: Embedding, Q: np.ndarray, k: int = 10, metric: str = "cosine",
+                   excludes=None, restrict: int | None = None, job=None) -> list[list[Neighbour]]:
+    """`search_vector` for every row of `Q` (cosine or dot), `excludes[i]` the rows query i
+    leaves out; a group of queries shares one matrix product."""
+    if metric not in ("cosine", "dot"):
+        raise ValueError(f"search_vectors takes cosine or dot, not '{metric}'")
+    Q = np.ascontiguousarray(Q, dtype=np.float32)
+    m = Q.shape[0]
+    excludes = excludes if excludes is not None else [()] * m
+    if k <= 0 or m == 0:
+        return [[] for _ in range(m)]
+    st = search_state(emb)
+    n = emb.rows if not restrict else min(int(restrict), emb.rows)
+    vectors = emb.vectors
+    group = int(max(1, min(_BATCH_MAX, _BATCH_BYTES // (4 * max(1, n)))))
+    # The product rounds differently from gensim's one-query sgemv by a few units in the last
+    # place of a score; rows that close to the k-th best are kept and re-scored exactly.
+    norm_max = float(np.nanmax(st.norms[:n])) if n else 0.0
+    out: list[list[Neighbour]] = [[] for _ in range(m)]
+    scores = np.empty((min(group, m), n), dtype=np.float32)
+
+    def answer(i0, i1, S):
+        """Candidates of queries i0..i1 from their product rows S, re-scored exactly."""
+        for i in range(i0, i1):
+            q = Q[i]
+            scale = 1.0 if metric == "cosine" else norm_max * float(np.linalg.norm(q))
+            cand = top_rows(S[i - i0], k, excludes[i], tolerance=1e-5 * scale + 1e-7)
+            cand = np.sort(cand)
+            exact = _exact_dots(vectors, cand, q, n)
+            if metric == "cosine":
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    exact /= st.norms[cand]
+                exact[np.isnan(exact)] = -np.inf
+            order = np.argsort(-exact.astype(np.float64), kind="stable")[:k]
+            order = order[np.isfinite(exact[order])]
+            out[i] = [Neighbour(emb.words[int(cand[j])], int(cand[j]), float(exact[j]))
+                      for j in order]
+
+    def work(i0, i1, S):
+        np.dot(Q[i0:i1], np.asarray(vectors[:n]).T, out=S)
+        if metric == "cosine":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                np.divide(S, st.norms[:n], out=S)
+        answer(i0, i1, S)
+
+    with single_blas_thread():
+        for g0 in range(0, m, group):
+            g1 = min(m, g0 + group)
+            S = scores[: g1 - g0]
+            # the group's queries shared among the cores, each share one single-threaded sgemm
+            cuts = np.linspace(g0, g1, min(CORES, g1 - g0) + 1).astype(int)
+            futures = [shared_pool().submit(work, a, b, S[a - g0:b - g0])
+                       for a, b in zip(cuts[1:-1], cuts[2:])]
+            work(cuts[0], cuts[1], S[: cuts[1] - g0])
+            for f in futures:
+                f.result()
+            if job is not None:
+                job.step(g1, m, "finding neighbours")
+    return out

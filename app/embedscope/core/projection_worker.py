@@ -2,10 +2,20 @@
 
 umap-learn and openTSNE run long calls that cannot be interrupted from inside. They run in a
 worker process started with the "spawn" method (forking after Qt has started threads is
-unsafe); cancel terminates that process. The worker stays alive between projections because
-its first UMAP pays numba's compile cost (tens of seconds, "warm-up"); numba's on-disk cache
-(NUMBA_CACHE_DIR in the user's cache folder) shortens the next warm-up. A cancelled worker
-is replaced by a new one on the next run, which pays the warm-up again.
+unsafe); cancel terminates that process. umap-learn marks few of its numba functions for
+numba's on-disk cache, so every new process compiled them afresh (about a minute on two
+cores); the worker has numba cache all of them (core/compiled.py's `cache_library_code`) in
+NUMBA_CACHE_DIR (the user's cache folder), so only the first UMAP ever on a machine pays it —
+announced as "preparing" (`umap_prepared`) — and later processes load the compiled code in
+seconds.
+pynndescent's neighbour search is the part numba cannot keep ("dynamic globals"), so for
+maps of up to 20,000 points UMAP is handed the exact neighbours instead
+(`exact_neighbours`, one blocked product, umap-learn's `precomputed_knn`): the same graph
+it approximates, without that compile.
+
+The worker is started without the caller's main script: spawn would otherwise re-run a
+script that has no `if __name__ == "__main__":` guard, and that second run would try to
+start a worker of its own and die.
 
 Data goes to the worker as a temporary .npy file; coordinates and progress come back over a
 pipe. One projection runs at a time (the GUI cancels the previous one before starting the
@@ -24,9 +34,12 @@ import sys
 import tempfile
 import threading
 import time
+import types
+from contextlib import contextmanager
 
 import numpy as np
 
+from .compiled import cache_library_code
 from .jobs import Job
 from .projection_result import ProjectionError
 
@@ -43,7 +56,8 @@ class _Worker:
         numba_dir = _numba_cache_dir()
         self.proc = ctx.Process(target=_child_main, args=(child, numba_dir), daemon=True,
                                 name="embedscope-projection")
-        self.proc.start()
+        with _without_main_script():
+            self.proc.start()
         child.close()
         self.warm: set[str] = set()
 
@@ -62,6 +76,49 @@ class _Worker:
                 self.proc.kill()
                 self.proc.join(2)
         self.conn.close()
+
+
+@contextmanager
+def _without_main_script():
+    """Hide the caller's main module from spawn while the worker starts. Spawn has the child
+    import the parent's main script (as `__mp_main__`) so that functions defined there can be
+    unpickled; the worker needs none of them, and a script without a main guard would run
+    again in the child, start a projection there and kill the worker. A bare stand-in
+    module has neither a file nor a spec, so the child imports nothing of the caller's."""
+    real = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if real is not None:
+            sys.modules["__main__"] = real
+
+
+def umap_prepared() -> bool:
+    """Whether umap-learn's compiled code is already in the numba cache (a UMAP has finished
+    on this machine with this umap-learn): if not, the next UMAP first spends about a minute
+    preparing it, once."""
+    marker = _umap_marker()
+    return bool(marker) and os.path.exists(marker)
+
+
+def _umap_marker() -> str:
+    """The file whose presence says umap-learn's code is cached ("" without a cache folder),
+    named by the versions it was compiled with (read without importing the packages)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    folder = _numba_cache_dir()
+    if not folder:
+        return ""
+    try:
+        versions = [version(p) for p in ("umap-learn", "pynndescent", "numba")]
+    except PackageNotFoundError:
+        versions = ["missing"]
+    return os.path.join(folder, _prepared_marker(versions))
+
+
+def _prepared_marker(versions: list[str]) -> str:
+    return f"umap-prepared-{'-'.join(versions)}"
 
 
 def _numba_cache_dir() -> str:
@@ -120,7 +177,8 @@ def run(method: str, data: np.ndarray, params: dict, seed, job: Job):
         tmp = tempfile.mkdtemp(prefix="embedscope-projection-")
         path = os.path.join(tmp, "data.npy")
         np.save(path, np.ascontiguousarray(data, dtype=np.float32))
-        worker.conn.send(("run", method, path, dict(params), seed))
+        marker = _umap_marker() if method == "umap" else ""
+        worker.conn.send(("run", method, path, dict(params), seed, marker))
         coords, info = _wait(worker, job)
         info["new_worker"] = started
         worker.warm.add(method)
@@ -141,7 +199,7 @@ def warm_up(methods=("umap", "tsne"), progress=None, should_stop=None) -> dict:
         out = {}
         for m in methods:
             t0 = time.perf_counter()
-            worker.conn.send(("warm", m))
+            worker.conn.send(("warm", m, _umap_marker() if m == "umap" else ""))
             _wait(worker, job)
             worker.warm.add(m)
             out[m] = time.perf_counter() - t0
@@ -220,12 +278,14 @@ class _Report:
         self.stage = 100
         self.pending = ""
         self.last = 0.0
+        self.note = ""  # added to every message (the first UMAP's "preparing")
 
     def send(self, done, total, message, force=False):
         now = time.monotonic()
         if not force and now - self.last < 0.2:
             return
         self.last = now
+        message += self.note
         try:
             self.conn.send(("progress", int(done), int(total), message))
         except (OSError, ValueError):
@@ -286,12 +346,12 @@ def _child_main(conn, numba_dir: str) -> None:
         try:
             t0 = time.perf_counter()
             if msg[0] == "warm":
-                _warm(msg[1], report)
+                _warm(msg[1], msg[2], report)
                 conn.send(("done", None, {"library": time.perf_counter() - t0}))
             elif msg[0] == "run":
-                _, method, path, params, seed = msg
+                _, method, path, params, seed, marker = msg
                 data = np.load(path)
-                coords = _fit(method, data, params, seed, report)
+                coords = _fit(method, data, params, seed, report, marker)
                 conn.send(("done", np.asarray(coords, dtype=np.float32),
                            {"library": time.perf_counter() - t0}))
         except Exception as exc:  # noqa: BLE001 - reported to the caller as a ProjectionError
@@ -302,32 +362,78 @@ def _child_main(conn, numba_dir: str) -> None:
                 return
 
 
-def _warm(method: str, report: _Report) -> None:
+def _warm(method: str, marker: str, report: _Report) -> None:
     """Compile what a real run will use: UMAP takes its nearest-neighbour-descent path only
     above 4,096 points, so the warm-up uses 4,200 random points and few epochs."""
     rng = np.random.default_rng(0)
     if method == "umap":
         data = rng.standard_normal((4200, 16)).astype(np.float32)
         _fit("umap", data, {"n_neighbors": 15, "min_dist": 0.1, "metric": "cosine",
-                            "n_epochs": 10}, 0, report)
+                            "n_epochs": 10}, 0, report, marker)
     elif method == "tsne":
         data = rng.standard_normal((1200, 16)).astype(np.float32)
         _fit("tsne", data, {"perplexity": 30.0, "metric": "cosine", "n_iter": 10,
                             "early_exaggeration_iter": 10, "n_jobs": None}, 0, report)
 
 
-def _fit(method: str, data: np.ndarray, params: dict, seed, report: _Report) -> np.ndarray:
+def _fit(method: str, data: np.ndarray, params: dict, seed, report: _Report,
+         marker: str = "") -> np.ndarray:
+    """The map; `marker` (UMAP) is the file that says umap-learn's code is already cached."""
     if method == "umap":
-        return _fit_umap(data, params, seed, report)
+        return _fit_umap(data, params, seed, report, marker)
     if method == "tsne":
         return _fit_tsne(data, params, seed, report)
     raise ValueError(f"unknown method {method}")
 
 
-def _fit_umap(data, params, seed, report):
+# Packages whose numba functions the worker has numba cache on disk (core/compiled.py).
+_CACHED_LIBRARIES = ("umap", "pynndescent")
+
+
+# Exact neighbours cost a product and a partial sort of points² scores: up to this many
+# points (a few seconds) they are quicker than compiling pynndescent's search; beyond, its
+# approximate search is the quicker even with the compile.
+_EXACT_KNN_MAX_POINTS = 20_000
+_EXACT_KNN_METRICS = ("cosine", "euclidean")
+
+
+def exact_neighbours(data: np.ndarray, k: int, metric: str = "cosine"):
+    """(indices, distances), both (n, k): each point's k nearest among `data` by cosine
+    distance (1 − cosine) or Euclidean distance, itself first at distance 0, as umap-learn's
+    `nearest_neighbors` gives them."""
+    x = np.asarray(data, dtype=np.float32)
+    n = len(x)
+    if metric == "cosine":
+        norms = np.linalg.norm(x, axis=1)
+        x = x / np.where(norms > 0, norms, 1.0)[:, None]
+    sq = np.einsum("ij,ij->i", x, x)
+    indices = np.empty((n, k), dtype=np.int64)
+    distances = np.empty((n, k), dtype=np.float32)
+    step = max(1, (1 << 24) // max(1, n))  # a block of about 64 MB of scores
+    for s in range(0, n, step):
+        e = min(n, s + step)
+        block = x[s:e] @ x.T
+        if metric == "cosine":
+            dist = 1.0 - block
+        else:
+            dist = np.sqrt(np.maximum(sq[s:e, None] - 2.0 * block + sq[None, :], 0.0))
+        own = np.arange(s, e)
+        dist[own - s, own] = -1.0  # itself first, whatever the rounding
+        near = np.argpartition(dist, k - 1, axis=1)[:, :k]  # k < n: resolve_params caps it
+        d = np.take_along_axis(dist, near, axis=1)
+        order = np.argsort(d, axis=1, kind="stable")
+        indices[s:e] = np.take_along_axis(near, order, axis=1)
+        distances[s:e] = np.maximum(np.take_along_axis(d, order, axis=1), 0.0)
+    return indices, distances
+
+
+def _fit_umap(data, params, seed, report, marker):
+    if not (marker and os.path.exists(marker)):
+        report.note = " (preparing for first use: compiling umap-learn once, about a minute)"
     report.send(0, 1000, "UMAP: loading umap-learn", force=True)
     import threading
 
+    cache_library_code(_CACHED_LIBRARIES)
     import tqdm
     import umap
 
@@ -336,6 +442,11 @@ def _fit_umap(data, params, seed, report):
     tqdm.tqdm.set_lock(threading.RLock())
 
     report.send(50, 1000, "UMAP: finding nearest neighbours", force=True)
+    k = int(params["n_neighbors"])
+    knn = (None, None, None)
+    if params["metric"] in _EXACT_KNN_METRICS and len(data) <= _EXACT_KNN_MAX_POINTS:
+        indices, distances = exact_neighbours(data, k, params["metric"])
+        knn = (indices, distances, None)  # no search index: the map is not extended later
     model = umap.UMAP(
         n_neighbors=int(params["n_neighbors"]),
         min_dist=float(params["min_dist"]),
@@ -345,12 +456,20 @@ def _fit_umap(data, params, seed, report):
         random_state=seed,
         n_jobs=1 if seed is not None else -1,
         low_memory=True,
+        precomputed_knn=knn,
         # Verbose gives the phase lines; umap-learn divides by n_epochs // 10 when verbose.
         verbose=params.get("n_epochs") is None or int(params["n_epochs"]) >= 10,
         tqdm_kwds={"disable": False, "file": report, "bar_format": "EPOCHS {n}/{total}\n",
                    "mininterval": 0.2},
     )
-    return model.fit_transform(data)
+    coords = model.fit_transform(data)
+    report.note = ""
+    if marker and not os.path.exists(marker):
+        try:
+            open(marker, "w").close()
+        except OSError:
+            pass  # the notice shows again next time; nothing else depends on it
+    return coords
 
 
 def _fit_tsne(data, params, seed, report):

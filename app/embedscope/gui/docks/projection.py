@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ...core.check_words import ordinary_rows, token_vocabulary
 from ...core.errors import EmbedscopeError
 from ...core.projection import last_projection, project, rows_for
+from ...core.projection_worker import umap_prepared
 from ..workers import JobRunner
 from .check import PairingWarning
 from .common import ProgressRow, note
@@ -221,11 +222,19 @@ class ProjectionPanel(QWidget):
         if settings is None:
             return
         params, axes = settings
-        self.status.setText("")
+        self._status_for(method)
         self._pick_when_mapped = -1
         self.state.message.emit(f"computing a {method.upper()} map…")
         self.runner.start(compute_map, emb, method=method, rows=rows, limit=limit, params=params,
                           seed=self.seed.value(), axes=axes, label=f"{method.upper()} map")
+
+    def _status_for(self, method):
+        """The status line as a map starts: empty, or for the first UMAP on this computer, that
+        it prepares umap-learn's compiled code first."""
+        self.status.setText("")
+        if method == "umap" and not umap_prepared():
+            self.status.setText("The first UMAP on this computer prepares umap-learn's compiled "
+                                "code first (about a minute, once; later maps skip it).")
 
     def _settings(self, method):
         """(params, axes) the panel sets for a method, or None (said in the status line)."""
@@ -260,7 +269,7 @@ class ProjectionPanel(QWidget):
         params, axes = settings
         word = emb.words[row]
         self._pick_when_mapped = row
-        self.status.setText("")
+        self._status_for(method)
         self.state.message.emit(f"mapping '{word}' and its {AROUND} nearest words…")
         self.runner.start(compute_map_around, emb, base, word, AROUND, method=method,
                           params=params, seed=self.seed.value(), axes=axes,
