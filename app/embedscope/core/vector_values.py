@@ -45,3 +45,18 @@ def value_sample(vectors: np.ndarray, max_values: int = 400_000) -> np.ndarray:
     step = max(1, rows * vectors.shape[1] // max_values)
     v = np.asarray(vectors[::step], dtype=np.float64).ravel()
     return v[np.isfinite(v)]
+
+
+def distribution_counts(emb, norm_bins: int = 60, value_bins: int = 80, progress=None,
+                        should_stop=None):
+    """Histograms of the row norms and of the values (from `value_sample`), as
+    (norm edges, norm counts, value edges, value counts): work for a background job, since a
+    large embedding's norms take a moment."""
+    norms = np.asarray(emb.norms, dtype=np.float64)
+    if should_stop is not None and should_stop():
+        return None
+    counts, edges = np.histogram(norms[np.isfinite(norms)], bins=norm_bins)
+    vcounts, vedges = np.histogram(value_sample(emb.vectors), bins=value_bins)
+    if progress is not None:
+        progress(1, 1, "histograms")
+    return edges, counts, vedges, vcounts

@@ -8,12 +8,18 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from ...core.vector_values import ORDERS, dimension_order, shared_limit, value_sample
+from ...core.vector_values import ORDERS, dimension_order, distribution_counts, shared_limit
+from ..workers import JobRunner
 from .common import note, plot_colours
 
 MAX_ROWS = 60          # heatmap rows: more would be thinner than a line of text
 MARKED = "#e8590c"     # the selected words in the histograms
 BARS = "#4e79a7"
+
+
+def _counts_of(emb, key, progress=None, should_stop=None):
+    """`distribution_counts` with the embedding it was counted for."""
+    return key, distribution_counts(emb, progress=progress, should_stop=should_stop)
 
 
 class VectorsDock(QWidget):
@@ -26,6 +32,9 @@ class VectorsDock(QWidget):
         self._value_counts = None
         self._add_controls()
         self._add_plots()
+        # the histograms of a large embedding are counted off the UI thread
+        self.counts_runner = JobRunner("vector histograms", self)
+        self.counts_runner.finished.connect(self._counted)
         self._timer = QTimer(self, singleShot=True, interval=60)
         self._timer.timeout.connect(self.refresh)
         for sig in (state.selection_changed, state.embedding_changed, state.picked_changed):
@@ -156,15 +165,23 @@ class VectorsDock(QWidget):
     def _show_histograms(self):
         emb = self.state.embedding
         key = id(emb)
-        if self._norm_counts is None or self._norm_counts[0] != key:
-            norms = np.asarray(emb.norms, dtype=np.float64)
-            counts, edges = np.histogram(norms[np.isfinite(norms)], bins=60)
-            self._norm_counts = (key, edges, counts)
-            values = value_sample(emb.vectors)
-            vcounts, vedges = np.histogram(values, bins=80)
-            self._value_counts = (key, vedges, vcounts)
-            self.norm_bars.setOpts(x0=edges[:-1], x1=edges[1:], height=counts)
-            self.value_bars.setOpts(x0=vedges[:-1], x1=vedges[1:], height=vcounts)
+        if self._norm_counts is not None and self._norm_counts[0] == key:
+            return
+        if getattr(self, "_counting", None) != key:
+            self._counting = key
+            self.counts_runner.start(_counts_of, emb, key, label="vector histograms",
+                                     background=True)
+
+    def _counted(self, result):
+        key, counts = result
+        if counts is None or key != id(self.state.embedding):
+            return  # an embedding that is no longer open
+        edges, norm_counts, vedges, vcounts = counts
+        self._norm_counts = (key, edges, norm_counts)
+        self._value_counts = (key, vedges, vcounts)
+        self.norm_bars.setOpts(x0=edges[:-1], x1=edges[1:], height=norm_counts)
+        self.value_bars.setOpts(x0=vedges[:-1], x1=vedges[1:], height=vcounts)
+        self._timer.start()  # mark the shown words on the new histograms
 
     def _mark(self, matrix):
         """Each shown word's norm as a line; the shown words' values as a histogram over the
@@ -174,9 +191,13 @@ class VectorsDock(QWidget):
             self.norm_plot.removeItem(line)
         self._norm_lines = []
         for r in self.rows[:20]:
-            line = pg.InfiniteLine(float(emb.norms[r]), angle=90, pen=pg.mkPen(MARKED, width=1.5))
+            # the row's own norm: emb.norms would compute every row's on the UI thread
+            norm = float(np.linalg.norm(np.asarray(emb.vectors[r], dtype=np.float64)))
+            line = pg.InfiniteLine(norm, angle=90, pen=pg.mkPen(MARKED, width=1.5))
             self.norm_plot.addItem(line)
             self._norm_lines.append(line)
+        if self._value_counts is None or self._value_counts[0] != id(emb):
+            return  # the histograms are still being counted; `_counted` marks them
         _, edges, counts = self._value_counts
         mine, _ = np.histogram(matrix.ravel(), bins=edges)
         scale = counts.max() / max(1, mine.max())
