@@ -1,6 +1,7 @@
 """Sessions: File → Save session writes one small file, and opening it puts the window back as
 it was — source, selection (named word lists), map and view, colour, queries, comparison and
-export plan; paths beside the session move with it; a source changed on disk is named first."""
+export plan, attribute tables, filter and the map's Density and Clusters toggles; paths beside
+the session move with it; a source changed on disk is named first."""
 from __future__ import annotations
 
 import json
@@ -130,6 +131,80 @@ def test_a_session_round_trips_and_restores_the_window(qtbot, sample_path, sampl
     SHOTS.mkdir(parents=True, exist_ok=True)
     qtbot.wait(300)  # the map's labels are placed a moment after the view settles
     second.grab().save(str(SHOTS / "restored-window.png"))
+
+
+def test_a_session_restores_attribute_tables_the_filter_and_the_map_toggles(
+        qtbot, sample_path, sample, tmp_path, errors):
+    from PySide6.QtCore import Qt
+
+    source = _copy_sample(sample_path, tmp_path / "project")
+    table = tmp_path / "project" / "tags.csv"
+    table.write_text("word,group,score\n" + "".join(
+        f"{w},{'even' if i % 2 == 0 else 'odd'},{i * 0.5}\n"
+        for i, w in enumerate(sample.words[:4000]) if "," not in w and '"' not in w),
+        encoding="utf-8")
+    first = _new_window(qtbot, errors)
+    first.open_file(str(source))
+    qtbot.waitUntil(lambda: first.state.projection is not None, timeout=30000)
+    first.docks["attributes"].show()
+    panel = first.panels["attributes"]
+    assert panel.open_table(str(table)) == ["group", "score"]
+    first.state.set_colour_mode("score")
+    panel.select_attribute("group")
+    even = next(panel.categories.item(i) for i in range(panel.categories.count())
+                if panel.categories.item(i).data(Qt.ItemDataRole.UserRole) == "even")
+    even.setCheckState(Qt.CheckState.Checked)
+    panel.filter_check.setChecked(True)
+    first.map_view.density_button.setChecked(True)
+    first.map_view.clusters_button.setChecked(True)
+    mask = first.map_view.visible.copy()
+    assert 0 < mask.sum() < len(mask)
+    session_path = tmp_path / "project" / "tags.session.json"
+    first.save_session(str(session_path))
+    saved = json.loads(session_path.read_text(encoding="utf-8"))
+    assert saved["attributes"]["tables"] == ["tags.csv"]  # beside the session: relative
+    assert saved["attributes"]["filter"] == {"attribute": "group", "categories": ["even"]}
+    assert saved["attributes"]["show_only"]
+
+    second = _new_window(qtbot, errors)
+    assert _restore(qtbot, second, str(session_path)) == []
+    st = second.state
+    assert st.colour_mode == "score" and second.map_view.colour_box.currentText() == "score"
+    assert st.attribute_filter == first.state.attribute_filter
+    assert second.panels["attributes"].filter_check.isChecked()
+    np.testing.assert_array_equal(second.map_view.visible, mask)
+    assert second.map_view.density_button.isChecked()
+    assert second.map_view.clusters_button.isChecked()
+    # The panel shows the filter put back once it is opened, and leaves the selection be.
+    second.docks["attributes"].show()
+    assert second.panels["attributes"].current_filter() == first.state.attribute_filter
+    assert len(st.selection.rows) == len(first.state.selection.rows)
+    assert errors == []
+
+
+def test_a_range_filter_that_only_brushes_comes_back_without_hiding_points(
+        qtbot, sample_path, tmp_path, errors):
+    source = _copy_sample(sample_path, tmp_path / "project")
+    first = _new_window(qtbot, errors)
+    first.open_file(str(source))
+    qtbot.waitUntil(lambda: first.state.projection is not None, timeout=30000)
+    first.docks["attributes"].show()
+    panel = first.panels["attributes"]
+    panel.select_attribute("vector norm")
+    low, high = (float(v) for v in np.quantile(first.state.embedding.norms, [0.2, 0.4]))
+    panel.set_range(low, high)
+    first.map_view.clusters_button.setChecked(False)
+    first.save_session(str(tmp_path / "project" / "r.session.json"))
+
+    second = _new_window(qtbot, errors)
+    assert _restore(qtbot, second, str(tmp_path / "project" / "r.session.json")) == []
+    assert second.state.attribute_filter is None and second.map_view.visible is None
+    second.docks["attributes"].show()
+    again = second.panels["attributes"]
+    assert again.box.currentText() == "vector norm" and not again.filter_check.isChecked()
+    np.testing.assert_allclose(again.region.getRegion(), (low, high), rtol=1e-9)
+    assert not second.map_view.clusters_button.isChecked()
+    assert errors == []
 
 
 def test_a_moved_session_folder_reopens_and_a_changed_source_is_named_first(

@@ -3,7 +3,8 @@ back.
 
 `collect(window)` gathers what the window shows into the plain dict that `io.session` writes.
 `SessionRestorer` opens the session's source and, once it is loaded, puts back the selection,
-the map (from the cache when it holds it, computed again otherwise) and its view, the colour,
+the attribute tables and words files, the map (from the cache when it holds it, computed again
+otherwise) with its view and its Density and Clusters toggles, the colour, the attribute filter,
 the picked word, the neighbour and analogy queries, the comparison's second embedding and the
 export plan.
 """
@@ -16,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
+from ..core.attributes import Filter
 from ..core.errors import EmbedscopeError
 from ..core.export import ExportPlan
 from ..io.recipe import pairing_entry, re_pair, source_files
@@ -85,6 +87,7 @@ def collect(window) -> dict:
         groups.setdefault(state.selection.origin(r), []).append(emb.words[r])
     data["selection"] = [{"name": name, "words": words} for name, words in groups.items()]
     data["map"] = _map_state(window)
+    data["attributes"] = _attributes_state(window)
     data["colour"] = state.colour_mode
     data["picked"] = emb.words[state.picked] if state.picked >= 0 else None
     nb = window.panels["neighbours"]
@@ -116,7 +119,28 @@ def _map_state(window) -> dict | None:
         m["words"] = [emb.words[r] for r in rows.tolist()]
     (x0, x1), (y0, y1) = window.map_view.viewbox.viewRange()
     m["view"] = [[float(x0), float(x1)], [float(y0), float(y1)]]
+    m["density"] = window.map_view.density_button.isChecked()
+    m["clusters"] = window.map_view.clusters_button.isChecked()
     return m
+
+
+def _attributes_state(window) -> dict:
+    """The opened tables and words files, the attribute shown and its filter: the filter in
+    effect when 'Show only these on the map' is on, else the range or ticks the panel shows."""
+    panel = window.panels["attributes"]
+    flt = window.state.attribute_filter
+    show_only = flt is not None
+    if flt is None and panel.isVisible():
+        flt = panel.current_filter()
+    out = {"tables": list(panel.tables), "words_files": list(panel.words_files),
+           "shown": panel.box.currentText() or None, "filter": None, "show_only": show_only}
+    if flt is not None:
+        out["filter"] = {"attribute": flt.attribute}
+        if flt.categories is None:
+            out["filter"].update(low=float(flt.low), high=float(flt.high))
+        else:
+            out["filter"]["categories"] = sorted(flt.categories)
+    return out
 
 
 def _export_state(window) -> dict | None:
@@ -212,8 +236,8 @@ class SessionRestorer(QObject):
         if self._cancelled:
             return
         s = self.session
-        for step in (self._selection, self._colour, self._map, self._picked, self._neighbours,
-                     self._analogy, self._comparison, self._export):
+        for step in (self._selection, self._attributes, self._colour, self._map, self._picked,
+                     self._neighbours, self._analogy, self._comparison, self._export):
             try:
                 step(s)
             except EmbedscopeError as exc:
@@ -235,9 +259,34 @@ class SessionRestorer(QObject):
                 self.notes.append(f"{len(missing):,} selected words are no longer in the file "
                                   f"(e.g. {', '.join(missing[:5])})")
 
+    def _attributes(self, s):
+        a = s.get("attributes")
+        if not a:
+            return
+        panel = self.window.panels["attributes"]
+        for path in a.get("tables") or []:
+            if not panel.open_table(path):
+                self.notes.append(f"the attribute table {path} could not be opened again")
+        for path in a.get("words_files") or []:
+            if panel.add_words_file(path) is None:
+                self.notes.append(f"the words file {path} could not be opened again")
+        f = a.get("filter")
+        labels = self.window.state.attribute_labels()
+        if f and f.get("attribute") in labels:
+            cats = f.get("categories")
+            panel.set_filter(Filter(str(f["attribute"]), float(f.get("low", -np.inf)),
+                                    float(f.get("high", np.inf)),
+                                    None if cats is None else frozenset(map(str, cats))),
+                             bool(a.get("show_only")))
+        elif f:
+            self.notes.append(f"the filter by {f.get('attribute')} could not be put back: "
+                              f"there is no such attribute now")
+        elif a.get("shown") in labels:
+            panel.select_attribute(a["shown"])
+
     def _colour(self, s):
         mode = s.get("colour")
-        if mode and colour_modes.get(mode) is not None:
+        if mode and (colour_modes.get(mode) is not None or mode in self.window.state.attributes):
             self.window.state.set_colour_mode(mode)
 
     def _map(self, s):
@@ -259,6 +308,7 @@ class SessionRestorer(QObject):
         if m.get("seed") is not None:
             panel.seed.setValue(int(m["seed"]))
         self._view = m.get("view")
+        self._toggles = {"density": m.get("density"), "clusters": m.get("clusters")}
         self._map_pending = True
         self._connect("map", w.state.projection_changed, self._on_projection)
         self._connect("map", panel.runner.failed, self._map_failed)
@@ -274,6 +324,12 @@ class SessionRestorer(QObject):
         if self._view:
             (x0, x1), (y0, y1) = self._view
             self.window.map_view.viewbox.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        # after the map chose its own view (density for a large map)
+        view = self.window.map_view
+        for key, button in (("density", view.density_button),
+                            ("clusters", view.clusters_button)):
+            if self._toggles.get(key) is not None:
+                button.setChecked(bool(self._toggles[key]))
 
     def _map_failed(self, exc):
         self.notes.append(f"the map could not be made again: {exc}")

@@ -10,8 +10,11 @@ Layout (version 1; every entry but "source" may be absent or null):
                  "pairing": how a fix re-paired words and rows (io.recipe.pairing_entry)}
     selection   [{"name": where the words came from, "words": [...]}]  (named word lists)
     map         {"method", "params", "seed", "axes", "first": N or "words": [...],
-                 "points", "view": [[x0, x1], [y0, y1]]}
-    colour      the colour mode's label
+                 "points", "view": [[x0, x1], [y0, y1]], "density": bool, "clusters": bool}
+    attributes  {"tables": [paths], "words_files": [paths], "shown": the attribute shown,
+                 "filter": {"attribute", "low", "high"} or {"attribute", "categories": [...]},
+                 "show_only": whether the map shows only the points the filter keeps}
+    colour      the colour mode's label (an attribute's label too)
     picked      the word picked on the map
     neighbours  {"word", "k", "metric"}
     analogy     {"expression", "k", "method"}
@@ -97,6 +100,11 @@ def _paths(data: dict, convert) -> dict:
                 entry[key] = convert(entry.get(key))
             if isinstance(entry.get("files"), dict):
                 entry["files"] = {convert(p): s for p, s in entry["files"].items()}
+    attributes = data.get("attributes")
+    if isinstance(attributes, dict):
+        for key in ("tables", "words_files"):
+            if isinstance(attributes.get(key), list):
+                attributes[key] = [convert(p) for p in attributes[key]]
     export = data.get("export")
     if isinstance(export, dict):
         export["folder"] = convert(export.get("folder"))
@@ -125,7 +133,8 @@ def read_session(path) -> dict:
     if not isinstance(source, dict) or not isinstance(source.get("path"), str):
         raise SavedFileError(path, "source", "no embedding file named",
                              '"source": {"path": …}')
-    for part in ("selection", "map", "neighbours", "analogy", "comparison", "export"):
+    for part in ("selection", "map", "attributes", "neighbours", "analogy", "comparison",
+                 "export"):
         value = data.get(part)
         kind = list if part == "selection" else dict
         if value is not None and not isinstance(value, kind):

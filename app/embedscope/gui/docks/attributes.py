@@ -37,11 +37,14 @@ class AttributesDock(QWidget):
         super().__init__(parent)
         self.state = state
         self.attr: at.Attribute | None = None
+        self.tables: list[str] = []        # paths of the tables opened for this embedding
+        self.words_files: list[str] = []   # paths of the words files made attributes
+        self._shown_filter: at.Filter | None = None  # the range or ticks to show, once put back
         self._add_controls()
         self._add_histogram()
         self._add_categories()
         state.attributes_changed.connect(self._list_attributes)
-        state.embedding_changed.connect(lambda _e: self._list_attributes())
+        state.embedding_changed.connect(self._on_embedding)
         state.check_changed.connect(lambda _r: self._list_attributes())
         state.comparison_changed.connect(lambda _c: self._list_attributes())
         state.projection_changed.connect(lambda _p: self._show())
@@ -111,6 +114,10 @@ class AttributesDock(QWidget):
         self.layout().addWidget(self.select_button)
 
     # --- what is shown ------------------------------------------------------------------------
+    def _on_embedding(self, _emb):
+        self.tables, self.words_files = [], []  # their columns went with the old embedding
+        self._list_attributes()
+
     def _list_attributes(self):
         labels = self.state.attribute_labels()
         current = self.box.currentText()
@@ -174,7 +181,9 @@ class AttributesDock(QWidget):
         self.plot.setYRange(0, max(1, int(counts.max())) * 1.05, padding=0)
         self.region.blockSignals(True)
         self.region.setBounds((edges[0], edges[-1]))
-        self.region.setRegion((edges[0] + 0.6 * (edges[-1] - edges[0]), edges[-1]))
+        flt = self._filter_of_shown()
+        self.region.setRegion((flt.low, flt.high) if flt is not None else
+                              (edges[0] + 0.6 * (edges[-1] - edges[0]), edges[-1]))
         self.region.blockSignals(False)
 
     def _show_categories(self, rows):
@@ -184,11 +193,29 @@ class AttributesDock(QWidget):
             item = QListWidgetItem(f"{text}  ({n:,})")
             item.setData(Qt.ItemDataRole.UserRole, text)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
+            flt = self._filter_of_shown()
+            item.setCheckState(Qt.CheckState.Checked if flt is not None and
+                               text in (flt.categories or ()) else Qt.CheckState.Unchecked)
             self.categories.addItem(item)
         self.categories.blockSignals(False)
 
+    def _filter_of_shown(self) -> at.Filter | None:
+        """The filter put back for the attribute shown (its range or ticks), if any."""
+        flt = self._shown_filter
+        return flt if flt is not None and flt.attribute == self.box.currentText() else None
+
     # --- filter and selection -----------------------------------------------------------------
+    def set_filter(self, flt: at.Filter, show_only: bool):
+        """Show `flt`'s attribute with its range brushed or categories ticked and, with
+        `show_only`, keep only those points on the map; the selection is left as it is."""
+        self.select_attribute(flt.attribute)
+        self._shown_filter = flt
+        self.filter_check.blockSignals(True)
+        self.filter_check.setChecked(show_only)
+        self.filter_check.blockSignals(False)
+        self._show()
+        self.state.set_attribute_filter(flt if show_only else None)
+
     def current_filter(self) -> at.Filter | None:
         """The range brushed or the categories ticked, as a filter of the current attribute."""
         if self.attr is None:
@@ -212,12 +239,14 @@ class AttributesDock(QWidget):
                                         if self.filter_check.isChecked() else None)
 
     def _brushed(self):
+        self._shown_filter = self.current_filter()
         self.select_shown()
         self._apply_filter()
         lo, hi = self.region.getRegion()
         self.selected_range.emit(float(lo), float(hi))
 
     def _ticked(self):
+        self._shown_filter = self.current_filter()
         self.select_shown()
         self._apply_filter()
 
@@ -252,6 +281,7 @@ class AttributesDock(QWidget):
             self.info.setText(str(exc))
             return []
         labels = self.state.add_attributes(table.attributes)
+        self.tables.append(str(Path(path).resolve()))
         self.state.message.emit(table.summary())
         if labels:
             self.box.setCurrentText(labels[0])
@@ -278,5 +308,6 @@ class AttributesDock(QWidget):
         emb = self.state.embedding
         label = self.state.add_attributes([at.in_words_file(emb.rows, rows[rows >= 0],
                                                             Path(path).name)])[0]
+        self.words_files.append(str(Path(path).resolve()))
         self.box.setCurrentText(label)
         return label
