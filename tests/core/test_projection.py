@@ -367,3 +367,12 @@ def test_exact_neighbours_handed_to_umap_are_each_points_nearest(metric):
                                atol=1e-5)
     assert (np.diff(dist, axis=1) >= 0).all()
     assert np.mean(idx[:, 1:] == want[:, 1:]) > 0.99  # only rounding-level ties may swap
+
+
+def test_quality_sample_is_smaller_only_on_very_large_maps_unless_asked():
+    from embedscope.core.projection import LARGE_MAP, resolve_params
+
+    assert resolve_params("pca", None, LARGE_MAP)["quality_sample"] == 1000
+    assert resolve_params("pca", None, LARGE_MAP + 1)["quality_sample"] == 500
+    asked = resolve_params("umap", {"quality_sample": 2000}, 400_000)
+    assert asked["quality_sample"] == 2000
