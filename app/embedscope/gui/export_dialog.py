@@ -530,12 +530,19 @@ class ExportDialog(QDialog):
         self.manifest_text.setPlainText(json.dumps(pv.manifest, ensure_ascii=False, indent=2))
 
     # --- writing ---------------------------------------------------------------------------
-    def export(self):
+    def _checked_plan(self):
+        """The dialog's plan once its options are valid; otherwise None, the reason shown."""
         try:
             plan = self.plan()
             plan.validate()
         except EmbedscopeError as exc:
             self.result_label.setText(f"<span style='color:#c92a2a'>{exc}</span>")
+            return None
+        return plan
+
+    def export(self):
+        plan = self._checked_plan()
+        if plan is None:
             return
         folder = self.folder.text().strip()
         if not folder:
@@ -599,11 +606,8 @@ class ExportDialog(QDialog):
     def save_recipe(self, path):
         """Save the plan as a recipe in the background (hashing a big source takes a while;
         the hash of an export just written is reused)."""
-        try:
-            plan = self.plan()
-            plan.validate()
-        except EmbedscopeError as exc:
-            self.result_label.setText(f"<span style='color:#c92a2a'>{exc}</span>")
+        plan = self._checked_plan()
+        if plan is None:
             return
         emb = self.state.embedding
         src = (self.manifest or {}).get("source", {})
