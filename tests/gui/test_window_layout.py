@@ -43,7 +43,8 @@ def stop_jobs():
 def test_at_1280_by_720_an_analogy_shows_all_ten_answers_and_the_whole_evaluation(
         qtbot, stop_jobs):
     w = small_window(qtbot, (1280, 720))
-    assert w.height() == 720   # the panels' minimum sizes fit: the window is not pushed taller
+    # the panels' minimum sizes fit: the window is not pushed taller or wider
+    assert (w.width(), w.height()) == (1280, 720)
     an = w.panels["analogy"]
     w.docks["analogy"].raise_()
     an.field.setText("paris - france + italy")
@@ -52,15 +53,17 @@ def test_at_1280_by_720_an_analogy_shows_all_ten_answers_and_the_whole_evaluatio
     an.evaluate()
     qtbot.waitUntil(lambda: an.evaluation is not None, timeout=120000)
     qtbot.wait(100)
-    assert w.height() == 720
+    assert (w.width(), w.height()) == (1280, 720)
     assert rows_shown(an.table) >= 10
     # the evaluation's text is shown whole, and a few sections of it without scrolling
     assert an.eval_status.height() >= an.eval_status.heightForWidth(an.eval_status.width())
     assert rows_shown(an.sections) >= 3
     # the attributes panel, opened beside it, takes nothing from the analogy's answers
     w.docks["attributes"].raise_()
+    w.docks["selection"].raise_()
     qtbot.wait(100)
     assert rows_shown(an.table) >= 10
+    assert (w.width(), w.height()) == (1280, 720)
 
 
 def test_result_panels_have_the_right_side_to_themselves(window, qtbot):
