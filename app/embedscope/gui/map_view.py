@@ -144,7 +144,7 @@ class MapView(QWidget):
         # a table's long column name widens the list that opens, not the toolbar
         self.colour_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.colour_box.setMinimumContentsLength(16)
+        self.colour_box.setMinimumContentsLength(20)
         self.colour_box.currentTextChanged.connect(state.set_colour_mode)
         bar.addWidget(self.colour_box)
         fit = QToolButton(text="Fit", toolTip="Show every point of the map (Home)")
@@ -391,6 +391,9 @@ class MapView(QWidget):
         self.colour_box.addItems(wanted)
         self.colour_box.setCurrentText(current if current in wanted else wanted[0])
         self.colour_box.blockSignals(False)
+        # the list that opens is as wide as its longest name, the box itself stays narrow
+        view = self.colour_box.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
         if current not in wanted:
             self.state.set_colour_mode(wanted[0])
         elif current in self.state.attributes:
