@@ -64,6 +64,21 @@ def test_at_1280_by_720_an_analogy_shows_all_ten_answers_and_the_whole_evaluatio
     qtbot.wait(100)
     assert rows_shown(an.table) >= 10
     assert (w.width(), w.height()) == (1280, 720)
+    # a word off the map, offered and then mapped around, with a continuous attribute's
+    # histogram open beside the search: still 1280×720
+    panel = w.panels["attributes"]
+    w.docks["attributes"].raise_()
+    panel.select_attribute("vector norm")
+    w.search.field.setText("frog")
+    w.search.search()
+    assert w.search.around.isVisibleTo(w.search)
+    w.search.around.click()
+    frog = w.state.embedding.row("frog")
+    qtbot.waitUntil(lambda: w.state.picked == frog and w.map_view.pos_of_row[frog] >= 0,
+                    timeout=60000)
+    qtbot.wait(100)
+    assert panel.plot.isVisibleTo(panel)
+    assert (w.width(), w.height()) == (1280, 720)
 
 
 def test_result_panels_have_the_right_side_to_themselves(window, qtbot):

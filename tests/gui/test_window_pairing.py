@@ -66,7 +66,8 @@ def test_a_mismatched_pair_opens_with_a_banner_and_its_fix(window, qtbot, pairs,
     assert window.banner.isVisibleTo(window) and headline in window.banner_text.text()
     assert headline in dock.summary.text()
     assert [b.text() for b in dock.fix_buttons] == [button]
-    for panel in ("neighbours", "analogy", "projection"):
+    # the banner above the map speaks for the map; the panels listing words say it again
+    for panel in ("neighbours", "analogy"):
         assert window.panels[panel].pairing_warning.isVisibleTo(window.panels[panel]), panel
     # No CLI flag in what the window says.
     texts = [window.banner_text.text(), dock.summary.text()] + [
@@ -190,3 +191,14 @@ def test_a_token_vocabulary_maps_without_its_special_tokens_or_frequency_words(
     panel.run()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=30000)
     assert not any(is_special(tokens[r]) for r in window.state.projection.rows)
+
+
+def test_a_mismatched_pair_and_its_warnings_fit_a_1280_by_720_window(window, qtbot, pairs):
+    window.resize(1280, 720)
+    qtbot.wait(50)
+    assert (window.width(), window.height()) == (1280, 720)
+    dock = open_and_check(window, qtbot, pairs["shifted"])
+    window.docks["check"].raise_()
+    qtbot.wait(100)
+    assert dock.fix_buttons and window.banner.isVisibleTo(window)
+    assert (window.width(), window.height()) == (1280, 720)

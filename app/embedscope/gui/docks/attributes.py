@@ -93,7 +93,7 @@ class AttributesDock(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setMinimumHeight(90)
+        self.plot.setMinimumHeight(64)  # stacked in a 720-pixel window with two other panels
         plot_colours(self.plot)
         self.plot.getAxis("left").setWidth(40)
         self.bars = pg.BarGraphItem(x0=[], x1=[], height=[], brush="#4e79a7", pen=None)
@@ -109,7 +109,7 @@ class AttributesDock(QWidget):
         self.categories.setToolTip("Tick categories to select their points (and, with the "
                                    "box above, to show only them)")
         self.categories.itemChanged.connect(lambda _i: self._ticked())
-        self.categories.setMinimumHeight(60)
+        self.categories.setMinimumHeight(44)
         self.categories.hide()
         self.layout().addWidget(self.categories, 1)
         self.select_button = QPushButton("Select these points")

@@ -25,7 +25,6 @@ from ...core.errors import EmbedscopeError
 from ...core.projection import last_projection, project, rows_for
 from ...core.projection_worker import umap_prepared
 from ..workers import JobRunner
-from .check import PairingWarning
 from .common import ProgressRow, note
 
 METHODS = [("PCA", "pca"), ("UMAP", "umap"), ("t-SNE", "tsne"), ("Word axes", "axes")]
@@ -163,9 +162,7 @@ class ProjectionPanel(QWidget):
 
         self.progress = ProgressRow(self.runner)
         self.status = note("")
-        self.pairing_warning = PairingWarning(state, "the points of the map")
         lay = QVBoxLayout(self)
-        lay.addWidget(self.pairing_warning)
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.progress)
