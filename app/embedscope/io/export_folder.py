@@ -328,8 +328,9 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
                                       sha256=file_sha256(table.path))
         if replaced:
             manifest["warnings"].append(
-                f"{replaced:,} value(s) of {Path(table.path).name} held a tab or a line break, "
-                f"written as a space in {ATTRIBUTES_FILE} so each row stays one line")
+                f"{replaced:,} value(s) or column name(s) of {Path(table.path).name} held a tab "
+                f"or a line break, written as a space in {ATTRIBUTES_FILE} so each row stays "
+                "one line")
     job.step(300, 1000, "writing")
     # What the format stores: float16 rounding is kept, the storage is float32 where it must be.
     stored = matrix if writer.holds_float16 or matrix.dtype == np.float32 \

@@ -4,8 +4,9 @@ A recipe is JSON: the standard library reads and writes it (TOML it only reads),
 any word exactly, and with one entry per line it diffs well. It holds every option of the plan
 (explicit word lists whole, so a plan made from a selection on the plot travels with its
 words), the source it was made for (path, sha256) and the sha256 of every words file, corpus
-and attribute table the plan reads, so that rerunning it on the same files gives the same bytes. Paths inside the
-recipe's folder are stored relative to it, so a folder holding both moves as one.
+and attribute table the plan reads, so that rerunning it on the same files gives the same
+bytes. Paths inside the recipe's folder are stored relative to it, so a folder holding both
+moves as one.
 """
 from __future__ import annotations
 
