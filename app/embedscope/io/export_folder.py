@@ -303,7 +303,7 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
     except OSError as exc:  # a folder on the way that cannot even be looked into
         raise _write_error(exc, Path(out_dir)) from None
     # A table that cannot be read stops the export before any work, and before any file.
-    table = read_export_attributes(plan.attributes, emb) if plan.attributes else None
+    table = _read_table(plan.attributes, emb) if plan.attributes else None
     if plan.oov == "subwords":
         subwords_of(emb)
     layout_part = 0.02 if plan.alias else 0.2   # when asked for, aliasing is most of the work
@@ -314,7 +314,7 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
     attributes_text = None
     if table is not None:
         _check_words_for_attributes(layout.words)
-        attributes_text, attributes_entry, replaced = attribute_lines(table, layout)
+        attributes_text, attributes_entry, replaced = _attribute_lines(table, layout)
     if plan.alias:
         layout.aliases = find_aliases(emb, layout, FROM_EMBEDDING, plan.alias_min_similarity,
                                       job.sub(layout_part, 0.2).progress, job.should_stop)
@@ -324,8 +324,7 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
                             hash_source=hash_source, job=job.sub(0.2, 0.3))
     manifest["warnings"].extend(notes)
     if table is not None:
-        manifest["attributes"] = dict(attributes_entry,
-                                      sha256=file_sha256(table.path))
+        manifest["attributes"] = dict(attributes_entry, sha256=file_sha256(table.path))
         if replaced:
             manifest["warnings"].append(
                 f"{replaced:,} value(s) or column name(s) of {Path(table.path).name} held a tab "
@@ -474,7 +473,7 @@ def _verify(tmp: Path, writer: Writer, layout: Layout, stored: np.ndarray,
 
 
 # --- attributes.tsv ----------------------------------------------------------------------------
-def read_export_attributes(path, emb) -> AttributeTable:
+def _read_table(path, emb) -> AttributeTable:
     """The attribute table of a plan joined onto `emb`: EmbeddingFormatError (naming the file
     and line) when it cannot be read or has no column beside its words."""
     table = read_attribute_table(path, emb)
@@ -486,6 +485,9 @@ def read_export_attributes(path, emb) -> AttributeTable:
     return table
 
 
+_TO_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
 def _one_line(text: str) -> tuple[str, bool]:
     """`text` with tabs and line breaks made spaces, and whether there were any."""
     if "\t" not in text and "\n" not in text and "\r" not in text:
@@ -493,10 +495,7 @@ def _one_line(text: str) -> tuple[str, bool]:
     return text.replace("\r\n", " ").translate(_TO_SPACE), True
 
 
-_TO_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
-
-
-def attribute_lines(table: AttributeTable, layout: Layout) -> tuple[str, dict, int]:
+def _attribute_lines(table: AttributeTable, layout: Layout) -> tuple[str, dict, int]:
     """(text of attributes.tsv, the manifest's "attributes" entry, how many values had tabs or
     line breaks made spaces). A row copied from a source row has that row's values; a row made
     up (padding, unknown word, special token, missing word) those the table gives its exact
