@@ -35,7 +35,8 @@ os.environ["EMBEDSCOPE_CACHE_DIR"] = os.path.join(_tmp, "cache")
 
 from load import GLOVE_TXT, build_glove_files  # noqa: E402  (bench/load.py builds the file)
 
-TRACE = None  # with --trace FILE: stacks of all threads whenever the UI thread stalls > 100 ms
+TRACE = None  # with --trace FILE: stacks of all threads whenever the UI thread stalls
+TRACE_AFTER = 0.1  # seconds of stall before the stacks are written (--trace-after MS)
 
 
 class Ticker:
@@ -61,7 +62,7 @@ class Ticker:
         self.last = now
         if TRACE is not None:  # dump every thread's stack if the next tick is late
             faulthandler.cancel_dump_traceback_later()
-            faulthandler.dump_traceback_later(0.1, file=TRACE)
+            faulthandler.dump_traceback_later(TRACE_AFTER, file=TRACE)
 
     def stop(self):
         self.timer.stop()
@@ -180,14 +181,17 @@ def peer_run(app) -> dict:
 
 
 def main() -> int:
-    global TRACE
+    global TRACE, TRACE_AFTER
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trace", metavar="FILE", help="write thread stacks of each stall here")
+    ap.add_argument("--trace-after", metavar="MS", type=float, default=100,
+                    help="with --trace: how long a stall is before its stacks are written (100)")
     ap.add_argument("--no-umap", action="store_true", help="only the load phase")
     ap.add_argument("--no-peer", action="store_true", help="skip the gensim peer")
     args = ap.parse_args()
     if args.trace:
         TRACE = open(args.trace, "w")
+        TRACE_AFTER = args.trace_after / 1000
     build_glove_files()
     from embedscope.gui.app import make_app
 

@@ -209,7 +209,7 @@ def test_a_words_file_gives_the_export_and_the_selection_dock_the_same_words(tmp
     chosen = select_words(spaced, [words_source(str(path))])
     assert chosen.words == ["new york", ". . .", "PARIS", "berlin", "notaword", "cat"]
     assert chosen.rows.tolist() == [2, 3, 5, 0, -1, 6]
-    rows, missing = rows_of(spaced, read_word_list(path)[0])  # the dock's "Import words…"
+    rows, missing = rows_of(spaced, read_word_list(path)[0])  # the Selection panel's "Import…"
     assert rows.tolist() == chosen.rows[chosen.rows >= 0].tolist()
     assert missing == chosen.missing_words == ["notaword"]
 

@@ -111,7 +111,9 @@ def test_the_corrected_words_file_is_saved_as_a_new_file(window, qtbot, pairs, t
 
 def test_the_status_bar_names_the_words_file_and_another_can_be_chosen(window, qtbot, pairs):
     dock = open_and_check(window, qtbot, pairs["short"])
-    assert "m.vocab.txt (found beside the matrix by its name)" in window.pairing_label.text()
+    # the status bar names the words file; its tooltip and the Check panel say how it was found
+    assert window.pairing_label.text() == "words: m.vocab.txt"
+    assert "m.vocab.txt (found beside the matrix by its name)" in window.pairing_label.toolTip()
     assert "found beside the matrix by its name" in dock.pairing.text()
     assert window.words_action.isEnabled() and not window.tensor_action.isEnabled()
     good = pairs["good"].parent / "m.vocab.txt"
@@ -120,7 +122,8 @@ def test_the_status_bar_names_the_words_file_and_another_can_be_chosen(window, q
     qtbot.waitUntil(lambda: window.state.embedding is not None
                     and window.state.embedding.source.vocab_path == str(good)
                     and window.state.check_report is not None, timeout=60000)
-    assert window.pairing_label.text() == "words from m.vocab.txt"
+    assert window.pairing_label.text() == "words: m.vocab.txt"
+    assert "words from m.vocab.txt" in window.pairing_label.toolTip()
     assert window.state.check_report.pairing_problem is None
     assert not window.banner.isVisibleTo(window)
 
@@ -136,7 +139,8 @@ def test_the_tensor_is_named_and_another_can_be_chosen(window, qtbot, tmp_path, 
                                               encoding="utf-8")
     window.questions.ask_tensor = lambda p, names, current=None: "embeddings"
     open_and_check(window, qtbot, path)
-    assert "tensor embeddings (your choice)" in window.pairing_label.text()
+    assert "tensor embeddings" in window.pairing_label.text()
+    assert "tensor embeddings (your choice)" in window.pairing_label.toolTip()
     assert window.tensor_action.isEnabled()
     window.questions.ask_tensor = lambda p, names, current=None: "output"
     window.tensor_action.trigger()

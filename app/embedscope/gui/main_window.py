@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -191,17 +192,11 @@ class MainWindow(QMainWindow):
         self.loader.cancelled.connect(
             lambda: self.statusBar().showMessage("loading cancelled", 5000))
 
-    def _dock(self, key, title, widget, area):
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{key}")
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        self.docks[key] = dock
-        return dock
-
     def _add_docks(self):
-        """Search above the map's settings on the left; on the right, neighbours | analogy |
-        compare | vectors tabs above, check | selection | attributes tabs below."""
+        """On the left, search above the check | selection | attributes tabs and the map's
+        settings; on the right, the result panels (neighbours | analogy | compare | vectors),
+        which get the whole height: result tables are what grows, the left panels are mostly
+        short text and controls."""
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.search = SearchDock(self.state)
         self.projection_panel = ProjectionPanel(self.state)
@@ -216,42 +211,64 @@ class MainWindow(QMainWindow):
                        "attributes": AttributesDock(self.state),
                        "vectors": VectorsDock(self.state)}
         self.docks: dict[str, QDockWidget] = {}
-        for key, title, area in (("search", "Search", left), ("projection", "Map", left),
-                                 ("neighbours", "Neighbours", right), ("check", "Check", right),
-                                 ("analogy", "Analogy", right),
-                                 ("selection", "Selection", right),
-                                 ("compare", "Compare", right),
-                                 ("vectors", "Vectors", right),
-                                 ("attributes", "Attributes", right)):
-            self._dock(key, title, self.panels[key], area)
-        self.splitDockWidget(self.docks["search"], self.docks["projection"],
+        titles = {"search": "Search", "check": "Check", "selection": "Selection",
+                  "attributes": "Attributes", "projection": "Map", "neighbours": "Neighbours",
+                  "analogy": "Analogy", "compare": "Compare", "vectors": "Vectors"}
+        for key, title in titles.items():
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock_{key}")
+            dock.setWidget(self.panels[key])
+            dock.dockLocationChanged.connect(self._tidy_tab_bars_later)
+            dock.topLevelChanged.connect(self._tidy_tab_bars_later)
+            self.docks[key] = dock
+        self.addDockWidget(left, self.docks["search"])
+        self.splitDockWidget(self.docks["search"], self.docks["check"], Qt.Orientation.Vertical)
+        self.splitDockWidget(self.docks["check"], self.docks["projection"],
                              Qt.Orientation.Vertical)
-        self.tabifyDockWidget(self.docks["neighbours"], self.docks["analogy"])
-        self.tabifyDockWidget(self.docks["check"], self.docks["selection"])
-        self.tabifyDockWidget(self.docks["analogy"], self.docks["compare"])
-        self.tabifyDockWidget(self.docks["compare"], self.docks["vectors"])
-        self.tabifyDockWidget(self.docks["selection"], self.docks["attributes"])
+        self.addDockWidget(right, self.docks["neighbours"])
+        for first, *rest in (("check", "selection", "attributes"),
+                             ("neighbours", "analogy", "compare", "vectors")):
+            for key in rest:
+                self.tabifyDockWidget(self.docks[first], self.docks[key])
         self.docks["neighbours"].raise_()
         self.docks["check"].raise_()
+
+    def _tidy_tab_bars_later(self, *_):
+        QTimer.singleShot(0, self._tidy_tab_bars)
+
+    def _tidy_tab_bars(self):
+        """Hide tab bars no panel group uses. Qt (6.11) leaves behind the tab bar of a group's
+        first two docks when the group is built or restored, drawn where the group once stood
+        and never moved again; the live bar sits under the dock it shows, edge to edge."""
+        by_title = {d.windowTitle(): d for d in self.docks.values()}
+        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if not bar.isVisible() or bar.count() == 0:
+                continue
+            dock = by_title.get(bar.tabText(bar.currentIndex()))
+            live = dock is not None and dock.isVisible() and not dock.isFloating() \
+                and dock.x() == bar.x() and dock.width() == bar.width()
+            if not live:
+                bar.hide()
 
     def showEvent(self, ev):
         super().showEvent(ev)
         if not self._layout_restored:
             self._layout_restored = True
             QTimer.singleShot(0, self._initial_layout)  # docks can be sized once laid out
+        self._tidy_tab_bars_later()
 
     def _initial_layout(self):
-        """Dock sizes for a first start (a saved layout replaces them): the result tables above
-        on the right get two thirds of the height, the map's settings on the left only what they
-        need, so the search list and the map keep the rest."""
+        """Dock sizes for a first start (a saved layout replaces them): on the left the map's
+        settings get what they need and the search list and the check share the rest."""
         h = max(1, self.centralWidget().height())
-        self.resizeDocks([self.docks["search"], self.docks["neighbours"]], [280, 380],
+        self.resizeDocks([self.docks["search"], self.docks["neighbours"]], [300, 380],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["neighbours"], self.docks["check"]],
-                         [int(h * 0.64), int(h * 0.36)], Qt.Orientation.Vertical)
         settings = self.panels["projection"].sizeHint().height() + 30
-        self.resizeDocks([self.docks["search"], self.docks["projection"]],
-                         [max(150, h - settings), settings], Qt.Orientation.Vertical)
+        rest = max(300, h - settings)
+        self.resizeDocks([self.docks["search"], self.docks["check"], self.docks["projection"]],
+                         [int(rest * 0.42), int(rest * 0.58), settings],
+                         Qt.Orientation.Vertical)
+        self._tidy_tab_bars_later()
 
     def _add_status_bar(self):
         sb = self.statusBar()
@@ -358,6 +375,7 @@ class MainWindow(QMainWindow):
         st = s.value("window/state")
         if isinstance(st, QByteArray) and not st.isEmpty():
             self._layout_restored = self.restoreState(st)
+            self._tidy_tab_bars_later()
         mode = s.value("map/colour_mode")
         if mode and colour_modes.get(str(mode)) is not None:
             self.state.set_colour_mode(str(mode))
@@ -462,9 +480,14 @@ class MainWindow(QMainWindow):
         self.file_label.setText(f"{name} ({emb.source.format})")
         self.file_label.setToolTip(model_folder_summary(emb) if emb.source.model
                                    else emb.source.path or "")
-        self.pairing_label.setText(" · ".join(b for b in (words_file_note(emb), tensor_note(emb))
-                                              if b))
-        self.pairing_label.setToolTip(emb.source.vocab_path or "")
+        # Short here, so the status bar's messages keep their room; how the words file and the
+        # tensor were picked is in the tooltip and the Check panel.
+        words = f"words: {Path(emb.source.vocab_path).name}" if emb.source.vocab_path \
+            else "words in the file"
+        self.pairing_label.setText(words + (f" · tensor {emb.source.tensor}"
+                                            if emb.source.tensor else ""))
+        self.pairing_label.setToolTip("\n".join(
+            b for b in (words_file_note(emb), tensor_note(emb), emb.source.vocab_path or "") if b))
         self.shape_label.setText(f"{emb.rows:,} × {emb.dim}  {emb.vectors.dtype}")
         self._update_memory()
 

@@ -141,6 +141,10 @@ class MapView(QWidget):
         bar.addWidget(QLabel("Colour by"))
         self.colour_box = QComboBox()
         self.colour_box.addItems(colour_modes.labels())
+        # a table's long column name widens the list that opens, not the toolbar
+        self.colour_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.colour_box.setMinimumContentsLength(20)
         self.colour_box.currentTextChanged.connect(state.set_colour_mode)
         bar.addWidget(self.colour_box)
         fit = QToolButton(text="Fit", toolTip="Show every point of the map (Home)")
@@ -160,6 +164,7 @@ class MapView(QWidget):
         bar.addWidget(self.clusters_button)
         bar.addStretch(1)
         self.info_label = QLabel("")
+        self.info_label.setMinimumWidth(40)  # clipped, not widening the window, when narrow
         bar.addWidget(self.info_label)
 
         # --- plot ------------------------------------------------------------------------
@@ -386,6 +391,9 @@ class MapView(QWidget):
         self.colour_box.addItems(wanted)
         self.colour_box.setCurrentText(current if current in wanted else wanted[0])
         self.colour_box.blockSignals(False)
+        # the list that opens is as wide as its longest name, the box itself stays narrow
+        view = self.colour_box.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
         if current not in wanted:
             self.state.set_colour_mode(wanted[0])
         elif current in self.state.attributes:

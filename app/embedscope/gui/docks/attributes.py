@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -43,10 +43,13 @@ class AttributesDock(QWidget):
         self._add_controls()
         self._add_histogram()
         self._add_categories()
-        state.attributes_changed.connect(self._list_attributes)
+        # A new embedding sends several of these at once: the list and its histogram are
+        # redrawn once, after them, not once per signal (each a pass over every row).
+        self._list_pending = False
+        state.attributes_changed.connect(self._list_later)
         state.embedding_changed.connect(self._on_embedding)
-        state.check_changed.connect(lambda _r: self._list_attributes())
-        state.comparison_changed.connect(lambda _c: self._list_attributes())
+        state.check_changed.connect(self._list_later)
+        state.comparison_changed.connect(self._list_later)
         state.projection_changed.connect(lambda _p: self._show())
         self._list_attributes()
 
@@ -116,9 +119,15 @@ class AttributesDock(QWidget):
     # --- what is shown ------------------------------------------------------------------------
     def _on_embedding(self, _emb):
         self.tables, self.words_files = [], []  # their columns went with the old embedding
-        self._list_attributes()
+        self._list_later()
+
+    def _list_later(self, *_):
+        if not self._list_pending:
+            self._list_pending = True
+            QTimer.singleShot(0, self._list_attributes)
 
     def _list_attributes(self):
+        self._list_pending = False
         labels = self.state.attribute_labels()
         current = self.box.currentText()
         self.box.blockSignals(True)
@@ -130,6 +139,8 @@ class AttributesDock(QWidget):
         self._show()
 
     def select_attribute(self, label: str):
+        if self._list_pending:  # a table just opened: list its columns before picking one
+            self._list_attributes()
         self.box.setCurrentText(label)
 
     def map_rows(self) -> np.ndarray:

@@ -99,6 +99,7 @@ class CheckDock(QWidget):
         self.fixed_note.hide()
         self.table = make_table(["finding", "severity", "count"])
         self.detail = QTextBrowser()
+        self.detail.setMinimumHeight(44)
         self.detail.setOpenLinks(False)
         self.run_button = QPushButton("Check again")
         self.run_button.clicked.connect(self.run)

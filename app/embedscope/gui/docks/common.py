@@ -56,6 +56,8 @@ def make_table(headers, stretch_first=True) -> QTableWidget:
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setAlternatingRowColors(True)
+    # the header and one row: panels stacked in a small window keep their own minimum low
+    t.setMinimumHeight(48)
     h = t.horizontalHeader()
     stretch = 0 if stretch_first else len(headers) - 1
     for i in range(len(headers)):

@@ -111,6 +111,7 @@ class SearchDock(QWidget):
         top.addWidget(self.field, 1)
         top.addWidget(self.mode)
         self.results = QListWidget()
+        self.results.setMinimumHeight(44)  # an empty list takes no room from the panels below
         self.count = note("")
         add = QPushButton("Add matches to selection")
         add.clicked.connect(self.add_to_selection)

@@ -94,11 +94,11 @@ class SelectionDock(QWidget):
         row1.addWidget(button("Remove", self.remove_chosen, "Remove the chosen rows (Delete)"))
         row1.addWidget(button("Clear", state.select_clear, "Empty the selection"))
         row1.addWidget(button("Show", self.show_on_map, "Colour the map by the selection"))
-        row2.addWidget(button("Import words…", self.import_words,
+        row2.addWidget(button("Import…", self.import_words,
                               "Add the words of a list (one per line)"))
         row2.addWidget(button("From corpus…", self.import_corpus,
                               "Add every vocabulary word a text uses, with its count"))
-        row2.addWidget(button("Save list…", self.export_words, "Write the words, one per line"))
+        row2.addWidget(button("Save…", self.export_words, "Write the words, one per line"))
         lay = QVBoxLayout(self)
         lay.addWidget(self.summary)
         lay.addWidget(self.view, 1)
