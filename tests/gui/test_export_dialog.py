@@ -108,3 +108,32 @@ def test_the_alias_option_reaches_the_plan(qtbot):
     assert dlg.alias_min.isEnabled() and dlg.alias_min.text() == "any similarity"
     dlg.alias_min.setValue(0.55)
     assert dlg.plan().alias_min_similarity == 0.55
+
+
+def test_a_table_open_in_the_window_can_go_into_attributes_tsv(window, qtbot, tmp_path):
+    table = tmp_path / "pos.csv"
+    table.write_text("word,pos\nparis,PROPN\nLondon,PROPN\n<unk>,X\n", encoding="utf-8")
+    st = window.state
+    st.select_add([st.embedding.row(w) for w in ("paris", "london", "berlin")], "search")
+    dlg = window.export_dialog(show=False)
+    assert not dlg.use_attributes.isEnabled() and dlg.plan().attributes is None
+    window.panels["attributes"].open_table(str(table))
+    # The open dialog offers the table as soon as the window has it.
+    qtbot.waitUntil(dlg.use_attributes.isEnabled, timeout=5000)
+    assert dlg.use_attributes.text() == \
+        "Write the attributes of pos.csv beside the words (attributes.tsv)"
+    assert dlg.plan().attributes is None   # offered, not ticked
+    dlg.use_attributes.setChecked(True)
+    assert dlg.plan().attributes == str(table.resolve())
+    out = tmp_path / "export"
+    dlg.folder.setText(str(out))
+    with qtbot.waitSignal(dlg.write_runner.finished, timeout=30000):
+        dlg.export()
+    assert (out / "attributes.tsv").read_text(encoding="utf-8").split("\n") == \
+        ["word\tpos", "<pad>\t", "<unk>\tX", "paris\tPROPN", "london\tPROPN", "berlin\t", ""]
+    assert "attributes.tsv" in dlg.result_label.text()
+    assert dlg.check_text.toPlainText().startswith("OK: the export holds what its manifest says")
+    # A saved plan brings its table back, ticked.
+    again = window.export_dialog(show=False)
+    again.set_plan(dlg.plan())
+    assert again.use_attributes.isChecked() and again.plan().attributes == str(table.resolve())

@@ -1,5 +1,6 @@
 """`embedscope diff`: what changed between two export folders — words added, removed and
-moved, rows whose values changed, and the settings that differ in their manifests."""
+moved, rows whose values changed, words whose attributes changed, and the settings that
+differ in their manifests."""
 from __future__ import annotations
 
 import json
@@ -17,7 +18,8 @@ from .common import (
 
 NAME = "diff"
 HELP = ("compare two export folders: words added, removed and moved to another row, rows "
-        "whose values changed, and the settings that differ between the manifests")
+        "whose values changed, words whose attributes.tsv values changed, and the settings "
+        "that differ between the manifests")
 EXAMPLES = [
     "embedscope diff export-v1/ export-v2/",
     "embedscope diff export-v1/ export-v2/ --json",
@@ -83,5 +85,11 @@ def print_diff(d) -> None:
               f"largest change {d.largest_change:.4g} ('{d.largest_change_word}')")
     else:
         print(f"values      the {d.compared:,} words in both have the same values")
+    if d.attributes_changed:
+        shown = ", ".join(f"'{w}'" for w in d.attributes_changed[:SHOWN])
+        more = (f", … {len(d.attributes_changed):,} in all"
+                if len(d.attributes_changed) > SHOWN else "")
+        print(f"attributes  {len(d.attributes_changed):,} of the words in both have other values "
+              f"in attributes.tsv: {shown}{more}")
     for key, (a, b) in d.settings.items():
         print(f"setting     {key}: {_value(a)} → {_value(b)}")

@@ -24,7 +24,7 @@ from .common import (
 NAME = "export"
 HELP = ("pick a vocabulary (first N rows, a words file or tokenizer vocabulary, a corpus, a "
         "regex, words, neighbours) and write a pruned, reindexed matrix with <pad>/<unk> rows, "
-        "its words, manifest.json and USAGE.md")
+        "its words, manifest.json and USAGE.md (and attributes.tsv from a table of attributes)")
 EXAMPLES = [
     "embedscope export glove.6B.100d.txt --words my_vocab.txt --pad --unk -o export/",
     "embedscope export glove.6B.300d.txt --corpus train.txt --min-count 2 --max-words 20000 "
@@ -36,6 +36,7 @@ EXAMPLES = [
     "embedscope export glove.6B.100d.txt --words my_vocab.txt --pad --unk -o export/ "
     "--save-recipe my.recipe.json",
     "embedscope export --recipe my.recipe.json -o export2/",
+    "embedscope export glove.6B.100d.txt --top 20000 --pad --unk --attributes pos.csv -o export/",
 ]
 
 SOURCE_FLAGS = ("top", "words", "corpus", "regex", "word", "neighbours")
@@ -145,6 +146,15 @@ def add_arguments(p) -> None:
                    help="the folder to write (created; must be new or empty)")
     w.add_argument("--force", action="store_true",
                    help="replace a non-empty output folder (only once the new export is complete)")
+    w.add_argument("--attributes", metavar="FILE",
+                   help="a CSV, TSV or Parquet table with a 'word' column: its other columns go "
+                   "into attributes.tsv, one line per row as in vocab.txt (word, then the "
+                   "columns; empty where a row has no value). A row copied from the embedding "
+                   "has the values the table gives its word (as written, else by case "
+                   "fallback, the join of 'project --attributes' and the map); a padding, "
+                   "unknown-word, special or missing-word row has those of the table line "
+                   "naming exactly its token, else none. Tabs and line breaks inside a value "
+                   "are written as spaces (the manifest warns)")
     w.add_argument("--json", action="store_true", help="print the manifest as JSON")
 
     r = p.add_argument_group("recipes (the export's options saved in a file, run again alike)")
@@ -155,11 +165,12 @@ def add_arguments(p) -> None:
                    help="export with the words and options of a recipe instead of the options "
                    "above: the same source gives byte-identical files")
     r.add_argument("--allow-other-source", action="store_true",
-                   help="with --recipe: export even if the source, a words file or a corpus is "
-                   "not the one the recipe was made from (by sha256)")
+                   help="with --recipe: export even if the source, a words file, a corpus or the "
+                   "attribute table is not the one the recipe was made from (by sha256)")
     plan_options = {a.dest: a.default for a in g._group_actions + b._group_actions
                     if a.dest not in ("intersect", "exclude")}
     plan_options["out_format"] = ExportPlan.format
+    plan_options["attributes"] = ExportPlan.attributes
     p.set_defaults(selection=None, _next_combine=None, _plan_options=plan_options)
 
 
@@ -222,7 +233,7 @@ def plan_from_args(args):
         specials=list(args.special),
         special_init=args.special_init, oov=args.oov, format=args.out_format, dtype=args.dtype,
         normalize=args.normalize, seed=args.seed, alias=args.alias,
-        alias_min_similarity=args.alias_min_similarity)
+        alias_min_similarity=args.alias_min_similarity, attributes=args.attributes)
 
 
 @run_guarded
@@ -356,6 +367,12 @@ def _print_summary(m: dict) -> None:
         print(line, file=out)
     for s in m["special_tokens"]:
         print(f"  special     {s['token']} = row {s['row']} ({s['init']})", file=out)
+    at = m.get("attributes")
+    if at:
+        names = ", ".join(c["name"] for c in at["columns"])
+        print(f"  attributes  {at['file']}: {names} from {at['path']}; {at['rows_with_value']:,} "
+              f"of {c['rows']:,} rows have a value ({at['words_matched']:,} of "
+              f"{at['table_rows']:,} table words are in the embedding)", file=out)
     for cov in m["coverage"]:
         line = (f"  coverage    {cov['source']}: {cov['found']:,} of {cov['asked']:,} found"
                 f" ({cov['found_by_case_fallback']:,} by case fallback), "

@@ -35,6 +35,9 @@ from .vocabulary import (
 # Written beside the matrix file(s) for every output format, and manifest.json after them.
 COMPANION_FILES = {"vocab.txt": "words, one per row", "word_index.json": "word → row",
                    "USAGE.md": "how to load these files"}
+# Written when the plan names an attribute table, after the companion files.
+ATTRIBUTES_FILE = "attributes.tsv"
+ATTRIBUTES_ROLE = "attributes per row (word, then the table's columns)"
 INITS = ("zeros", "mean", "random")
 # "subwords": fastText's vector from the word's character n-grams (a native fastText source)
 OOV_POLICIES = ("random", "zeros", "drop", "subwords")
@@ -73,6 +76,8 @@ class ExportPlan:
     seed          seed of every random row
     alias         map every source word left out to its nearest kept row in word_index.json
     alias_min_similarity  leave out aliases whose cosine is below this (None: keep all)
+    attributes    a CSV, TSV or Parquet table with a word column whose other columns are
+                  written per row in attributes.tsv, or None
     """
 
     sources: list = field(default_factory=list)
@@ -90,6 +95,7 @@ class ExportPlan:
     seed: int = 0
     alias: bool = False
     alias_min_similarity: float | None = None
+    attributes: str | None = None
 
     def validate(self) -> None:
         """Raise SelectionError for an option value that does not exist (but the format, which
@@ -112,6 +118,8 @@ class ExportPlan:
         for t in tokens:
             if not t or t != t.strip() or len(t.split()) != 1:
                 raise SelectionError(f"special token {t!r} must be one word without spaces")
+        if self.attributes is not None and not self.attributes.strip():
+            raise SelectionError("the attribute table's path is empty")
 
     def to_dict(self, all_words: bool = False) -> dict:
         """Every option; with `all_words`, explicit word lists whole (a recipe rebuilds the plan
@@ -124,6 +132,7 @@ class ExportPlan:
             "special_init": self.special_init, "oov": self.oov, "format": self.format,
             "dtype": self.dtype, "normalize": self.normalize, "seed": self.seed,
             "alias": self.alias, "alias_min_similarity": self.alias_min_similarity,
+            "attributes": self.attributes,
         }
 
     @classmethod
@@ -145,7 +154,8 @@ class ExportPlan:
                  "unk": (str, type(None)), "unk_init": str, "specials": list,
                  "special_init": str, "oov": str, "format": str, "dtype": str,
                  "normalize": bool, "seed": int, "alias": bool,
-                 "alias_min_similarity": (int, float, type(None))}
+                 "alias_min_similarity": (int, float, type(None)),
+                 "attributes": (str, type(None))}
         options = {}
         for name, kind in kinds.items():
             if name not in d:
@@ -568,8 +578,12 @@ def manifest_for(emb, plan: ExportPlan, layout: Layout, matrix_files, holds_floa
         "normalized": plan.normalize,
         "format": plan.format,
         "sentence_mapping": _mapping_rule(plan),
+        # The table is read when the export is written (io.export_folder fills this in).
+        "attributes": ({"path": plan.attributes, "file": ATTRIBUTES_FILE,
+                        "read": "when the export is written"} if plan.attributes else None),
         "warnings": warnings,
-        "files": [{"name": f} for f in list(matrix_files) + list(COMPANION_FILES)],
+        "files": [{"name": f} for f in list(matrix_files) + list(COMPANION_FILES)
+                  + ([ATTRIBUTES_FILE] if plan.attributes else [])],
     }
 
 
@@ -705,4 +719,35 @@ def usage_text(plan: ExportPlan, layout: Layout, manifest: dict, load_code) -> s
     if pad is not None and pad != 0:
         lines += [f"Keras masks only index 0; here padding is row {pad}, so build your own mask.",
                   ""]
+    if manifest.get("attributes"):
+        lines += _attributes_usage(manifest["attributes"])
     return "\n".join(lines)
+
+
+def _attributes_usage(attributes: dict) -> list[str]:
+    """USAGE.md's section on attributes.tsv: what its lines hold and how to read them."""
+    table = Path(attributes["path"]).name
+    return [
+        "## Attributes of the rows",
+        "",
+        f"`{ATTRIBUTES_FILE}` holds the columns of `{table}` for every row: a header line "
+        "(`word`, then the table's columns), then one line per row in row order, its word first "
+        "as in `vocab.txt`. An empty cell is no value. A row copied from the source has the "
+        "values the table gives its word (as written, else in another case); a padding, "
+        "unknown-word, special or made-up row has those of the table line naming exactly its "
+        "token, if there is one.",
+        "",
+        "With pandas, row i of the matrix is `.iloc[i]` of "
+        f'`pd.read_csv("{ATTRIBUTES_FILE}", sep="\\t", dtype=str, keep_default_na=False, '
+        "quoting=3)` (no quoting, and no value read as a number or as missing).",
+        "",
+        "```python",
+        "import csv",
+        "",
+        f'with open("{ATTRIBUTES_FILE}", encoding="utf-8", newline="") as f:',
+        '    header, *attributes = csv.reader(f, delimiter="\\t", quoting=csv.QUOTE_NONE)',
+        "# attributes[i] belongs to row i; attributes[i][0] is its word, as in vocab.txt",
+        "print(header, attributes[0])",
+        "```",
+        "",
+    ]

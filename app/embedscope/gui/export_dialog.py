@@ -4,7 +4,8 @@ The preview (rows out, coverage, the first rows, the manifest-to-be) is recomput
 thread a moment after each change. After writing, the folder is checked against the source
 (the check `embedscope verify` runs) and the dialog says where the files went, what the check
 found, and shows the PyTorch/Keras code written beside them. "Save recipe…" saves the words
-and options as a recipe that `embedscope export --recipe` runs again with no window.
+and options as a recipe that `embedscope export --recipe` runs again with no window. With an
+attribute table open in the window's Attributes panel, its columns can go into attributes.tsv.
 """
 from __future__ import annotations
 
@@ -246,6 +247,14 @@ class ExportDialog(QDialog):
         frow.addWidget(self.folder, 1)
         frow.addWidget(browse)
         self.force = QCheckBox("replace the folder if it is not empty")
+        self.attribute_table: str | None = None   # the table the checkbox below writes
+        self.use_attributes = QCheckBox()
+        self.use_attributes.setToolTip(
+            "attributes.tsv: the word of each row, then the table's columns (empty where the "
+            "row has none). A row from the embedding has the values the map shows for its word; "
+            "padding, unknown-word and made-up rows those of the table line naming exactly "
+            "their token")
+        self._offer_attribute_table(None)
         fmt_row = QHBoxLayout()
         fmt_row.addWidget(self.format, 1)
         fmt_row.addWidget(self.dtype)
@@ -255,6 +264,7 @@ class ExportDialog(QDialog):
         of.addRow("Seed", self.seed)
         of.addRow("Folder", frow)
         of.addRow("", self.force)
+        of.addRow("", self.use_attributes)
 
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -343,18 +353,49 @@ class ExportDialog(QDialog):
                   self.dtype):
             w.currentIndexChanged.connect(self._changed)
         for w in (self.case_fallback, self.keep_indices, self.use_pad, self.use_unk,
-                  self.normalize, self.alias):
+                  self.normalize, self.alias, self.use_attributes):
             w.toggled.connect(self._changed)
         for w in (self.pad, self.unk, self.specials):
             w.textChanged.connect(self._changed)
         self.seed.valueChanged.connect(self._changed)
         self.alias_min.valueChanged.connect(self._changed)
         self.write_runner.busy_changed.connect(lambda b: self.export_button.setEnabled(not b))
+        # The panel notes a table's path after adding its columns: look once that is done.
+        state.attributes_changed.connect(self._attributes_changed)
+        self._window_tables_changed()
 
         if len(state.selection):
             self._add_selection()
         else:
             self.add_source(voc.TopWords(min(50000, state.embedding.rows)))
+
+    # --- the attribute table ------------------------------------------------------------------
+    def _window_tables(self) -> list[str]:
+        """Paths of the attribute tables open in the window's Attributes panel, oldest first
+        (none for a dialog made without the window)."""
+        panels = getattr(self.parent(), "panels", None)
+        return list(panels["attributes"].tables) if panels else []
+
+    def _attributes_changed(self):
+        QTimer.singleShot(0, self._window_tables_changed)
+
+    def _window_tables_changed(self):
+        """Offer the table opened last in the window (a plan's own table stays offered until
+        the window opens another)."""
+        tables = self._window_tables()
+        if tables and tables[-1] != self.attribute_table:
+            self._offer_attribute_table(tables[-1])
+
+    def _offer_attribute_table(self, path: str | None) -> None:
+        self.attribute_table = path
+        self.use_attributes.setEnabled(path is not None)
+        if path is None:
+            self.use_attributes.setChecked(False)
+            self.use_attributes.setText("Write a table's attributes beside the words "
+                                        "(open one in the Attributes panel first)")
+        else:
+            self.use_attributes.setText(f"Write the attributes of {Path(path).name} beside the "
+                                        f"words ({ex.ATTRIBUTES_FILE})")
 
     def _offer_subwords(self, emb):
         """The subwords choice only for a source with fastText's character n-grams."""
@@ -458,7 +499,8 @@ class ExportDialog(QDialog):
             alias=self.alias.isChecked(),
             alias_min_similarity=(self.alias_min.value() if self.alias.isChecked()
                                   and self.alias_min.value() > self.alias_min.minimum()
-                                  else None))
+                                  else None),
+            attributes=self.attribute_table if self.use_attributes.isChecked() else None)
 
     def set_plan(self, plan: ex.ExportPlan, folder: str | None = None) -> None:
         """Show a plan's words and options (a saved session's export)."""
@@ -485,6 +527,9 @@ class ExportDialog(QDialog):
         self.alias.setChecked(plan.alias)
         self.alias_min.setValue(self.alias_min.minimum() if plan.alias_min_similarity is None
                                 else plan.alias_min_similarity)
+        if plan.attributes is not None:
+            self._offer_attribute_table(plan.attributes)
+        self.use_attributes.setChecked(plan.attributes is not None)
         if folder:
             self.folder.setText(folder)
 

@@ -25,6 +25,10 @@ class AttributeTable:
     table_rows: int                     # data rows in the file
     matched: int                        # of them, rows whose word is in the embedding
     unmatched_examples: list[str] = field(default_factory=list)
+    # The table as read, one value per data row: what rows that are not the embedding's own
+    # (an export's padding or made-up rows) look their exact word up in.
+    table_words: list[str] = field(default_factory=list)
+    table_columns: list[Attribute] = field(default_factory=list)
 
     def summary(self) -> str:
         names = ", ".join(a.name for a in self.attributes)
@@ -54,16 +58,18 @@ def read_attribute_table(path, emb) -> AttributeTable:
     _, first = np.unique(rows[found], return_index=True)
     keep[np.flatnonzero(found)[first]] = True
     picked = np.flatnonzero(keep)
-    attributes = []
+    attributes, table_columns = [], []
     for name in header:
         if name == word_col:
             continue
         column = columns[name]
         whole = from_values(name, column, path.name) if _typed(column) else \
             from_texts(name, column, path.name)
+        table_columns.append(whole)
         attributes.append(spread(whole, picked, rows[picked], emb.rows))
     missing = [w for w, r in zip(words, rows.tolist()) if r < 0]
-    return AttributeTable(str(path), attributes, len(words), int(found.sum()), missing[:5])
+    return AttributeTable(str(path), attributes, len(words), int(found.sum()), missing[:5],
+                          words, table_columns)
 
 
 def projector_attributes(emb) -> list[Attribute]:
@@ -77,6 +83,21 @@ def projector_attributes(emb) -> list[Attribute]:
 def joined_columns(attributes: list[Attribute], rows) -> dict[str, list[str]]:
     """{name: value text per row} for writing beside the words of `rows` (a TSV, metadata)."""
     return {a.name: [a.value_text(int(r)) for r in rows] for a in attributes}
+
+
+def values_per_row(table: AttributeTable, source_rows, words) -> dict[str, list[str]]:
+    """{name: value text per output row} for rows that copy embedding rows `source_rows`
+    (-1 for a row made up, such as an export's padding row) and hold `words`: a copied row has
+    the values joined onto its embedding row, as `joined_columns` gives them; any other row
+    those of the first table line naming exactly its word, or none ('')."""
+    first: dict[str, int] = {}
+    for i, w in enumerate(table.table_words):
+        first.setdefault(w, i)
+    rows = [int(r) for r in source_rows]
+    lines = [first.get(w, -1) for w in words]
+    return {a.name: [a.value_text(r) if r >= 0 else whole.value_text(t) if t >= 0 else ""
+                     for r, t in zip(rows, lines)]
+            for a, whole in zip(table.attributes, table.table_columns)}
 
 
 # --- reading the file -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import EmbeddingFormatError
-from ..core.export import file_sha256
+from ..core.export import ATTRIBUTES_FILE, file_sha256
 from ..core.jobs import Job
 from .export_contents import (
     MANIFEST,
@@ -95,7 +95,8 @@ class ExportReport:
 def verify_export(folder, source=None, progress=None, should_stop=None) -> ExportReport:
     """Check an export folder: the manifest's file sizes and hashes; that `vocab.txt`,
     `word_index.json` and the matrix agree (row count, order, every index in range); the
-    special-token rows, the padding row exactly zero, dtype and normalisation as stated; and,
+    special-token rows, the padding row exactly zero, dtype and normalisation as stated;
+    `attributes.tsv`, when the manifest names one, a line per row led by vocab.txt's word; and,
     with `source` (the Embedding exported from), that every row equals its source row or is
     made the way the manifest says (special token, missing word, case fallback).
 
@@ -138,6 +139,8 @@ def verify_export(folder, source=None, progress=None, should_stop=None) -> Expor
     elif words is not None:
         rep.rows = len(words)
     _check_counts(words, manifest, rep)
+    if isinstance(manifest.get("attributes"), dict):
+        _check_attributes(folder, words, manifest, rep)
     if source is not None:
         rep.source = source.source.path
         if emb is None or words is None:
@@ -275,6 +278,66 @@ def _check_word_index(words: list[str], index: dict, manifest: dict, rep: Export
         rep.add("word-index-missing", WORD_INDEX, None,
                 f"{len(absent):,} word(s) of vocab.txt are not in it, e.g. '{absent[0]}' "
                 f"(line {position[absent[0]] + 1:,})", len(absent), [f"'{w}'" for w in absent])
+
+
+# --- attributes.tsv -----------------------------------------------------------------------------
+def _check_attributes(folder: Path, words: list[str] | None, manifest: dict,
+                      rep: ExportReport) -> None:
+    """attributes.tsv: listed and present, a header then one line per row, each line as many
+    cells as the header and led by the word of its row in vocab.txt."""
+    entry = manifest["attributes"]
+    name = ATTRIBUTES_FILE
+    rep.checked.append(f"{name}: one line per row, its word as in vocab.txt")
+    listed = {f.get("name") for f in manifest.get("files") or [] if isinstance(f, dict)}
+    if name not in listed:
+        rep.add("manifest-incomplete", MANIFEST, "'files'",
+                f"the manifest names attributes but does not list {name}")
+    path = folder / name
+    if not path.is_file():
+        if name not in listed:  # a listed file that is missing is already a finding
+            rep.add("file-missing", name, None, f"the manifest names attributes, but {name} "
+                    "is missing")
+        return
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        rep.add("unreadable", name, f"byte {exc.start:,}", "not UTF-8 text")
+        return
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if not lines:
+        rep.add("attributes-lines", name, "line 1", f"{name} is empty; it should start with a "
+                "header line")
+        return
+    header, body = lines[0].split("\t"), lines[1:]
+    columns = entry.get("columns")
+    if header[0] != "word" or (isinstance(columns, list) and len(header) != len(columns) + 1):
+        rep.add("attributes-header", name, "line 1",
+                f"the header is {lines[0]!r}; expected 'word' and "
+                f"{len(columns) if isinstance(columns, list) else 'the table'}'s columns")
+    rows = len(words) if words is not None else (manifest.get("counts") or {}).get("rows")
+    if isinstance(rows, int) and len(body) != rows:
+        rep.add("attributes-lines", name, f"line {len(body) + 1:,}",
+                f"{name} has {len(body):,} lines after its header; the export has {rows:,} rows")
+    ragged = [i for i, line in enumerate(body) if line.count("\t") != len(header) - 1]
+    if ragged:
+        i = ragged[0]
+        rep.add("attributes-cells", name, f"line {i + 2:,}",
+                f"line {i + 2:,} has {body[i].count(chr(9)) + 1} cells where the header has "
+                f"{len(header)}" + (f" ({len(ragged):,} such lines)" if len(ragged) > 1 else ""),
+                len(ragged), [f"line {i + 2:,}" for i in ragged])
+    if words is None:
+        return
+    other = [(i, line.split("\t", 1)[0]) for i, line in enumerate(body[:len(words)])
+             if line.split("\t", 1)[0] != words[i]]
+    if other:
+        i, w = other[0]
+        rep.add("attributes-word", name, f"line {i + 2:,}",
+                f"line {i + 2:,} of {name} is for '{w}', but row {i:,} is '{words[i]}' (line "
+                f"{i + 1:,} of vocab.txt)" + (f"; {len(other):,} lines differ"
+                                             if len(other) > 1 else ""),
+                len(other), [f"line {i + 2:,}: '{w}' vs '{words[i]}'" for i, w in other])
 
 
 # --- the matrix ---------------------------------------------------------------------------------

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from ..core.embedding import Embedding
 from ..core.errors import EmbeddingFormatError
+from ..core.export import ATTRIBUTES_FILE
 from .words_file import MANIFEST, VOCAB
 
 WORD_INDEX = "word_index.json"
-# Files every export has beside its matrix file(s).
-COMPANIONS = (VOCAB, WORD_INDEX, "USAGE.md", MANIFEST)
+# Files an export has beside its matrix file(s): every one, and attributes.tsv when asked for.
+COMPANIONS = (VOCAB, WORD_INDEX, "USAGE.md", MANIFEST, ATTRIBUTES_FILE)
 
 
 def read_manifest(folder) -> dict:

@@ -1,5 +1,6 @@
 """`diff_exports`: what changed between two export folders — words added, removed and moved
-to another row, rows whose values changed, and the settings that differ in their manifests."""
+to another row, rows whose values changed, words whose attributes changed, and the settings
+that differ in their manifests."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import EmbeddingFormatError
+from ..core.export import ATTRIBUTES_FILE
 from ..core.jobs import Job
 from .export_contents import VOCAB, read_manifest, read_matrix
 from .words_file import read_vocab
@@ -21,8 +23,9 @@ NOT_SETTINGS = ("created", "files", "verified", "output_dir", "embedscope_versio
 class ExportDiff:
     """Words are compared by name; `moved` holds (word, row in A, row in B); `changed` counts
     words in both whose values differ, `largest_change` the largest absolute difference of a
-    value and `largest_change_word` where; `settings` maps a manifest entry ("selection.pad",
-    "counts.rows") to its (A, B) values."""
+    value and `largest_change_word` where; `attributes_changed` lists the words in both whose
+    line of attributes.tsv differs (both exports having one with the same columns);
+    `settings` maps a manifest entry ("selection.pad", "counts.rows") to its (A, B) values."""
 
     a: str
     b: str
@@ -35,12 +38,13 @@ class ExportDiff:
     largest_change: float = 0.0
     largest_change_word: str | None = None
     compared: int = 0
+    attributes_changed: list[str] = field(default_factory=list)
     settings: dict[str, tuple] = field(default_factory=dict)
 
     @property
     def identical(self) -> bool:
         return not (self.added or self.removed or self.moved or self.changed or self.settings
-                    or self.dims[0] != self.dims[1])
+                    or self.attributes_changed or self.dims[0] != self.dims[1])
 
     def to_dict(self) -> dict:
         return {"a": self.a, "b": self.b, "identical": self.identical,
@@ -49,6 +53,7 @@ class ExportDiff:
                 "moved": [{"word": w, "row_a": i, "row_b": j} for w, i, j in self.moved],
                 "changed": {"rows": self.changed, "compared": self.compared,
                             "largest": self.largest_change, "word": self.largest_change_word},
+                "attributes_changed": list(self.attributes_changed),
                 "settings": {k: {"a": a, "b": b} for k, (a, b) in self.settings.items()}}
 
 
@@ -81,6 +86,19 @@ def _read(folder: Path, job: Job):
     return manifest, words, emb
 
 
+def _attribute_lines(folder: Path, manifest: dict) -> tuple[str, dict[str, str]] | None:
+    """(header, word → the rest of its line) of an export's attributes.tsv; None without one."""
+    path = folder / ATTRIBUTES_FILE
+    if not isinstance(manifest.get("attributes"), dict) or not path.is_file():
+        return None
+    lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    values: dict[str, str] = {}
+    for line in lines[1:]:
+        word, _, rest = line.partition("\t")
+        values.setdefault(word, rest)
+    return lines[0], values
+
+
 def diff_exports(a, b, progress=None, should_stop=None) -> ExportDiff:
     """Compare export folders `a` and `b`. Raises EmbeddingFormatError when either cannot be
     read, Cancelled when `should_stop()` turns true."""
@@ -96,6 +114,10 @@ def diff_exports(a, b, progress=None, should_stop=None) -> ExportDiff:
     both = [(w, row_a[w], row_b[w]) for w in words_a if w in row_b]
     d.moved = [(w, i, j) for w, i, j in both if i != j]
     d.settings = settings_that_differ(man_a, man_b)
+    attributes_a, attributes_b = _attribute_lines(a, man_a), _attribute_lines(b, man_b)
+    if attributes_a and attributes_b and attributes_a[0] == attributes_b[0]:
+        va, vb = attributes_a[1], attributes_b[1]
+        d.attributes_changed = [w for w, _, _ in both if va.get(w) != vb.get(w)]
     if emb_a.dim == emb_b.dim and both:
         ia = np.fromiter((i for _, i, _ in both), np.int64, len(both))
         ib = np.fromiter((j for _, _, j in both), np.int64, len(both))

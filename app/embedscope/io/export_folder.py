@@ -3,7 +3,8 @@ beside the target, read back bit for bit, then renamed into place.
 
 `preview(emb, plan)` says what would be written (cheap enough to call on each option change);
 `write_export(emb, plan, out_dir)` writes the matrix file(s), `vocab.txt`, `word_index.json`,
-a `USAGE.md` with PyTorch and Keras code for exactly these files, and `manifest.json`.
+a `USAGE.md` with PyTorch and Keras code for exactly these files, `attributes.tsv` when the
+plan names an attribute table, and `manifest.json`.
 """
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import EmbedscopeError, ExportRefusedError
+from ..core.errors import EmbeddingFormatError, EmbedscopeError, ExportRefusedError
 from ..core.export import (
+    ATTRIBUTES_FILE,
+    ATTRIBUTES_ROLE,
     COMPANION_FILES,
     FROM_EMBEDDING,
     ExportPlan,
@@ -34,6 +37,7 @@ from ..core.export import (
 from ..core.export_aliases import find_aliases
 from ..core.jobs import Job
 from ..core.vocabulary import Corpus, SelectionError, WordsFile
+from .attributes import AttributeTable, read_attribute_table, values_per_row
 from .fasttext_bin import subwords_of
 from .formats import Writer
 from .registry import WRITERS
@@ -75,6 +79,14 @@ def _check_words(words, writer: Writer) -> None:
                     f"to separate fields: choose {_formats_with_spaces()}")
 
 
+def _check_words_for_attributes(words) -> None:
+    """ExportRefusedError for a word attributes.tsv cannot hold in its first column."""
+    bad = next((w for w in words if "\t" in w), None)
+    if bad is not None:
+        raise ExportRefusedError(f"the word {bad!r} holds a tab, which {ATTRIBUTES_FILE} uses to "
+                                 "separate its columns: export without the attribute table")
+
+
 def _formats_with_spaces() -> str:
     others = [name for name, wr in WRITERS.items() if wr.holds_spaces]
     return f"{', '.join(others[:-1])} or {others[-1]}"
@@ -100,6 +112,8 @@ def preview(emb, plan: ExportPlan, progress=None, should_stop=None,
     warnings = list(layout.warnings)
     try:
         _check_words(layout.words, writer)
+        if plan.attributes:
+            _check_words_for_attributes(layout.words)
     except ExportRefusedError as exc:
         warnings.append(str(exc))
     if layout.rows == len(layout.specials):
@@ -112,7 +126,7 @@ def preview(emb, plan: ExportPlan, progress=None, should_stop=None,
 # --- where the files go ----------------------------------------------------------------------
 def _inputs(emb, plan: ExportPlan) -> list[Path]:
     """Every file the export reads: none of them may be replaced by it."""
-    paths = [emb.source.path, emb.source.vocab_path]
+    paths = [emb.source.path, emb.source.vocab_path, plan.attributes]
     for s in plan.sources:
         if isinstance(s, (WordsFile, Corpus)):
             paths.append(s.path)
@@ -288,6 +302,8 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
         made_parents = _check_writable(out)
     except OSError as exc:  # a folder on the way that cannot even be looked into
         raise _write_error(exc, Path(out_dir)) from None
+    # A table that cannot be read stops the export before any work, and before any file.
+    table = _read_table(plan.attributes, emb) if plan.attributes else None
     if plan.oov == "subwords":
         subwords_of(emb)
     layout_part = 0.02 if plan.alias else 0.2   # when asked for, aliasing is most of the work
@@ -295,6 +311,10 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
     if layout.rows == len(layout.specials):
         raise ExportRefusedError("no words were selected: nothing to export")
     _check_words(layout.words, writer)
+    attributes_text = None
+    if table is not None:
+        _check_words_for_attributes(layout.words)
+        attributes_text, attributes_entry, replaced = _attribute_lines(table, layout)
     if plan.alias:
         layout.aliases = find_aliases(emb, layout, FROM_EMBEDDING, plan.alias_min_similarity,
                                       job.sub(layout_part, 0.2).progress, job.should_stop)
@@ -303,6 +323,13 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
     manifest = manifest_for(emb, plan, layout, writer.files, writer.holds_float16,
                             hash_source=hash_source, job=job.sub(0.2, 0.3))
     manifest["warnings"].extend(notes)
+    if table is not None:
+        manifest["attributes"] = dict(attributes_entry, sha256=file_sha256(table.path))
+        if replaced:
+            manifest["warnings"].append(
+                f"{replaced:,} value(s) or column name(s) of {Path(table.path).name} held a tab "
+                f"or a line break, written as a space in {ATTRIBUTES_FILE} so each row stays "
+                "one line")
     job.step(300, 1000, "writing")
     # What the format stores: float16 rounding is kept, the storage is float32 where it must be.
     stored = matrix if writer.holds_float16 or matrix.dtype == np.float32 \
@@ -315,10 +342,13 @@ def write_export(emb, plan: ExportPlan, out_dir, force: bool = False, progress=N
         # after the rename; mkdir gives the user's usual permissions.
         tmp = _hidden(out, "writing")
         tmp.mkdir()
-        _write_files(tmp, writer, plan, layout, stored, manifest, job.sub(0.3, 0.7))
+        _write_files(tmp, writer, plan, layout, stored, manifest, attributes_text,
+                     job.sub(0.3, 0.7))
         job.step(700, 1000, "reading back")
-        _verify(tmp, writer, layout, stored, job.sub(0.7, 0.95))
+        _verify(tmp, writer, layout, stored, attributes_text, job.sub(0.7, 0.95))
         roles = {**writer.files, **COMPANION_FILES}
+        if attributes_text is not None:
+            roles[ATTRIBUTES_FILE] = ATTRIBUTES_ROLE
         manifest["files"] = [{"name": name, "role": role, "bytes": (tmp / name).stat().st_size,
                               "sha256": file_sha256(tmp / name)} for name, role in roles.items()]
         manifest["verified"] = True
@@ -375,7 +405,8 @@ def _move_into_place(tmp: Path, out: Path) -> None:
 
 
 def _write_files(tmp: Path, writer: Writer, plan: ExportPlan, layout: Layout,
-                 stored: np.ndarray, manifest: dict, job: Job) -> None:
+                 stored: np.ndarray, manifest: dict, attributes_text: str | None,
+                 job: Job) -> None:
     words = layout.words
     writer.write(tmp, words, stored, {"words": "vocab.txt", "rows": str(layout.rows),
                                       "pad_index": str(layout.pad_row),
@@ -394,9 +425,13 @@ def _write_files(tmp: Path, writer: Writer, plan: ExportPlan, layout: Layout,
     job.step(2, 3, "writing USAGE.md")
     with open(tmp / "USAGE.md", "w", encoding="utf-8", newline="\n") as f:
         f.write(usage_text(plan, layout, manifest, writer.load_code))
+    if attributes_text is not None:
+        with open(tmp / ATTRIBUTES_FILE, "w", encoding="utf-8", newline="\n") as f:
+            f.write(attributes_text)
 
 
-def _verify(tmp: Path, writer: Writer, layout: Layout, stored: np.ndarray, job: Job) -> None:
+def _verify(tmp: Path, writer: Writer, layout: Layout, stored: np.ndarray,
+            attributes_text: str | None, job: Job) -> None:
     """Read every written file back and compare it with what was meant to be written."""
     name = writer.matrix_file
     words = layout.words
@@ -432,3 +467,68 @@ def _verify(tmp: Path, writer: Writer, layout: Layout, stored: np.ndarray, job: 
         entries += zip(aliases.words, aliases.rows.tolist())
     if len(index) != len(entries) or any(index.get(w) != i for w, i in entries):
         raise ExportVerificationError("word_index.json did not read back as written")
+    if attributes_text is not None and \
+            (tmp / ATTRIBUTES_FILE).read_text(encoding="utf-8") != attributes_text:
+        raise ExportVerificationError(f"{ATTRIBUTES_FILE} did not read back as written")
+
+
+# --- attributes.tsv ----------------------------------------------------------------------------
+def _read_table(path, emb) -> AttributeTable:
+    """The attribute table of a plan joined onto `emb`: EmbeddingFormatError (naming the file
+    and line) when it cannot be read or has no column beside its words."""
+    table = read_attribute_table(path, emb)
+    if not table.attributes:
+        raise EmbeddingFormatError(path, "line 1 (the header)",
+                                   "no column beside the word column",
+                                   f"a header naming the word column and the columns to write "
+                                   f"in {ATTRIBUTES_FILE}")
+    return table
+
+
+_TO_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
+def _one_line(text: str) -> tuple[str, bool]:
+    """`text` with tabs and line breaks made spaces, and whether there were any."""
+    if "\t" not in text and "\n" not in text and "\r" not in text:
+        return text, False
+    return text.replace("\r\n", " ").translate(_TO_SPACE), True
+
+
+def _attribute_lines(table: AttributeTable, layout: Layout) -> tuple[str, dict, int]:
+    """(text of attributes.tsv, the manifest's "attributes" entry, how many values had tabs or
+    line breaks made spaces). A row copied from a source row has that row's values; a row made
+    up (padding, unknown word, special token, missing word) those the table gives its exact
+    word, or none."""
+    columns = values_per_row(table, layout.source_rows, layout.words)
+    replaced = 0
+    header = ["word"]
+    for name in columns:
+        name, changed = _one_line(name)
+        header.append(name)
+        replaced += changed
+    cells = []
+    for values in columns.values():
+        fixed = []
+        for v in values:
+            v, changed = _one_line(v)
+            fixed.append(v)
+            replaced += changed
+        cells.append(fixed)
+    with_value = np.zeros(layout.rows, dtype=bool)
+    for values in cells:
+        with_value |= np.fromiter((v != "" for v in values), bool, layout.rows)
+    lines = ["\t".join(header)]
+    lines += ["\t".join(row) for row in zip(layout.words, *cells)]
+    entry = {
+        "file": ATTRIBUTES_FILE,
+        "path": str(Path(table.path).resolve()),
+        "columns": [{"name": a.name, "kind": a.kind} for a in table.attributes],
+        "table_rows": table.table_rows,
+        "words_matched": table.matched,
+        "rows_with_value": int(with_value.sum()),
+        "rule": "a row copied from the source has the values the table gives its word (as "
+                "written, else by case fallback); a padding, unknown-word, special or missing-"
+                "word row those of the table line naming exactly its token, else none (empty)",
+    }
+    return "\n".join(lines) + "\n", entry, replaced

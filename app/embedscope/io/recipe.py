@@ -3,9 +3,10 @@
 A recipe is JSON: the standard library reads and writes it (TOML it only reads), it keeps
 any word exactly, and with one entry per line it diffs well. It holds every option of the plan
 (explicit word lists whole, so a plan made from a selection on the plot travels with its
-words), the source it was made for (path, sha256) and the sha256 of every words file and corpus
-the plan reads, so that rerunning it on the same files gives the same bytes. Paths inside the
-recipe's folder are stored relative to it, so a folder holding both moves as one.
+words), the source it was made for (path, sha256) and the sha256 of every words file, corpus
+and attribute table the plan reads, so that rerunning it on the same files gives the same
+bytes. Paths inside the recipe's folder are stored relative to it, so a folder holding both
+moves as one.
 """
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class Recipe:
     plan: ExportPlan
     source: dict              # path, format, vocab_path, tensor, rows, dim, size, sha256,
                               # pairing
-    inputs: dict[str, str]    # each words file and corpus the plan reads → its sha256 then
+    inputs: dict[str, str]    # each words file, corpus and attribute table the plan reads →
+                              # its sha256 then
 
 
 # --- paths beside the saved file ------------------------------------------------------------
@@ -141,6 +143,11 @@ def recipe_dict(emb, plan: ExportPlan, recipe_path, source_sha256: str | None = 
             s["sha256"] = file_sha256(s["path"], job) if os.path.isfile(s["path"]) else None
             s["path"] = stored_path(s["path"], base)
         s.pop("tokenizer_rule", None)  # a manifest's explanation, not an option
+    if plan.attributes:
+        # Beside the option, not in it: read_recipe takes it out before rebuilding the plan.
+        plan_dict["attributes_sha256"] = (file_sha256(plan.attributes, job)
+                                          if os.path.isfile(plan.attributes) else None)
+        plan_dict["attributes"] = stored_path(plan.attributes, base)
     return {
         "kind": RECIPE_KIND, "version": RECIPE_VERSION, "written_by": f"embedscope {__version__}",
         "source": source_identity(emb, base, source_sha256, job),
@@ -212,6 +219,11 @@ def read_recipe(path) -> Recipe:
             s["path"] = resolved_path(s["path"], base)
             if s.get("sha256"):
                 inputs[s["path"]] = s.pop("sha256")
+    attributes_sha256 = plan_dict.pop("attributes_sha256", None)
+    if isinstance(plan_dict.get("attributes"), str):
+        plan_dict["attributes"] = resolved_path(plan_dict["attributes"], base)
+        if attributes_sha256:
+            inputs[plan_dict["attributes"]] = attributes_sha256
     try:
         plan = ExportPlan.from_dict(plan_dict, words_source)
     except SelectionError as exc:
@@ -241,10 +253,12 @@ def differences(recipe: Recipe, emb, progress=None, should_stop=None) -> list[st
         out.append(f"the words file {Path(vocab).name} is not the one the recipe was made with "
                    "(sha256 differs)")
     for p, want_input in recipe.inputs.items():
+        what = "the attribute table " if p == recipe.plan.attributes else ""
         if not os.path.isfile(p):
-            out.append(f"{p} is gone")
+            out.append(f"{what}{p} is gone")
         elif file_sha256(p, job) != want_input:
-            out.append(f"{Path(p).name} changed since the recipe was saved (sha256 differs)")
+            out.append(f"{what}{Path(p).name} changed since the recipe was saved (sha256 "
+                       "differs)")
     return out
 
 
