@@ -82,3 +82,18 @@ def test_the_preview_lists_attributes_tsv_without_reading_the_table(tmp_path):
     pv = preview(emb, plan)
     assert [f["name"] for f in pv.manifest["files"]][-1] == "attributes.tsv"
     assert pv.manifest["attributes"]["read"] == "when the export is written"
+
+
+def test_numbers_are_written_exactly_as_they_read_back(tmp_path):
+    # a corpus count of 1,234,567 stays 1234567, not 1.23457e+06; a score keeps every digit
+    words = [f"w{i}" for i in range(14)]
+    emb = _embedding(words)
+    table = tmp_path / "t.csv"
+    counts = [1_234_567 + i for i in range(14)]
+    scores = [0.1234567891 * (i + 1) for i in range(14)]
+    table.write_text("word,count,score\n" + "".join(
+        f"{w},{c},{s!r}\n" for w, c, s in zip(words, counts, scores)), encoding="utf-8")
+    write_export(emb, ExportPlan(sources=[Words(words)], attributes=str(table)), tmp_path / "o")
+    lines = (tmp_path / "o" / "attributes.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    assert [line.split("\t")[1] for line in lines] == [str(c) for c in counts]
+    assert [float(line.split("\t")[2]) for line in lines] == scores

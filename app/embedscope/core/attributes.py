@@ -36,11 +36,16 @@ class Attribute:
         """Which rows have a value."""
         return np.isfinite(self.values) if self.kind == CONTINUOUS else self.codes >= 0
 
-    def value_text(self, row: int) -> str:
-        """The value of one row as the hover text and the TSV show it."""
+    def value_text(self, row: int, exact: bool = False) -> str:
+        """The value of one row: short for the hover text, or `exact` for a file (a whole
+        number as written, any other number as the shortest text that reads back the same)."""
         if self.kind == CONTINUOUS:
-            v = self.values[row]
-            return "" if not np.isfinite(v) else f"{v:g}"
+            v = float(self.values[row])
+            if not np.isfinite(v):
+                return ""
+            if not exact:
+                return f"{v:g}"
+            return str(int(v)) if v.is_integer() and abs(v) < 2 ** 53 else repr(v)
         c = self.codes[row]
         return self.categories[c] if c >= 0 else ""
 

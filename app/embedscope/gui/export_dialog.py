@@ -109,9 +109,12 @@ def describe_source(src) -> str:
 
 
 class ExportDialog(QDialog):
-    def __init__(self, state, parent=None):
+    def __init__(self, state, parent=None, attribute_tables=None):
+        """`attribute_tables`: a function giving the paths of the attribute tables open in the
+        window, oldest first (the window's Attributes panel); without it none is offered."""
         super().__init__(parent)
         self.state = state
+        self._attribute_tables = attribute_tables or (lambda: [])
         self.setWindowTitle("Export for transfer learning")
         self.resize(1150, 720)
         self.sources: list = []
@@ -371,10 +374,7 @@ class ExportDialog(QDialog):
 
     # --- the attribute table ------------------------------------------------------------------
     def _window_tables(self) -> list[str]:
-        """Paths of the attribute tables open in the window's Attributes panel, oldest first
-        (none for a dialog made without the window)."""
-        panels = getattr(self.parent(), "panels", None)
-        return list(panels["attributes"].tables) if panels else []
+        return list(self._attribute_tables())
 
     def _attributes_changed(self):
         QTimer.singleShot(0, self._window_tables_changed)

@@ -578,7 +578,8 @@ class MainWindow(QMainWindow):
             return
         from .export_dialog import ExportDialog
 
-        dlg = ExportDialog(self.state, self)
+        dlg = ExportDialog(self.state, self,
+                           attribute_tables=lambda: self.panels["attributes"].tables)
         if self.export_plan_to_restore is not None:
             dlg.set_plan(*self.export_plan_to_restore)
             self.export_plan_to_restore = None

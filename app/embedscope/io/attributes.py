@@ -82,7 +82,7 @@ def projector_attributes(emb) -> list[Attribute]:
 
 def joined_columns(attributes: list[Attribute], rows) -> dict[str, list[str]]:
     """{name: value text per row} for writing beside the words of `rows` (a TSV, metadata)."""
-    return {a.name: [a.value_text(int(r)) for r in rows] for a in attributes}
+    return {a.name: [a.value_text(int(r), exact=True) for r in rows] for a in attributes}
 
 
 def values_per_row(table: AttributeTable, source_rows, words) -> dict[str, list[str]]:
@@ -95,7 +95,8 @@ def values_per_row(table: AttributeTable, source_rows, words) -> dict[str, list[
         first.setdefault(w, i)
     rows = [int(r) for r in source_rows]
     lines = [first.get(w, -1) for w in words]
-    return {a.name: [a.value_text(r) if r >= 0 else whole.value_text(t) if t >= 0 else ""
+    return {a.name: [a.value_text(r, exact=True) if r >= 0
+                     else whole.value_text(t, exact=True) if t >= 0 else ""
                      for r, t in zip(rows, lines)]
             for a, whole in zip(table.attributes, table.table_columns)}
 
