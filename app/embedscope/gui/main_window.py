@@ -273,6 +273,7 @@ class MainWindow(QMainWindow):
     def _add_status_bar(self):
         sb = self.statusBar()
         self.file_label = QLabel("no file")
+        self.file_label.setContentsMargins(12, 0, 0, 0)  # a gap after a long message, cut short
         self.pairing_label = QLabel("")
         self.shape_label = QLabel("")
         self.memory_label = QLabel("")

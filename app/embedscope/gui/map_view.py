@@ -144,7 +144,7 @@ class MapView(QWidget):
         # a table's long column name widens the list that opens, not the toolbar
         self.colour_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.colour_box.setMinimumContentsLength(20)
+        self.colour_box.setMinimumContentsLength(18)
         self.colour_box.currentTextChanged.connect(state.set_colour_mode)
         bar.addWidget(self.colour_box)
         fit = QToolButton(text="Fit", toolTip="Show every point of the map (Home)")
