@@ -34,6 +34,10 @@ def test_a_table_opened_from_the_window_colours_the_map_with_counts_in_the_legen
     _, idx, legend = mv.colour_indices("count")
     assert len(legend) == 11 and sum(int(t.rsplit("(", 1)[1].rstrip(")").replace(",", ""))
                                      for _, t in legend) == len(mv.rows)
+    # the built-in continuous mode counts its steps too
+    _, idx, legend = mv.colour_indices("vector norm")
+    assert len(legend) == 6 and sum(int(t.rsplit("(", 1)[1].rstrip(")").replace(",", ""))
+                                    for _, t in legend) == len(mv.rows)
 
 
 def test_brushing_a_range_selects_those_points_and_the_filter_hides_the_others(window):

@@ -115,7 +115,9 @@ def _vector_norm(points: MapPoints) -> Colours:
     idx = np.searchsorted(qs, norms, side="right")
     bounds = [float(norms.min()) if n else 0.0, *map(float, qs),
               float(norms.max()) if n else 0.0]
-    legend = [(pal.SEQUENTIAL[i], f"{bounds[i]:.2f} – {bounds[i + 1]:.2f}") for i in range(6)]
+    counts = np.bincount(idx, minlength=6)
+    legend = [(pal.SEQUENTIAL[i], f"{bounds[i]:.2f} – {bounds[i + 1]:.2f} ({counts[i]:,})")
+              for i in range(6)]
     return pal.SEQUENTIAL, idx, legend
 
 
@@ -125,7 +127,8 @@ def _cluster(points: MapPoints) -> Colours:
         return points.only_other("computing clusters…")
     k = int(labels_.max()) + 1 if len(labels_) else 0
     cols = pal.CATEGORICAL[:k]
-    return cols, labels_, [(cols[i], f"cluster {i + 1}") for i in range(k)]
+    counts = np.bincount(labels_, minlength=k)
+    return cols, labels_, [(cols[i], f"cluster {i + 1} ({counts[i]:,})") for i in range(k)]
 
 
 def _check_finding(points: MapPoints) -> Colours:
@@ -143,7 +146,8 @@ def _check_finding(points: MapPoints) -> Colours:
         cols.append(pal.CATEGORICAL[(k + 1) % len(pal.CATEGORICAL)])
         idx[pos] = k
         legend.append((cols[-1], f"{f.code} ({len(pos):,} on map)"))
-    legend.append((points.other, "no finding" if k else "no finding on the map"))
+    none = int(np.count_nonzero(idx == 0))
+    legend.append((points.other, f"no finding ({none:,})" if k else "no finding on the map"))
     return cols, idx, legend
 
 
