@@ -259,14 +259,15 @@ class MainWindow(QMainWindow):
 
     def _initial_layout(self):
         """Dock sizes for a first start (a saved layout replaces them): on the left the map's
-        settings get what they need and the search list and the check share the rest."""
+        settings get what they need, the check (its findings, the attribute histogram) most
+        of the rest, and the search list, empty until a search, a third of it."""
         h = max(1, self.centralWidget().height())
         self.resizeDocks([self.docks["search"], self.docks["neighbours"]], [300, 380],
                          Qt.Orientation.Horizontal)
         settings = self.panels["projection"].sizeHint().height() + 30
         rest = max(300, h - settings)
         self.resizeDocks([self.docks["search"], self.docks["check"], self.docks["projection"]],
-                         [int(rest * 0.42), int(rest * 0.58), settings],
+                         [int(rest * 0.3), int(rest * 0.7), settings],
                          Qt.Orientation.Vertical)
         self._tidy_tab_bars_later()
 

@@ -124,16 +124,17 @@ class CheckDock(QWidget):
         lay.addWidget(self.fixed_note)
         lay.addLayout(buttons)
         lay.addWidget(ProgressRow(self.runner))
-        lay.addWidget(self.table, 2)
+        lay.addWidget(self.table, 3)  # the findings first: the detail and histogram follow
         lay.addWidget(self.detail, 1)
         self._add_norm_histogram(lay)
 
     def _add_norm_histogram(self, lay):
-        self.norm_plot = pg.PlotWidget(title="row norms · outliers marked")
+        self.norm_plot = pg.PlotWidget()
+        self.norm_plot.setTitle("row norms · outliers marked", size="8pt")
         self.norm_plot.setMenuEnabled(False)
         self.norm_plot.hideButtons()
         self.norm_plot.setMouseEnabled(x=False, y=False)
-        self.norm_plot.setMinimumHeight(90)
+        self.norm_plot.setMinimumHeight(64)
         plot_colours(self.norm_plot)
         self.norm_bars = pg.BarGraphItem(x0=[], x1=[], height=[], brush="#9aa5b1", pen=None)
         self.norm_plot.addItem(self.norm_bars)
