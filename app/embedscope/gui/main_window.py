@@ -239,15 +239,25 @@ class MainWindow(QMainWindow):
     def _tidy_tab_bars(self):
         """Hide tab bars no panel group uses. Qt (6.11) leaves behind the tab bar of a group's
         first two docks when the group is built or restored, drawn where the group once stood
-        and never moved again; the live bar sits under the dock it shows, edge to edge."""
+        and never moved again. The live bar sits under the dock it shows, edge to edge; a bar
+        that does not is hidden only when a live one shows the same panels, so no group ever
+        loses its tabs."""
         by_title = {d.windowTitle(): d for d in self.docks.values()}
-        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
-            if not bar.isVisible() or bar.count() == 0:
-                continue
+
+        def tabs(bar):
+            return {bar.tabText(i) for i in range(bar.count())}
+
+        def live(bar):
             dock = by_title.get(bar.tabText(bar.currentIndex()))
-            live = dock is not None and dock.isVisible() and not dock.isFloating() \
+            return dock is not None and dock.isVisible() and not dock.isFloating() \
                 and dock.x() == bar.x() and dock.width() == bar.width()
-            if not live:
+
+        bars = [b for b in self.findChildren(QTabBar,
+                                             options=Qt.FindChildOption.FindDirectChildrenOnly)
+                if b.isVisible() and b.count()]
+        for bar in bars:
+            if not live(bar) and any(other is not bar and live(other) and tabs(bar) & tabs(other)
+                                     for other in bars):
                 bar.hide()
 
     def showEvent(self, ev):
