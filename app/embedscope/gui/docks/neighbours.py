@@ -35,7 +35,9 @@ class NeighboursDock(QWidget):
         self.runner = JobRunner("neighbours", self)
         self.runner.finished.connect(self._done)
         self.runner.failed.connect(lambda exc: self.status.setText(str(exc)))
-        self.field = QLineEdit(placeholderText="a word (or pick one on the map)")
+        # the status line below says a word can be picked on the map too
+        self.field = QLineEdit(placeholderText="a word")
+        self.field.setToolTip("Type a word, or pick one on the map")
         self.k = QSpinBox(minimum=1, maximum=1000, value=20)
         self.k.setPrefix("k = ")
         self.metric = QComboBox()
