@@ -250,9 +250,6 @@ def main(argv=None) -> int:
                                          encoding="utf-8")
     cmp = w.panels["compare"]
     w.docks["compare"].raise_()
-    from PySide6.QtCore import Qt
-
-    w.resizeDocks([w.docks["compare"], w.docks["check"]], [700, 150], Qt.Orientation.Vertical)
     st.select_clear()  # the lasso of step 4 would be drawn over the change colours
     w.docks["check"].raise_()
     st.pick(src.row("bull"))  # picked first: the movers then stay labelled on the map
@@ -303,7 +300,6 @@ def main(argv=None) -> int:
          and "glove-short" in st.embedding.source.path and st.check_report is not None
          and st.projection is not None, timeout=120)
     w.docks["check"].raise_()
-    w.resizeDocks([w.docks["neighbours"], w.docks["check"]], [330, 520], Qt.Orientation.Vertical)
     wait(app, lambda: True, settle=0.6)
     save(w, out, "pairing-banner")
     save(w.docks["check"], out, "pairing-check-fixes")

@@ -116,3 +116,23 @@ def test_no_panel_tab_is_drawn_twice_first_start_or_restored(qtbot, stop_jobs):
     tabs = tab_texts(again)
     seen = [t for bar in tabs for t in bar]
     assert len(seen) == len(set(seen)), tabs
+
+
+def test_at_1280_by_720_a_comparison_keeps_the_window_size(qtbot, stop_jobs, tmp_path):
+    import numpy as np
+
+    w = small_window(qtbot, (1280, 720))
+    src = w.state.embedding
+    rng = np.random.default_rng(0)
+    b = tmp_path / "embedding_weights_finetuned.npy"   # a long name, shown while it opens
+    np.save(b, np.asarray(src.vectors, dtype=np.float32)
+            + rng.normal(0, 0.1, src.vectors.shape).astype(np.float32))
+    b.with_suffix(".vocab.txt").write_text("".join(x + "\n" for x in src.words),
+                                           encoding="utf-8")
+    panel = w.panels["compare"]
+    w.docks["compare"].raise_()
+    panel.open_other(str(b))
+    qtbot.waitUntil(lambda: panel.view is not None and not panel.runner.busy, timeout=60000)
+    qtbot.wait(100)
+    assert (w.width(), w.height()) == (1280, 720)
+    assert rows_shown(panel.table) >= 6

@@ -217,7 +217,7 @@ class CompareDock(QWidget):
         self.side.setToolTip("✓ and bold: a neighbour in both A and B")
         self.side.cellDoubleClicked.connect(self._side_go)
 
-        buttons.addWidget(self.status, 1)
+        buttons.addStretch(1)
         movers = QWidget()
         mv_lay = QVBoxLayout(movers)
         mv_lay.setContentsMargins(0, 0, 0, 0)
@@ -237,6 +237,8 @@ class CompareDock(QWidget):
         lay.addLayout(top)
         lay.addLayout(opts)
         lay.addLayout(buttons)
+        # on a line of its own: a file name in it would otherwise widen the whole column
+        lay.addWidget(self.status)
         lay.addWidget(ProgressRow(self.loader))
         lay.addWidget(ProgressRow(self.runner))
         lay.addWidget(self.summary)
