@@ -136,3 +136,22 @@ def test_at_1280_by_720_a_comparison_keeps_the_window_size(qtbot, stop_jobs, tmp
     qtbot.wait(100)
     assert (w.width(), w.height()) == (1280, 720)
     assert rows_shown(panel.table) >= 6
+
+
+def test_a_file_with_a_long_name_does_not_widen_a_1280_pixel_window(qtbot, stop_jobs,
+                                                                    tmp_path, sample_path):
+    import shutil
+
+    w = small_window(qtbot, (1280, 720))
+    name = "glove_6B_50d_most_frequent_twenty_thousand_words_sample_for_testing"
+    shutil.copy(sample_path, tmp_path / f"{name}.npy")
+    shutil.copy(sample_path.with_suffix(".vocab.txt"), tmp_path / f"{name}.vocab.txt")
+    w.open_file(str(tmp_path / f"{name}.npy"))
+    qtbot.waitUntil(lambda: w.state.embedding is not None
+                    and w.state.embedding.source.path.endswith(f"{name}.npy")
+                    and w.panels["check"].report is not None, timeout=30000)
+    for key in ("check", "selection", "attributes"):
+        w.docks[key].raise_()
+        qtbot.wait(50)
+    assert name in w.panels["check"].pairing.text()  # the name is there, cut at the edge
+    assert (w.width(), w.height()) == (1280, 720)

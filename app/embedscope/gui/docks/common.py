@@ -87,6 +87,9 @@ def fill_table(table: QTableWidget, rows, data_column0=None):
 def note(text="") -> QLabel:
     lab = QLabel(text)
     lab.setWordWrap(True)
+    # A long file name is one word that cannot wrap: cut at the panel's edge, it does not
+    # widen the panel's column, and the window, beyond the size the user gave it.
+    lab.setMinimumWidth(40)
     lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return lab
 
