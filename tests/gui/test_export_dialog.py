@@ -137,3 +137,11 @@ def test_a_table_open_in_the_window_can_go_into_attributes_tsv(window, qtbot, tm
     again = window.export_dialog(show=False)
     again.set_plan(dlg.plan())
     assert again.use_attributes.isChecked() and again.plan().attributes == str(table.resolve())
+
+
+def test_the_dialog_fits_a_1280_by_720_screen(qtbot):
+    # the options scroll: a title bar and a taskbar still leave room for the whole dialog
+    dlg = _dialog(qtbot)
+    dlg.show()
+    need = dlg.minimumSizeHint()
+    assert need.width() <= 1240 and need.height() <= 600, need

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -116,7 +118,8 @@ class ExportDialog(QDialog):
         self.state = state
         self._attribute_tables = attribute_tables or (lambda: [])
         self.setWindowTitle("Export for transfer learning")
-        self.resize(1150, 720)
+        screen = (parent or self).screen().availableGeometry()
+        self.resize(min(1150, screen.width() - 40), min(720, screen.height() - 60))
         self.sources: list = []
         self.last_preview = None
         self.manifest = None
@@ -320,8 +323,15 @@ class ExportDialog(QDialog):
         rl.addWidget(self.summary)
         rl.addWidget(self.warnings)
         rl.addWidget(self.tabs, 1)
+        # The options scroll rather than hold the dialog taller than a 720-pixel screen.
+        options = QScrollArea()
+        options.setWidget(left)
+        options.setWidgetResizable(True)
+        options.setFrameShape(QFrame.Shape.NoFrame)
+        options.setMinimumWidth(left.minimumSizeHint().width()
+                                + options.verticalScrollBar().sizeHint().width())
         split = QSplitter()
-        split.addWidget(left)
+        split.addWidget(options)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
         split.setSizes([470, 680])
