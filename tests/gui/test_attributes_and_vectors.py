@@ -132,3 +132,35 @@ def test_the_category_palette_is_the_distinct_colours_search_written_out():
     from embedscope.gui import colour_modes
 
     assert colour_modes.DISTINCT == distinct_colours(colour_modes.CATEGORY_COLOURS - 1)
+
+
+def test_a_table_chosen_in_the_open_dialog_is_read_off_the_ui_thread(window, qtbot, tmp_path):
+    import threading
+
+    st = window.state
+    words = [st.embedding.words[r] for r in window.map_view.rows[:300]]
+    table = _pos_table(tmp_path, words)
+    dock = window.panels["attributes"]
+    from embedscope.io import attributes as io_attributes
+
+    threads = []
+    read = io_attributes.read_attribute_table
+
+    def spy(path, emb):
+        threads.append(threading.current_thread())
+        return read(path, emb)
+
+    io_attributes.read_attribute_table = spy
+    try:
+        dock.read_table(table)
+        qtbot.waitUntil(lambda: "pos" in st.attributes, timeout=20000)
+    finally:
+        io_attributes.read_attribute_table = read
+    assert threads and threads[0] is not threading.main_thread()
+    assert dock.tables == [str(table.resolve())] and dock.box.currentText() == "pos"
+    # a table that cannot be read says so in the panel, and nothing is added
+    bad = tmp_path / "bad.csv"
+    bad.write_text("token_id,pos\n1,NOUN\n", encoding="utf-8")
+    dock.read_table(bad)
+    qtbot.waitUntil(lambda: "no word column" in dock.info.text(), timeout=20000)
+    assert dock.tables == [str(table.resolve())]

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 
 from ...core import attributes as at
 from ...core.errors import EmbedscopeError
-from .common import note, plot_colours
+from ..workers import JobRunner
+from .common import ProgressRow, note, plot_colours
 
 TABLE_FILTER = "Tables with a word column (*.csv *.tsv *.txt *.parquet);;All files (*)"
 
@@ -87,6 +88,10 @@ class AttributesDock(QWidget):
         lay.addWidget(self.filter_check)
         self.info = note("")
         lay.addWidget(self.info)
+        self.reader = JobRunner("attribute table", self)
+        self.reader.finished.connect(self._table_read)
+        self.reader.failed.connect(lambda exc: self.info.setText(str(exc)))
+        lay.addWidget(ProgressRow(self.reader))
 
     def _add_histogram(self):
         self.plot = pg.PlotWidget()
@@ -279,11 +284,22 @@ class AttributesDock(QWidget):
             return
         path, _ = QFileDialog.getOpenFileName(self, "Open an attribute table", "", TABLE_FILTER)
         if path:
-            self.open_table(path)
+            self.read_table(path)
+
+    def read_table(self, path):
+        """Read and join a table off the UI thread (a 400,000-row table takes a second or
+        two), then add its columns as `open_table` does."""
+        self.reader.start(_read_table, str(path), self.state.embedding,
+                          label=f"reading {Path(path).name}")
+
+    def _table_read(self, result):
+        path, emb, table = result
+        if emb is self.state.embedding:  # not joined onto a file since closed
+            self._add_table(path, table)
 
     def open_table(self, path) -> list[str]:
-        """Join a table's columns onto the open embedding; the first column is shown. A table
-        that cannot be read is a message in the panel; nothing changes."""
+        """Join a table's columns onto the open embedding, here and now; the first column is
+        shown. A table that cannot be read is a message in the panel; nothing changes."""
         from ...io.attributes import read_attribute_table
 
         try:
@@ -291,11 +307,14 @@ class AttributesDock(QWidget):
         except EmbedscopeError as exc:
             self.info.setText(str(exc))
             return []
+        return self._add_table(path, table)
+
+    def _add_table(self, path, table) -> list[str]:
         labels = self.state.add_attributes(table.attributes)
         self.tables.append(str(Path(path).resolve()))
         self.state.message.emit(table.summary())
         if labels:
-            self.box.setCurrentText(labels[0])
+            self.select_attribute(labels[0])
         return labels
 
     def words_file_dialog(self):
@@ -320,5 +339,11 @@ class AttributesDock(QWidget):
         label = self.state.add_attributes([at.in_words_file(emb.rows, rows[rows >= 0],
                                                             Path(path).name)])[0]
         self.words_files.append(str(Path(path).resolve()))
-        self.box.setCurrentText(label)
+        self.select_attribute(label)
         return label
+
+
+def _read_table(path, emb, progress=None, should_stop=None):
+    from ...io.attributes import read_attribute_table
+
+    return path, emb, read_attribute_table(path, emb)
